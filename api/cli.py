@@ -1,0 +1,172 @@
+"""The `aidbridge` command: serve, migrate, load demo data, export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from api.core.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("aidbridge")
+
+
+def migrate(settings: Settings) -> None:
+    from alembic import command
+
+    from api.migrations import alembic_config
+
+    command.upgrade(alembic_config(settings.database_url), "head")
+
+
+def load_demo(settings: Settings, *, households: int, seed: int) -> bool:
+    """Load demo data unless the database already has households; True if loaded."""
+    from api.core.db import create_db_engine, unit_of_work
+    from api.demo.generate import demo_data_present, generate_demo_data
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with unit_of_work(engine) as session:
+            if demo_data_present(session):
+                return False
+            generate_demo_data(session, households=households, seed=seed, instance=settings.instance)
+        return True
+    finally:
+        engine.dispose()
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if args.demo:
+        migrate(settings)
+        if load_demo(settings, households=args.demo_households, seed=1):
+            print(f"Loaded demo data ({args.demo_households} households).", file=sys.stderr)
+    port = args.port or settings.port
+    print(f"Aidbridge on http://{args.host}:{port}/  (GraphiQL at /graphql)", file=sys.stderr)
+    uvicorn.run(
+        "api.asgi:app",
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aidbridge", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--demo", action="store_true", help="migrate and load demo data first")
+    serve.add_argument("--demo-households", type=int, default=300, help=argparse.SUPPRESS)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $AIDBRIDGE_PORT or 8000")
+    serve.add_argument("--workers", type=int, default=1)
+
+    commands.add_parser("migrate", help="apply database migrations up to head")
+
+    demo = commands.add_parser("demo-data", help="generate a deterministic synthetic instance")
+    demo.add_argument("--households", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--helpers", type=int, default=None)
+    demo.add_argument("--requests", type=int, default=None)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("--output", type=Path, default=None)
+
+    admin = commands.add_parser("create-admin", help="create a platform admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Platform admin")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    if args.command == "export-schema":
+        from api.schema import schema
+
+        sdl = str(schema) + "\n"
+        if args.output:
+            args.output.write_text(sdl, encoding="utf-8")
+        else:
+            sys.stdout.write(sdl)
+        return 0
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+    if args.command == "serve":
+        return _serve(args, settings)
+    if args.command == "migrate":
+        migrate(settings)
+        return 0
+    if args.command == "demo-data":
+        return _demo_data(args, settings)
+    if args.command == "create-admin":
+        return _create_admin(args, settings)
+    return 1  # pragma: no cover
+
+
+def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from api.core.db import create_db_engine, unit_of_work
+    from api.demo.generate import generate_demo_data
+
+    migrate(settings)
+    engine = create_db_engine(settings.database_url)
+    started = time.perf_counter()
+    with unit_of_work(engine) as session:
+        summary = generate_demo_data(
+            session,
+            households=args.households,
+            seed=args.seed,
+            helpers=args.helpers,
+            requests=args.requests,
+            instance=settings.instance,
+        )
+    engine.dispose()
+    print(f"{summary} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from api.accounts.models import Role
+    from api.accounts.service import create_staff_account
+    from api.core.auth import Principal
+    from api.core.db import create_db_engine, unit_of_work
+    from api.core.errors import ServiceError, ServiceErrors
+
+    password = os.environ.get("AIDBRIDGE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+    engine = create_db_engine(settings.database_url)
+    try:
+        with unit_of_work(engine) as session:
+            create_staff_account(
+                session,
+                actor=Principal(role=Role.PLATFORM_ADMIN),
+                email=args.email,
+                password=password,
+                display_name=args.name,
+                role=Role.PLATFORM_ADMIN,
+            )
+    except (ServiceError, ServiceErrors) as error:
+        print(f"Could not create the admin: {error}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"Created platform admin {args.email}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

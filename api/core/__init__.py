@@ -1,0 +1,1 @@
+"""Cross-cutting parts: settings, database, auth, errors, pagination, localisation."""

@@ -1,0 +1,76 @@
+"""The per-request context: one session (one unit of work), the caller, the locale,
+and per-request caches that let list resolvers load relations in bulk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.requests import Request
+
+from api.core.auth import ANONYMOUS, Principal, principal_for_token
+from api.core.db import open_session
+from api.core.settings import Settings
+
+
+@dataclass
+class AuditRead:
+    subject_type: str
+    subject_id: int
+    fields: set[str]
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    request: Request | None = None
+    bearer_token: str | None = None
+    explicit_locale: str | None = None
+    is_mutation: bool = False
+    _session: Session | None = None
+    _principal: Principal | None = None
+    # Bulk-loaded rows keyed by (kind, id): resolvers look here before querying.
+    cache: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
+    # Sensitive reads gathered during execution, written as audit events at the end.
+    audit_reads: dict[tuple[str, int], AuditRead] = field(default_factory=dict)
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = open_session(self.engine, write=self.is_mutation)
+        return self._session
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            self._principal = (
+                principal_for_token(self.session, self.bearer_token, self.settings.secret_key)
+                if self.bearer_token
+                else ANONYMOUS
+            )
+        return self._principal
+
+    @property
+    def locale(self) -> str:
+        instance = self.settings.instance
+        for candidate in (self.explicit_locale, self.principal.locale):
+            if candidate and candidate in instance.locales:
+                return candidate
+        return instance.default_locale
+
+    def record_sensitive_read(self, subject_type: str, subject_id: int, field_name: str) -> None:
+        key = (subject_type, subject_id)
+        entry = self.audit_reads.get(key)
+        if entry is None:
+            self.audit_reads[key] = AuditRead(subject_type, subject_id, {field_name})
+        else:
+            entry.fields.add(field_name)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None

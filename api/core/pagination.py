@@ -1,0 +1,125 @@
+"""Keyset (cursor) pagination: stable under inserts, cheap at any depth.
+
+A cursor is the sort key of the last row seen, opaque to clients (base64 JSON)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+import strawberry
+from strawberry import relay
+
+from api.core.errors import api_error
+
+T = TypeVar("T")
+NodeT = TypeVar("NodeT")
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@strawberry.type(name="Connection", description="A page of results with cursors.")
+class Connection(relay.Connection[relay.NodeType]):
+    nodes: list[relay.NodeType] = strawberry.field(
+        description="The nodes of this page, without their cursors (a shortcut for edges)."
+    )
+
+    @classmethod
+    def resolve_connection(cls, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
+        raise NotImplementedError("pages are built by api.core.pagination.paginate")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of the ordering; the last key must be unique (the primary key)."""
+
+    column: Any
+    descending: bool = False
+    kind: str = "int"  # int | str | datetime | date
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, date | datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            raise ValueError(cursor)
+        values: list[Any] = []
+        for key, value in zip(keys, raw, strict=True):
+            if key.kind == "datetime":
+                values.append(datetime.fromisoformat(value))
+            elif key.kind == "date":
+                values.append(date.fromisoformat(value))
+            elif key.kind == "int":
+                values.append(int(value))
+            else:
+                values.append(str(value))
+        return values
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise api_error("BAD_CURSOR", "The cursor is not valid for this list.") from None
+
+
+def check_page_size(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise api_error(
+            "BAD_PAGE_SIZE", f"`first` must be between 0 and {MAX_PAGE_SIZE}; got {first}."
+        )
+
+
+def _after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Any:
+    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... with each key's own direction."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal = [keys[j].column == values[j] for j in range(i)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(sa.and_(*equal, beyond))
+    return sa.or_(*clauses)
+
+
+def keyset_page(
+    session: Any,
+    statement: Any,
+    keys: Sequence[SortKey],
+    *,
+    first: int,
+    after: str | None,
+    key_of: Callable[[Any], Sequence[Any]],
+) -> tuple[list[Any], bool, list[str]]:
+    """Run `statement` for one page; returns rows, whether more exist, and their cursors."""
+    check_page_size(first)
+    if after:
+        statement = statement.where(_after_condition(keys, _decode(after, keys)))
+    order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
+    rows = list(session.execute(statement.order_by(*order).limit(first + 1)).all())
+    has_more = len(rows) > first
+    rows = rows[:first]
+    return rows, has_more, [_encode(key_of(row)) for row in rows]
+
+
+def build_connection(
+    nodes: list[NodeT], cursors: list[str], *, has_next: bool, has_previous: bool
+) -> Connection[Any]:
+    edges = [relay.Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
+    return Connection(
+        edges=edges,
+        nodes=nodes,
+        page_info=relay.PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+    )
+
+
+__all__ = ["Connection", "Generic", "SortKey", "build_connection", "keyset_page"]

@@ -1,0 +1,217 @@
+"""Settings from the environment, an optional `.env`, and the instance file.
+
+Invalid configuration stops start-up with one message that names the setting, so an
+operator never has to read a traceback to find a typo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
+
+DEFAULT_INSTANCE_FILE = Path(__file__).with_name("instance_default.toml")
+SECRET_FILE_NAME = ".aidbridge-secret"
+_CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; `setting` names it for the operator."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"Invalid configuration: {setting}: {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class TaxonomyEntry:
+    """One code of an instance taxonomy with its labels by locale."""
+
+    code: str
+    labels: Mapping[str, str]
+
+    def label(self, locale: str) -> str:
+        language = locale.split("_")[0]
+        return self.labels.get(locale) or self.labels.get(language) or self.labels["en"]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What makes one deployment its own: country, money, languages, places and taxonomies."""
+
+    country: str
+    name: str
+    default_currency: str
+    default_locale: str
+    locales: tuple[str, ...]
+    admin_levels: tuple[str, ...]
+    public_region_level: int
+    pledge_grace_days: int
+    poverty_causes: tuple[TaxonomyEntry, ...]
+    need_categories: tuple[TaxonomyEntry, ...]
+
+    def cause_codes(self) -> frozenset[str]:
+        return frozenset(entry.code for entry in self.poverty_causes)
+
+    def category_codes(self) -> frozenset[str]:
+        return frozenset(entry.code for entry in self.need_categories)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    environment: str
+    instance: Instance
+    port: int = 8000
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, workdir: Path | None = None
+) -> Settings:
+    """Build settings; the process environment wins over `.env`."""
+    workdir = workdir or Path.cwd()
+    env = {**read_env_file(workdir / ".env"), **(os.environ if environ is None else environ)}
+
+    environment = env.get("AIDBRIDGE_ENV", "development")
+    if environment not in ("development", "production"):
+        raise ConfigError("AIDBRIDGE_ENV", "must be 'development' or 'production'")
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{workdir / 'aidbridge.db'}"
+    if not database_url.startswith(("sqlite:", "postgresql")):
+        raise ConfigError("DATABASE_URL", "only sqlite:/// and postgresql+psycopg:// are supported")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    secret_key = env.get("SECRET_KEY", "")
+    if not secret_key:
+        if environment == "production":
+            raise ConfigError("SECRET_KEY", "is required when AIDBRIDGE_ENV=production")
+        secret_key = _local_secret(workdir)
+    elif len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY", "must be at least 32 characters")
+
+    port_text = env.get("AIDBRIDGE_PORT", "8000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("AIDBRIDGE_PORT", f"must be a TCP port number, got {port_text!r}")
+
+    instance_path = Path(env.get("AIDBRIDGE_INSTANCE_FILE") or DEFAULT_INSTANCE_FILE)
+    instance = load_instance(instance_path)
+    return Settings(
+        database_url=database_url,
+        secret_key=secret_key,
+        environment=environment,
+        instance=instance,
+        port=int(port_text),
+    )
+
+
+def _local_secret(workdir: Path) -> str:
+    """Generate once and keep a secret for development so tokens survive restarts."""
+    path = workdir / SECRET_FILE_NAME
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return secret
+
+
+def load_instance(path: Path) -> Instance:
+    setting = "AIDBRIDGE_INSTANCE_FILE"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(setting, f"file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(setting, f"{path} is not valid TOML: {error}") from None
+    return parse_instance(data, setting)
+
+
+def parse_instance(data: Mapping[str, Any], setting: str) -> Instance:
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{setting} [{key}]", problem)
+
+    country = str(data.get("country", "ZZ"))
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise fail("country", "must be an ISO 3166-1 alpha-2 code such as KE")
+    currency = str(data.get("default_currency", ""))
+    if currency not in list_currencies():
+        raise fail("default_currency", f"{currency!r} is not an ISO 4217 currency code")
+    locales = tuple(str(code) for code in data.get("locales", ["en"]))
+    for code in locales:
+        try:
+            Locale.parse(code)
+        except (ValueError, UnknownLocaleError):
+            raise fail("locales", f"{code!r} is not a known locale") from None
+    default_locale = str(data.get("default_locale", locales[0] if locales else "en"))
+    if default_locale not in locales:
+        raise fail("default_locale", f"{default_locale!r} is not one of locales")
+    levels = tuple(str(level) for level in data.get("admin_levels", []))
+    if not levels:
+        raise fail("admin_levels", "must name at least one administrative level")
+    public_level = data.get("public_region_level", len(levels))
+    if not isinstance(public_level, int) or not 1 <= public_level <= len(levels):
+        raise fail("public_region_level", f"must be between 1 and {len(levels)}")
+    grace = data.get("pledge_grace_days", 14)
+    if not isinstance(grace, int) or grace < 0:
+        raise fail("pledge_grace_days", "must be a whole number of days, 0 or more")
+    return Instance(
+        country=country,
+        name=str(data.get("name", "Aidbridge")),
+        default_currency=currency,
+        default_locale=default_locale,
+        locales=locales,
+        admin_levels=levels,
+        public_region_level=public_level,
+        pledge_grace_days=grace,
+        poverty_causes=_taxonomy(data.get("poverty_causes"), "poverty_causes", fail),
+        need_categories=_taxonomy(data.get("need_categories"), "need_categories", fail),
+    )
+
+
+def _taxonomy(raw: Any, key: str, fail: Any) -> tuple[TaxonomyEntry, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise fail(key, "must list at least one entry with a code and labels")
+    entries: list[TaxonomyEntry] = []
+    seen: set[str] = set()
+    for item in raw:
+        code = str(item.get("code", "")) if isinstance(item, dict) else ""
+        if not _CODE_PATTERN.fullmatch(code):
+            raise fail(key, f"code {code!r} must be UPPER_SNAKE_CASE, at most 40 characters")
+        if code in seen:
+            raise fail(key, f"code {code} appears twice")
+        seen.add(code)
+        labels = item.get("label", {})
+        if not isinstance(labels, dict) or not labels.get("en"):
+            raise fail(key, f"code {code} needs at least an English label (label.en)")
+        entries.append(TaxonomyEntry(code=code, labels={str(k): str(v) for k, v in labels.items()}))
+    return tuple(entries)

@@ -1,0 +1,30 @@
+"""Imports every table so `SQLModel.metadata` is complete (Alembic and tests use it)."""
+
+from sqlmodel import SQLModel
+
+from api.accounts.models import AccessToken, Account
+from api.audit.models import AuditEvent
+from api.help_requests.models import HelpRequest
+from api.helpers.models import Helper
+from api.households.models import Household, HouseholdCause, HouseholdStatusChange, HouseholdSubsidy
+from api.pledges.models import Pledge
+from api.regions.models import Region
+from api.stats.models import RegionStat
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "AccessToken",
+    "Account",
+    "AuditEvent",
+    "HelpRequest",
+    "Helper",
+    "Household",
+    "HouseholdCause",
+    "HouseholdStatusChange",
+    "HouseholdSubsidy",
+    "Pledge",
+    "Region",
+    "RegionStat",
+    "metadata",
+]

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.core.models import json_column, timestamp
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PENDING_VERIFICATION = "PENDING_VERIFICATION"
+    OPEN = "OPEN"
+    PLEDGED = "PLEDGED"
+    FULFILLED = "FULFILLED"
+    EXPIRED = "EXPIRED"
+    WITHDRAWN = "WITHDRAWN"
+    REJECTED = "REJECTED"
+
+
+class Urgency(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
+URGENCY_RANK = {Urgency.LOW: 1, Urgency.MEDIUM: 2, Urgency.HIGH: 3, Urgency.CRITICAL: 4}
+
+
+class HelpRequest(SQLModel, table=True):
+    """A household's request for help. Money targets are integer minor units."""
+
+    __tablename__ = "help_request"
+    __table_args__ = (
+        sa.Index("ix_help_request_status_published", "status", "published_at", "id"),
+        sa.Index("ix_help_request_status_urgency", "status", "urgency_rank", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    # Copied from the household so region filters need no join.
+    region_path: str = Field(max_length=400, index=True)
+    category: str = Field(max_length=40, index=True)
+    title: str = Field(max_length=200)
+    description: str = Field(max_length=5000)
+    target_amount_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
+    # In-kind needs: [{"name": str, "quantity": int, "unit": str}]
+    items: list[Any] = json_column(default=[])
+    deadline: date | None = None
+    urgency: str = Field(default=Urgency.MEDIUM, max_length=20)
+    urgency_rank: int = 2
+    status: str = Field(default=RequestStatus.DRAFT, max_length=24)
+    pledged_amount_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    received_amount_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    created_by_id: int | None = Field(default=None, foreign_key="account.id")
+    verified_by_id: int | None = Field(default=None, foreign_key="account.id")
+    published_at: datetime | None = timestamp(nullable=True)
+    first_pledge_at: datetime | None = timestamp(nullable=True)
+    fulfilled_at: datetime | None = timestamp(nullable=True)
+    created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.loading import load_many
+from api.core.money import Money, money_or_none
+from api.helpers import service
+from api.helpers.models import Helper as HelperRow
+from api.helpers.models import HelperKind as HelperKindValue
+
+
+HelperKind = strawberry.enum(
+    HelperKindValue, name="HelperKind", description="What kind of helper this is."
+)
+
+
+@strawberry.type(description="What a helper prefers to support; used to match requests.")
+class HelperPreferences:
+    region_ids: strawberry.Private[list[int]]
+    causes: list[str] = strawberry.field(description="Preferred causes of poverty (codes).")
+    categories: list[str] = strawberry.field(description="Preferred need categories (codes).")
+    budget: Money | None = strawberry.field(description="Budget the helper has in mind.")
+
+    @strawberry.field(description="Preferred areas (each with everything below it).")
+    def regions(self, info: strawberry.Info[Context, Any]) -> list[relay.GlobalID]:
+        return [relay.GlobalID("Region", str(i)) for i in self.region_ids]
+
+
+@strawberry.type(description="A person, enterprise or organisation that gives help.")
+class Helper(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[HelperRow]
+
+    @strawberry.field(description="Public name.")
+    def display_name(self) -> str:
+        return self.row.display_name
+
+    @strawberry.field(description="Individual, enterprise or organisation.")
+    def kind(self) -> HelperKind:
+        return HelperKind(self.row.kind)  # type: ignore[call-arg]
+
+    @strawberry.field(description="What the helper says about itself.")
+    def about(self) -> str | None:
+        return self.row.about
+
+    @strawberry.field(description="True once the platform has checked this helper.")
+    def verified(self) -> bool:
+        return self.row.verification_status == "VERIFIED"
+
+    @strawberry.field(description="When the helper registered.")
+    def registered_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="Matching preferences; visible to the helper itself and to admins only."
+    )
+    def preferences(self, info: strawberry.Info[Context, Any]) -> HelperPreferences | None:
+        principal = info.context.principal
+        if not (principal.is_admin or principal.helper_id == self.row.id):
+            return None
+        return HelperPreferences(
+            region_ids=list(self.row.preferred_region_ids),
+            causes=list(self.row.preferred_causes),
+            categories=list(self.row.preferred_categories),
+            budget=money_or_none(self.row.budget_minor, self.row.budget_currency),
+        )
+
+    @classmethod
+    def from_row(cls, row: HelperRow) -> Self:
+        assert row.id is not None
+        return cls(id=row.id, row=row)
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Helper | None]:
+        ids = [int(i) for i in node_ids if str(i).isdigit()]
+        rows = load_helpers(info.context, ids)
+        return [
+            cls.from_row(rows[int(i)]) if str(i).isdigit() and int(i) in rows else None
+            for i in node_ids
+        ]
+
+
+def load_helpers(context: Context, ids: Iterable[int]) -> dict[int, HelperRow]:
+    return load_many(context, "helper", ids, lambda m: service.helpers_by_id(context.session, m))

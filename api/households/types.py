@@ -1,0 +1,247 @@
+"""The household as GraphQL sees it: public fields for everyone, personal fields only for
+the caseworkers whose area covers it and for admins, each read audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, Self
+
+import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+from strawberry.permission import BasePermission, PermissionExtension
+
+from api.core.context import Context
+from api.core.errors import ErrorCode
+from api.core.loading import load_many
+from api.core.money import Money, money_or_none
+from api.core.permissions import deny
+from api.core.taxonomy import TaxonomyTerm, cause_terms
+from api.households import models, service
+from api.households.models import Household as HouseholdRow
+from api.households.models import HouseholdStatusChange, HouseholdSubsidy
+from api.regions.models import Region as RegionRow
+from api.regions.service import public_region_id
+from api.regions.types import Region, load_regions
+
+
+class HouseholdPersonalData(BasePermission):
+    """Personal fields: caseworkers covering the household's region, and admins."""
+
+    def has_permission(
+        self, source: Any, info: strawberry.Info[Context, Any], **kwargs: Any
+    ) -> bool:
+        context = info.context
+        if not context.principal.covers_region(source.region_path):
+            raise deny(
+                info,
+                ErrorCode.UNAUTHENTICATED
+                if not context.principal.is_authenticated
+                else ErrorCode.FORBIDDEN,
+            )
+        context.record_sensitive_read("Household", source.row.id, info.field_name)
+        return True
+
+
+SENSITIVE = [PermissionExtension(permissions=[HouseholdPersonalData()], use_directives=False)]
+SENSITIVE_NOTE = " Personal data: only caseworkers covering the household and admins; audited."
+
+
+def sensitive(description: str) -> Any:
+    return strawberry.field(description=description + SENSITIVE_NOTE, extensions=SENSITIVE)
+
+
+PovertyStatus = strawberry.enum(
+    models.PovertyStatus,
+    name="PovertyStatus",
+    description="Where a household stands on the poverty line, over time.",
+)
+VerificationStatus = strawberry.enum(
+    models.VerificationStatus,
+    name="VerificationStatus",
+    description="Whether a caseworker has checked a record in the field.",
+)
+
+
+@strawberry.type(description="A dated change of a household's poverty status.")
+class PovertyStatusChange:
+    status: PovertyStatus = strawberry.field(description="The status from this date on.")
+    effective_on: date = strawberry.field(description="The date the status took effect.")
+    note: str | None = strawberry.field(description="The caseworker's note, if any.")
+
+
+@strawberry.type(description="A subsidy the household received from a programme.")
+class Subsidy:
+    programme: str = strawberry.field(description="The programme or scheme that paid it.")
+    amount: Money = strawberry.field(description="The amount received.")
+    received_on: date = strawberry.field(description="When it was received.")
+
+
+@strawberry.type(
+    description=(
+        "A registered household. Everyone sees the public view (pseudonymous code, region "
+        "down to the instance's public level, members, causes, open needs, thanks); personal "
+        "fields resolve only for caseworkers covering it and for admins."
+    )
+)
+class Household(relay.Node):
+    id: relay.NodeID[str]
+    row: strawberry.Private[HouseholdRow]
+    region_path: strawberry.Private[str]
+
+    @strawberry.field(description="Pseudonymous public code, e.g. HH-7K3QX9AB. Reveals nothing.")
+    def public_code(self) -> str:
+        return self.row.public_code
+
+    @strawberry.field(description="Number of people in the household.")
+    def members_count(self) -> int:
+        return self.row.members_count
+
+    @strawberry.field(description="Where the household lives, no finer than the public level.")
+    def region(self, info: strawberry.Info[Context, Any]) -> Region:
+        level = info.context.settings.instance.public_region_level
+        region_id = public_region_id(self.region_path, level)
+        return Region.from_row(load_regions(info.context, [region_id])[region_id])
+
+    @strawberry.field(description="Causes of poverty, from the instance taxonomy.")
+    def causes(self, info: strawberry.Info[Context, Any]) -> list[TaxonomyTerm]:
+        context = info.context
+        codes = load_many(
+            context,
+            "household_causes",
+            [self.row.id],
+            lambda ids: service.causes_by_household(context.session, ids),
+        )
+        return cause_terms(context, codes.get(self.row.id, []))
+
+    @sensitive("Full name of the head of household.")
+    def head_name(self) -> str | None:
+        return self.row.head_name
+
+    @sensitive("National identity number of the head of household.")
+    def national_id(self) -> str | None:
+        return self.row.national_id
+
+    @sensitive("Contact phone number.")
+    def phone(self) -> str | None:
+        return self.row.phone
+
+    @sensitive("Postal address.")
+    def address(self) -> str | None:
+        return self.row.address
+
+    @sensitive("Latitude in decimal degrees (WGS 84).")
+    def latitude(self) -> float | None:
+        return self.row.latitude
+
+    @sensitive("Longitude in decimal degrees (WGS 84).")
+    def longitude(self) -> float | None:
+        return self.row.longitude
+
+    @sensitive("The exact region (village) of the household.")
+    def exact_region(self, info: strawberry.Info[Context, Any]) -> Region | None:
+        row = load_regions(info.context, [self.row.region_id]).get(self.row.region_id)
+        return Region.from_row(row) if row else None
+
+    @sensitive("Annual income per member.")
+    def annual_income_per_member(self) -> Money | None:
+        return money_or_none(self.row.annual_income_per_member_minor, self.row.income_currency)
+
+    @sensitive("Current poverty status.")
+    def poverty_status(self) -> PovertyStatus | None:
+        return PovertyStatus(self.row.poverty_status)  # type: ignore[call-arg]
+
+    @sensitive("Poverty status history, oldest first.")
+    def poverty_status_history(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[PovertyStatusChange] | None:
+        rows = info.context.session.exec(
+            select(HouseholdStatusChange)
+            .where(HouseholdStatusChange.household_id == self.row.id)
+            .order_by(col(HouseholdStatusChange.effective_on), col(HouseholdStatusChange.id))
+        ).all()
+        return [
+            PovertyStatusChange(
+                status=PovertyStatus(r.status),  # type: ignore[call-arg]
+                effective_on=r.effective_on,
+                note=r.note,
+            )
+            for r in rows
+        ]
+
+    @sensitive("Subsidies received, newest first.")
+    def subsidies(self, info: strawberry.Info[Context, Any]) -> list[Subsidy] | None:
+        rows = info.context.session.exec(
+            select(HouseholdSubsidy)
+            .where(HouseholdSubsidy.household_id == self.row.id)
+            .order_by(col(HouseholdSubsidy.received_on).desc(), col(HouseholdSubsidy.id).desc())
+        ).all()
+        return [
+            Subsidy(
+                programme=r.programme,
+                amount=Money(amount_minor=r.amount_minor, currency=r.currency),
+                received_on=r.received_on,
+            )
+            for r in rows
+        ]
+
+    @sensitive("Whether a caseworker has verified the record.")
+    def verification_status(self) -> VerificationStatus | None:
+        return VerificationStatus(self.row.verification_status)  # type: ignore[call-arg]
+
+    @sensitive("When the record was verified.")
+    def verified_at(self) -> datetime | None:
+        return self.row.verified_at
+
+    @sensitive("Whether the household consented to publishing its needs.")
+    def consent_to_publish(self) -> bool | None:
+        return self.row.consent_to_publish
+
+    @sensitive("When the household was registered.")
+    def registered_at(self) -> datetime | None:
+        return self.row.created_at
+
+    @classmethod
+    def from_row(cls, row: HouseholdRow, region_path: str) -> Self:
+        return cls(id=row.public_code, row=row, region_path=region_path)
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Household | None]:
+        codes = list(node_ids)
+        found = households_by_code(info.context, codes)
+        return [found.get(code) for code in codes]
+
+
+def households_by_code(context: Context, codes: list[str]) -> dict[str, Household]:
+    """Visible households by public code, with their region paths, in one statement."""
+    if not codes:
+        return {}
+    rows = context.session.exec(
+        select(HouseholdRow, RegionRow.path)
+        .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
+        .where(col(HouseholdRow.public_code).in_(codes))
+        .where(service.visible_households_condition(context.principal))
+    ).all()
+    return {row.public_code: Household.from_row(row, path) for row, path in rows}
+
+
+def households_by_id(context: Context, ids: Iterable[int]) -> dict[int, Household]:
+    """Visible households by database id (cached per request), with region paths."""
+
+    def fetch(missing: set[int]) -> dict[int, Household]:
+        rows = context.session.exec(
+            select(HouseholdRow, RegionRow.path)
+            .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
+            .where(col(HouseholdRow.id).in_(missing))
+            .where(service.visible_households_condition(context.principal))
+        ).all()
+        return {row.id: Household.from_row(row, path) for row, path in rows if row.id}
+
+    return load_many(context, "household", ids, fetch)

@@ -1,0 +1,45 @@
+"""The root schema: each domain contributes its queries and mutations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.schema.config import StrawberryConfig
+
+from api.accounts.schema import AccountMutations, AccountQueries
+from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
+from api.core.execution import ThreadedSchema, schema_extensions
+from api.households.schema import HouseholdMutations, HouseholdQueries
+from api.instance.schema import InstanceQueries
+from api.regions.schema import RegionMutations, RegionQueries
+
+
+@strawberry.type(description="Everything you can read.")
+class Query(AccountQueries, InstanceQueries, RegionQueries, HouseholdQueries):
+    node: relay.Node | None = relay.node(
+        description="Any object by its global ID; null if it does not exist or is not visible."
+    )
+    nodes: list[relay.Node | None] = relay.node(
+        description="Several objects by global ID, in order; null for any not visible."
+    )
+
+
+@strawberry.type(description="Everything you can change.")
+class Mutation(AccountMutations, RegionMutations, HouseholdMutations):
+    pass
+
+
+def build_schema() -> strawberry.Schema:
+    return ThreadedSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=schema_extensions(),
+        config=StrawberryConfig(
+            relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}
+        ),
+    )
+
+
+schema: Any = build_schema()

@@ -11,13 +11,23 @@ from strawberry.schema.config import StrawberryConfig
 from api.accounts.schema import AccountMutations, AccountQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.core.execution import ThreadedSchema, schema_extensions
+from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
 from api.households.schema import HouseholdMutations, HouseholdQueries
 from api.instance.schema import InstanceQueries
+from api.pledges.schema import PledgeMutations
 from api.regions.schema import RegionMutations, RegionQueries
+from api.stats.schema import StatsQueries
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(AccountQueries, InstanceQueries, RegionQueries, HouseholdQueries):
+class Query(
+    AccountQueries,
+    InstanceQueries,
+    RegionQueries,
+    HouseholdQueries,
+    HelpRequestQueries,
+    StatsQueries,
+):
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or is not visible."
     )
@@ -27,7 +37,13 @@ class Query(AccountQueries, InstanceQueries, RegionQueries, HouseholdQueries):
 
 
 @strawberry.type(description="Everything you can change.")
-class Mutation(AccountMutations, RegionMutations, HouseholdMutations):
+class Mutation(
+    AccountMutations,
+    RegionMutations,
+    HouseholdMutations,
+    HelpRequestMutations,
+    PledgeMutations,
+):
     pass
 
 

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from cross_web import HTTPException
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.core.context import Context
 from api.core.db import create_db_engine
+from api.core.execution import INTERNAL_ERROR_MESSAGE
 from api.core.settings import Settings, load_settings
-from api.migrations import alembic_config
+from api.migrations import MIGRATIONS_DIR
 from api.schema import schema
 
 FRONTEND_DIR = Path(__file__).resolve().parents[1] / "frontend" / "dist"
 LOCALE_HEADER = "x-aidbridge-locale"
+# Codes of the errors the HTTP layer refuses a request with, before any GraphQL runs.
+HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+# A probe must answer even when the database hangs instead of refusing connections.
+READINESS_TIMEOUT_SECONDS = 5
+
+log = logging.getLogger("aidbridge.http")
+
+
+def graphql_error_response(
+    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """An error in the shape of a GraphQL response, so clients parse one format only."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 class AidbridgeGraphQL(GraphQL[Context, None]):
@@ -31,7 +51,24 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.engine = engine
 
-    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Like strawberry's, but requests refused before execution (bad JSON, no query,
+        a mutation over GET, a wrong method...) get JSON with `extensions.code`, not text."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+            headers = {"Allow": "GET, POST"} if error.status_code == 405 else None
+            response = graphql_error_response(error.status_code, code, error.reason, headers)
+        except Exception:
+            log.exception("unexpected error outside GraphQL execution")
+            response = graphql_error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_ERROR_MESSAGE)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Any, response: Any) -> Context:
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         return Context(
@@ -43,11 +80,14 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         )
 
 
-def migrations_at_head(engine: Engine) -> bool:
-    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False)))
+def migration_heads() -> set[str]:
+    """The revisions a fully migrated database is at, according to the code."""
+    return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+def database_revisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-    return set(current) == set(script.get_heads())
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
@@ -57,12 +97,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    heads = migration_heads()  # read once: the code does not change while it runs
+
     async def readyz(request: Request) -> Response:
         try:
-            ready = migrations_at_head(engine)
-        except Exception:  # database unreachable: not ready, and say so without details
+            with anyio.fail_after(READINESS_TIMEOUT_SECONDS):
+                current = await anyio.to_thread.run_sync(
+                    database_revisions, engine, abandon_on_cancel=True
+                )
+        except Exception:  # unreachable or too slow: not ready; details stay in the server
+            log.warning("readiness: database unreachable", exc_info=True)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-        if not ready:
+        if current != heads:
             return JSONResponse({"status": "unavailable", "database": "migrations pending"}, 503)
         return JSONResponse({"status": "ok"})
 
@@ -71,7 +117,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     graphql = AidbridgeGraphQL(settings, engine)
     routes: list[Any] = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # any method: the view answers 405 in GraphQL's shape
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]

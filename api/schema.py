@@ -9,8 +9,8 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 
 from api.accounts.schema import AccountMutations, AccountQueries
-from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.core.execution import ThreadedSchema, schema_extensions
+from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
 from api.households.schema import HouseholdMutations, HouseholdQueries
 from api.instance.schema import InstanceQueries
@@ -52,9 +52,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=schema_extensions(),
-        config=StrawberryConfig(
-            relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}
-        ),
+        config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
     )
 
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from api.accounts.models import AccessToken, Account, Role
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError
+from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -24,22 +24,48 @@ from api.households.models import Household
 from api.regions.models import Region
 
 TOKEN_LIFETIME = timedelta(days=30)
+# Longer passwords only cost hashing time; refused so they cannot be used to load the server.
+MAX_PASSWORD_LENGTH = 1024
 # Verifying against a real hash when the email is unknown keeps timing uniform.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH or len(password) > 1024:
+def _check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(ErrorCode.WEAK_PASSWORD, field="password", limit=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ServiceError(ErrorCode.TOO_LONG, field="password", limit=MAX_PASSWORD_LENGTH)
+    return password
 
 
-def _new_account(session: Session, *, email: str, password: str, display_name: str, role: Role) -> Account:
-    email = clean_email(email)
-    _check_password(password)
-    name = clean_text(display_name, field="displayName", limit=120)
-    if session.exec(select(Account.id).where(Account.email == email)).first() is not None:
-        raise ServiceError(ErrorCode.DUPLICATE, field="email")
-    return Account(email=email, password_hash=hash_password(password), display_name=name, role=role)
+def _new_account(
+    session: Session, *, email: str, password: str, display_name: str, role: Role
+) -> Account:
+    """A new account, not yet added; every input error is reported at once."""
+    errors: list[ServiceError] = []
+    clean: dict[str, str] = {}
+    for name, action in (
+        ("email", lambda: clean_email(email)),
+        ("password", lambda: _check_password(password)),
+        ("display_name", lambda: clean_text(display_name, field="displayName", limit=120)),
+    ):
+        try:
+            clean[name] = action()
+        except ServiceError as error:
+            errors.append(error)
+    if "email" in clean and (
+        session.exec(select(Account.id).where(Account.email == clean["email"])).first()
+        is not None
+    ):
+        errors.insert(0, ServiceError(ErrorCode.DUPLICATE, field="email"))
+    if errors:
+        raise ServiceErrors(errors)
+    return Account(
+        email=clean["email"],
+        password_hash=hash_password(password),
+        display_name=clean["display_name"],
+        role=role,
+    )
 
 
 def register_helper_account(
@@ -52,18 +78,29 @@ def register_helper_account(
     organisation_name: str | None = None,
     locale: str | None = None,
 ) -> Account:
-    """Anyone may register to help; enterprises and organisations get an admin account."""
-    account = _new_account(
-        session, email=email, password=password, display_name=display_name, role=Role.HELPER
-    )
-    if kind != HelperKind.INDIVIDUAL:
-        account.role = Role.ORGANISATION_ADMIN
-    helper = create_helper(
-        session,
-        kind=kind,
-        display_name=organisation_name if kind != HelperKind.INDIVIDUAL and organisation_name
-        else display_name,
-    )
+    """Anyone may register to help; enterprises and organisations get an admin account,
+    and their helper profile carries the organisation's name (the person's by default)."""
+    individual = kind == HelperKind.INDIVIDUAL
+    errors: list[ServiceError] = []
+    try:
+        account = _new_account(
+            session,
+            email=email,
+            password=password,
+            display_name=display_name,
+            role=Role.HELPER if individual else Role.ORGANISATION_ADMIN,
+        )
+    except ServiceErrors as invalid:
+        errors.extend(invalid.errors)
+    public_name = display_name
+    if not individual and organisation_name is not None and organisation_name.strip():
+        try:
+            public_name = clean_text(organisation_name, field="organisationName", limit=200)
+        except ServiceError as error:
+            errors.append(error)
+    if errors:
+        raise ServiceErrors(errors)
+    helper = create_helper(session, kind=kind, display_name=public_name)
     account.helper_id = helper.id
     account.locale = locale
     session.add(account)
@@ -94,7 +131,9 @@ def create_staff_account(
     if role == Role.CASEWORKER:
         region = session.get(Region, region_id) if region_id is not None else None
         if region is None:
-            raise ServiceError(ErrorCode.REQUIRED if region_id is None else ErrorCode.NOT_FOUND, field="region")
+            raise ServiceError(
+                ErrorCode.REQUIRED if region_id is None else ErrorCode.NOT_FOUND, field="region"
+            )
         account.region_id = region.id
     if role == Role.HOUSEHOLD_REPRESENTATIVE:
         household = session.get(Household, household_id) if household_id is not None else None
@@ -148,7 +187,9 @@ def revoke_token(session: Session, *, token_id: int) -> None:
         session.flush()
 
 
-def set_locale(session: Session, *, account_id: int, locale: str | None, allowed: tuple[str, ...]) -> Account:
+def set_locale(
+    session: Session, *, account_id: int, locale: str | None, allowed: tuple[str, ...]
+) -> Account:
     account = session.get(Account, account_id)
     if account is None:
         raise ServiceError(ErrorCode.NOT_FOUND)

@@ -22,3 +22,7 @@ class AuditEvent(SQLModel, table=True):
     subject_type: str = Field(max_length=40)
     subject_id: int = Field(index=True)
     detail: dict[str, Any] = json_column(default={})
+
+
+# Registers the append-only guard wherever the model is used; it needs the class above.
+import api.audit.guard  # noqa: E402, F401

@@ -85,7 +85,7 @@ class ServiceError(Exception):
         return gettext_for(locale)(template).format(**self.params)
 
 
-class ServiceErrors(Exception):
+class ServiceErrors(Exception):  # noqa: N818  (plural of ServiceError, not a new kind)
     """Several field errors found at once (input validation reports them all together)."""
 
     def __init__(self, errors: list[ServiceError]) -> None:

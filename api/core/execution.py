@@ -10,7 +10,7 @@ from typing import Any
 
 import anyio.to_thread
 import strawberry
-from graphql import GraphQLError, OperationType
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -19,17 +19,21 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.audit.models import AuditEvent
 from api.core.context import Context
 from api.core.db import utcnow
+from api.core.errors import ServiceError, ServiceErrors
 
 log = logging.getLogger("aidbridge.graphql")
 
 MAX_DEPTH = 12
 MAX_ALIASES = 40
 MAX_TOKENS = 4000
+
+INTERNAL_ERROR_MESSAGE = "Internal server error."
 
 
 class ThreadedSchema(strawberry.Schema):
@@ -58,6 +62,40 @@ class ThreadedSchema(strawberry.Schema):
         )
         return await anyio.to_thread.run_sync(run)
 
+    def execute_sync(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = super().execute_sync(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+        # Done here rather than in an extension hook: a parse error raised by ParserCache
+        # skips the operation hooks, but every result passes through this line.
+        if result.errors:
+            result.errors = [with_code(error) for error in result.errors]
+        return result
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what clients do not see (unexpected errors, with their traceback); errors
+        caused by the request itself are the client's business, not the operator's."""
+        for error in errors:
+            if is_unexpected(error):
+                log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+
 
 class UnitOfWork(SchemaExtension):
     """One transaction per operation: audit events of sensitive reads are written with it,
@@ -79,7 +117,7 @@ class UnitOfWork(SchemaExtension):
                 write_audit_reads(context)
                 context.session.commit()
         except Exception:
-            log.exception("commit failed")
+            # The error reaches the client masked and the log through process_errors.
             if context._session is not None:
                 context._session.rollback()
             raise
@@ -108,41 +146,83 @@ def write_audit_reads(context: Context) -> None:
 
 
 class ErrorCodes(SchemaExtension):
-    """Give every error a code; hide the text of unexpected ones (they are logged)."""
+    """Codes that only the execution phase can tell: an error without a path there is
+    about a variable's value, and a service failure that escaped a resolver is still an
+    expected one, reported with its own code in the request's locale."""
 
-    def on_operation(self) -> Iterator[None]:
+    def on_execute(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        result.errors = [_with_code(error) for error in result.errors]
+        context = self.execution_context.context
+        result.errors = [
+            coded for error in result.errors for coded in _execution_error(error, context)
+        ]
 
 
-def _with_code(error: GraphQLError) -> GraphQLError:
-    extensions = dict(error.extensions or {})
+def _execution_error(error: GraphQLError, context: Any) -> list[GraphQLError]:
     original = error.original_error
+    if isinstance(original, ServiceError | ServiceErrors):
+        # Without a request context there is no locale to ask for: the English source text.
+        locale = context.locale if isinstance(context, Context) else "en"
+        failures = original.errors if isinstance(original, ServiceErrors) else [original]
+        return [
+            _copy(
+                error,
+                failure.localized_message(locale),
+                {"code": failure.code.name} | ({"field": failure.field} if failure.field else {}),
+            )
+            for failure in failures
+        ]
+    if error.path is None and not is_unexpected(error) and "code" not in (error.extensions or {}):
+        return [_copy(error, error.message, {"code": "BAD_USER_INPUT"})]
+    return [error]
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(
+        original, GraphQLError | ServiceError | ServiceErrors
+    )
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: with a stable code, and masked if unexpected."""
+    extensions = error.extensions or {}
     if "code" in extensions:
         return error
-    if original is None or isinstance(original, GraphQLError):
-        nested = getattr(original, "extensions", None) or {}
-        if "code" in nested:
-            extensions["code"] = nested["code"]
-        elif error.path:
-            extensions["code"] = "BAD_USER_INPUT"
-        else:
-            extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+    if is_unexpected(error):
         return GraphQLError(
-            error.message, error.nodes, error.source, error.positions, error.path, None, extensions
+            INTERNAL_ERROR_MESSAGE,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
+            {"code": "INTERNAL_SERVER_ERROR"},
         )
-    log.error("unexpected error at %s", error.path, exc_info=original)
+    nested = getattr(error.original_error, "extensions", None) or {}
+    if "code" in nested:
+        code = nested["code"]
+    elif isinstance(error, GraphQLSyntaxError):  # also the token limit, checked while parsing
+        code = "GRAPHQL_PARSE_FAILED"
+    elif error.path:  # raised while resolving a field, e.g. an ID of the wrong format
+        code = "BAD_USER_INPUT"
+    else:  # the document broke a validation rule, or the depth or alias limit
+        code = "GRAPHQL_VALIDATION_FAILED"
+    return _copy(error, error.message, {"code": code})
+
+
+def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
     return GraphQLError(
-        "Internal server error.",
+        message,
         error.nodes,
         error.source,
         error.positions,
         error.path,
         None,
-        {"code": "INTERNAL_SERVER_ERROR"},
+        {**(error.extensions or {}), **extensions},
     )
 
 

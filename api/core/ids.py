@@ -10,7 +10,11 @@ from api.core.errors import ErrorCode, ServiceError
 def decode_id(global_id: relay.GlobalID | str, type_name: str, *, field: str) -> str:
     """The node id inside a global ID of the expected type."""
     try:
-        gid = global_id if isinstance(global_id, relay.GlobalID) else relay.GlobalID.from_id(global_id)
+        gid = (
+            global_id
+            if isinstance(global_id, relay.GlobalID)
+            else relay.GlobalID.from_id(global_id)
+        )
     except (relay.GlobalIDValueError, ValueError, TypeError):
         raise ServiceError(ErrorCode.INVALID, field=field) from None
     if gid.type_name != type_name:

@@ -26,5 +26,7 @@ def load_many(
     return {i: cache[i] for i in ids if i is not None and cache.get(i) is not None}
 
 
-def load_one(context: Context, kind: str, key: Any, fetch: Callable[[set[Any]], dict[Any, V]]) -> V | None:
+def load_one(
+    context: Context, kind: str, key: Any, fetch: Callable[[set[Any]], dict[Any, V]]
+) -> V | None:
     return load_many(context, kind, [key], fetch).get(key)

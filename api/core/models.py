@@ -43,7 +43,9 @@ def foreign_key_after_create(target: str, *, index: bool = True) -> Any:
 
 
 def json_column(*, default: Any) -> Any:
-    return Field(default_factory=lambda: type(default)(), sa_column=sa.Column(sa.JSON, nullable=False))
+    return Field(
+        default_factory=lambda: type(default)(), sa_column=sa.Column(sa.JSON, nullable=False)
+    )
 
 
 __all__ = ["datetime", "json_column", "timestamp"]

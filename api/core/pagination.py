@@ -19,7 +19,6 @@ from strawberry import relay
 from api.core.errors import api_error
 
 T = TypeVar("T")
-NodeT = TypeVar("NodeT")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
@@ -107,7 +106,7 @@ def keyset_page(
 
 
 def build_connection(
-    nodes: list[NodeT], cursors: list[str], *, has_next: bool, has_previous: bool
+    nodes: list[Any], cursors: list[str], *, has_next: bool, has_previous: bool
 ) -> Connection[Any]:
     edges = [relay.Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
     return Connection(

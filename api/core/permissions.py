@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.accounts.models import Role
@@ -19,7 +20,7 @@ from api.core.i18n import gettext_for
 
 def deny(info: strawberry.Info[Context, Any], code: ErrorCode) -> Exception:
     message = gettext_for(info.context.locale)(DEFAULT_MESSAGES[code])
-    return api_error(code.value, message)
+    return api_error(code.name, message)
 
 
 class IsAuthenticated(BasePermission):
@@ -48,7 +49,7 @@ class RoleIn(BasePermission):
         return True
 
 
-def requires(*roles: Role) -> list[PermissionExtension]:
+def requires(*roles: Role) -> list[FieldExtension]:
     """`extensions=requires(Role.CASEWORKER, ...)`; no roles means any logged-in account."""
     permission: BasePermission = RoleIn(*roles) if roles else IsAuthenticated()
     return [PermissionExtension(permissions=[permission], use_directives=False)]

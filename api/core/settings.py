@@ -19,7 +19,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 
 DEFAULT_INSTANCE_FILE = Path(__file__).with_name("instance_default.toml")
-SECRET_FILE_NAME = ".aidbridge-secret"
+SECRET_FILE_NAME = ".aidbridge-secret"  # noqa: S105  (a file name, not a secret)
 _CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]{0,39}$")
 
 

@@ -30,14 +30,30 @@ class Urgency(StrEnum):
 
 URGENCY_RANK = {Urgency.LOW: 1, Urgency.MEDIUM: 2, Urgency.HIGH: 3, Urgency.CRITICAL: 4}
 
+# Statuses in which a request is shown to the public (if its household is public too).
+PUBLIC_STATUSES = (RequestStatus.OPEN, RequestStatus.PLEDGED, RequestStatus.FULFILLED)
+# Statuses from which a request can still be changed by its household.
+EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.PENDING_VERIFICATION)
+# Statuses from which a request can be withdrawn.
+WITHDRAWABLE_STATUSES = (
+    RequestStatus.DRAFT,
+    RequestStatus.PENDING_VERIFICATION,
+    RequestStatus.OPEN,
+    RequestStatus.PLEDGED,
+)
+
 
 class HelpRequest(SQLModel, table=True):
     """A household's request for help. Money targets are integer minor units."""
 
     __tablename__ = "help_request"
+    # One index per ordering of the request lists (keyset pages walk them in order).
     __table_args__ = (
         sa.Index("ix_help_request_status_published", "status", "published_at", "id"),
         sa.Index("ix_help_request_status_urgency", "status", "urgency_rank", "id"),
+        sa.Index("ix_help_request_published_at_id", "published_at", "id"),
+        sa.Index("ix_help_request_urgency_rank_id", "urgency_rank", "id"),
+        sa.Index("ix_help_request_deadline_id", "deadline", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

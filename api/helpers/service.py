@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError
+from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.settings import Instance
 from api.core.validation import check_amount, check_currency, clean_text, optional_text
 from api.helpers.models import Helper, HelperKind
@@ -41,33 +42,66 @@ def update_helper_profile(
     budget_minor: int | None = None,
     budget_currency: str | None = None,
 ) -> Helper:
+    """Every field is checked before any is changed, and all errors are reported at once."""
+    errors: list[ServiceError] = []
+    changes: dict[str, Any] = {}
+
+    def check(name: str, action: Callable[[], Any]) -> None:
+        try:
+            changes[name] = action()
+        except ServiceError as error:
+            errors.append(error)
+
     if display_name is not None:
-        helper.display_name = clean_text(display_name, field="displayName", limit=200)
+        check("display_name", lambda: clean_text(display_name, field="displayName", limit=200))
     if about is not None:
-        helper.about = optional_text(about, field="about", limit=2000)
+        check("about", lambda: optional_text(about, field="about", limit=2000))
     if preferred_region_ids is not None:
-        found = set(
-            session.exec(select(Region.id).where(col(Region.id).in_(preferred_region_ids))).all()
-        )
-        if found != set(preferred_region_ids):
-            raise ServiceError(ErrorCode.NOT_FOUND, field="preferredRegions")
-        helper.preferred_region_ids = sorted(found)
+        check("preferred_region_ids", lambda: _known_region_ids(session, preferred_region_ids))
     if preferred_causes is not None:
-        if not set(preferred_causes) <= instance.cause_codes():
-            raise ServiceError(ErrorCode.UNKNOWN_CODE, field="preferredCauses")
-        helper.preferred_causes = sorted(set(preferred_causes))
-    if preferred_categories is not None:
-        if not set(preferred_categories) <= instance.category_codes():
-            raise ServiceError(ErrorCode.UNKNOWN_CODE, field="preferredCategories")
-        helper.preferred_categories = sorted(set(preferred_categories))
-    if budget_minor is not None:
-        helper.budget_minor = check_amount(budget_minor, field="budget.amount", allow_zero=True)
-        helper.budget_currency = check_currency(
-            budget_currency or instance.default_currency, field="budget.currency"
+        check(
+            "preferred_causes",
+            lambda: _known_codes(preferred_causes, instance.cause_codes(), "preferredCauses"),
         )
+    if preferred_categories is not None:
+        check(
+            "preferred_categories",
+            lambda: _known_codes(
+                preferred_categories, instance.category_codes(), "preferredCategories"
+            ),
+        )
+    if budget_minor is not None:
+        check(
+            "budget_minor",
+            lambda: check_amount(budget_minor, field="budget.amountMinor", allow_zero=True),
+        )
+        check(
+            "budget_currency",
+            lambda: check_currency(
+                budget_currency or instance.default_currency, field="budget.currency"
+            ),
+        )
+    if errors:
+        raise ServiceErrors(errors)
+    for name, value in changes.items():
+        setattr(helper, name, value)
     session.add(helper)
     session.flush()
     return helper
+
+
+def _known_region_ids(session: Session, region_ids: list[int]) -> list[int]:
+    wanted = set(region_ids)
+    found = set(session.exec(select(Region.id).where(col(Region.id).in_(wanted))).all())
+    if found != wanted:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="preferredRegions")
+    return sorted(wanted)
+
+
+def _known_codes(codes: list[str], known: frozenset[str], field: str) -> list[str]:
+    if not set(codes) <= known:
+        raise ServiceError(ErrorCode.UNKNOWN_CODE, field=field)
+    return sorted(set(codes))
 
 
 def verify_helper(session: Session, *, helper_id: int, approve: bool) -> Helper:

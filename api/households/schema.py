@@ -12,15 +12,20 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError
 from api.core.ids import decode_id, decode_int_id
-from api.core.money import MoneyInput
+from api.core.money import Money, MoneyInput
 from api.core.mutations import run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, Connection, SortKey, build_connection, keyset_page
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
 from api.core.permissions import STAFF, requires
 from api.households import service
 from api.households.models import Household as HouseholdRow
 from api.households.models import HouseholdCause
 from api.households.types import Household, PovertyStatus, Subsidy, households_by_code
-from api.core.money import Money
 from api.regions.models import Region as RegionRow
 
 
@@ -92,7 +97,12 @@ def _prime(context: Context, nodes: list[Household]) -> None:
     from api.regions.types import load_regions
 
     ids = [n.row.id for n in nodes]
-    load_many(context, "household_causes", ids, lambda m: service.causes_by_household(context.session, m))
+    load_many(
+        context,
+        "household_causes",
+        ids,
+        lambda m: service.causes_by_household(context.session, m),
+    )
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(n.region_path, level) for n in nodes})
 
@@ -189,7 +199,9 @@ class HouseholdSubsidyRecordPayload:
 
 def _household_pk(context: Context, global_id: relay.GlobalID) -> int:
     code = decode_id(global_id, "Household", field="id")
-    pk = context.session.exec(select(HouseholdRow.id).where(HouseholdRow.public_code == code)).first()
+    pk = context.session.exec(
+        select(HouseholdRow.id).where(HouseholdRow.public_code == code)
+    ).first()
     if pk is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="id")
     return pk
@@ -211,7 +223,9 @@ def _details(input: HouseholdRegisterInput | HouseholdUpdateInput) -> service.Ho
     )
 
 
-def _payload(context: Context, row: HouseholdRow | None, errors: list[UserError]) -> HouseholdPayload:
+def _payload(
+    context: Context, row: HouseholdRow | None, errors: list[UserError]
+) -> HouseholdPayload:
     if row is None:
         return HouseholdPayload(household=None, errors=errors)
     found = households_by_code(context, [row.public_code])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -39,6 +39,14 @@ ALLOWED_STATUS_CHANGES: dict[str, frozenset[str]] = {
     PovertyStatus.RELAPSED: frozenset({PovertyStatus.LIFTED_OUT}),
 }
 AUDIT_SUBJECT = "Household"
+# The easternmost UTC offset in use (Kiribati, UTC+14).
+_LATEST_UTC_OFFSET = timedelta(hours=14)
+
+
+def latest_today() -> date:
+    """The latest date it is anywhere right now. A date a caseworker enters as "today" in
+    their own time zone is never after it, even when it is already tomorrow in UTC's terms."""
+    return (utcnow() + _LATEST_UTC_OFFSET).date()
 
 
 @dataclass
@@ -139,14 +147,38 @@ def _validate_details(
                 details.income_currency or "", field="annualIncomePerMember.currency"
             )
         )
-    if creating and not details.causes:
+    if (creating or details.causes is not None) and not details.causes:
         errors.append(ServiceError(ErrorCode.REQUIRED, field="causes"))
-    if details.causes is not None and not set(details.causes) <= instance.cause_codes():
+    elif details.causes is not None and not set(details.causes) <= instance.cause_codes():
         errors.append(ServiceError(ErrorCode.UNKNOWN_CODE, field="causes"))
     return errors
 
 
+# Audit events name changed fields as the API spells them, never their values.
+_AUDIT_NAMES = {
+    "head_name": "headName",
+    "national_id": "nationalId",
+    "phone": "phone",
+    "address": "address",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "members_count": "membersCount",
+    "income": "annualIncomePerMember",
+    "causes": "causes",
+}
+
+
+def _given_fields(details: HouseholdDetails) -> list[str]:
+    given = {
+        "income" if name.startswith("income_") else name
+        for name, value in vars(details).items()
+        if value is not None
+    }
+    return sorted(_AUDIT_NAMES[name] for name in given)
+
+
 def _apply_details(household: Household, details: HouseholdDetails) -> list[str]:
+    """Copy the given details onto the row; returns the API names of the changed ones."""
     changed: list[str] = []
     for name in (
         "head_name",
@@ -164,17 +196,34 @@ def _apply_details(household: Household, details: HouseholdDetails) -> list[str]
             value = value.strip() or None
         if getattr(household, name) != value:
             setattr(household, name, value)
-            changed.append(name)
-    if details.income_per_member_minor is not None:
+            changed.append(_AUDIT_NAMES[name])
+    if details.income_per_member_minor is not None and (
+        household.annual_income_per_member_minor,
+        household.income_currency,
+    ) != (details.income_per_member_minor, details.income_currency):
         household.annual_income_per_member_minor = details.income_per_member_minor
         household.income_currency = details.income_currency
-        changed.append("annual_income_per_member")
+        changed.append(_AUDIT_NAMES["income"])
     return changed
 
 
-def _set_causes(session: Session, household_id: int, causes: Iterable[str]) -> None:
-    session.execute(sa.delete(HouseholdCause).where(col(HouseholdCause.household_id) == household_id))
-    session.add_all(HouseholdCause(household_id=household_id, cause_code=c) for c in sorted(set(causes)))
+def _set_causes(session: Session, household_id: int, causes: Iterable[str]) -> bool:
+    """Replace the household's causes; True when they changed."""
+    wanted = set(causes)
+    current = set(
+        session.exec(
+            select(HouseholdCause.cause_code).where(HouseholdCause.household_id == household_id)
+        ).all()
+    )
+    if wanted == current:
+        return False
+    session.execute(
+        sa.delete(HouseholdCause).where(col(HouseholdCause.household_id) == household_id)
+    )
+    session.add_all(
+        HouseholdCause(household_id=household_id, cause_code=code) for code in sorted(wanted)
+    )
+    return True
 
 
 def register_household(
@@ -224,7 +273,7 @@ def register_household(
         action="household.register",
         subject_type=AUDIT_SUBJECT,
         subject_id=household.id,
-        detail={"fields": sorted(n for n, v in vars(details).items() if v is not None)},
+        detail={"fields": sorted(["region", *_given_fields(details)])},
     )
     bump(session, region.path, HOUSEHOLDS_REGISTERED)
     session.flush()
@@ -250,21 +299,26 @@ def update_household(
 ) -> Household:
     household = household_for_staff(session, actor, household_id)
     errors = _validate_details(details, instance, creating=False)
+    old_region = session.get(Region, household.region_id)
+    new_region = None
+    if region_id is not None and region_id != household.region_id:
+        try:
+            new_region = _region_for(session, actor, region_id, "region")
+        except ServiceError as error:
+            errors.insert(0, error)
     if errors:
         raise ServiceErrors(errors)
     changed = _apply_details(household, details)
-    if details.causes is not None:
-        _set_causes(session, household_id, details.causes)
-        changed.append("causes")
-    if region_id is not None and region_id != household.region_id:
-        old = session.get(Region, household.region_id)
-        new = _region_for(session, actor, region_id, "region")
-        bump(session, old.path if old else None, HOUSEHOLDS_REGISTERED, -1)
-        bump(session, new.path, HOUSEHOLDS_REGISTERED)
+    if details.causes is not None and _set_causes(session, household_id, details.causes):
+        changed.append(_AUDIT_NAMES["causes"])
+    if new_region is not None:
+        old_path = old_region.path if old_region else None
+        bump(session, old_path, HOUSEHOLDS_REGISTERED, -1)
+        bump(session, new_region.path, HOUSEHOLDS_REGISTERED)
         if household.poverty_status == PovertyStatus.LIFTED_OUT:
-            bump(session, old.path if old else None, HOUSEHOLDS_LIFTED_OUT, -1)
-            bump(session, new.path, HOUSEHOLDS_LIFTED_OUT)
-        household.region_id = region_id
+            bump(session, old_path, HOUSEHOLDS_LIFTED_OUT, -1)
+            bump(session, new_region.path, HOUSEHOLDS_LIFTED_OUT)
+        household.region_id = new_region.id  # type: ignore[assignment]
         changed.append("region")
     household.updated_at = utcnow()
     session.add(household)
@@ -312,10 +366,24 @@ def change_poverty_status(
     note: str | None,
 ) -> Household:
     household = household_for_staff(session, actor, household_id)
+    errors: list[ServiceError] = []
     if status not in ALLOWED_STATUS_CHANGES.get(household.poverty_status, frozenset()):
-        raise ServiceError(ErrorCode.INVALID_STATE, field="status")
-    if effective_on > utcnow().date():
-        raise ServiceError(ErrorCode.OUT_OF_RANGE, field="effectiveOn")
+        errors.append(ServiceError(ErrorCode.INVALID_STATE, field="status"))
+    # Not in the future, and not before the last recorded change, so the dated history
+    # read oldest first always ends with the current status.
+    last_change = session.exec(
+        select(sa.func.max(HouseholdStatusChange.effective_on)).where(
+            HouseholdStatusChange.household_id == household_id
+        )
+    ).one()
+    if effective_on > latest_today() or (last_change is not None and effective_on < last_change):
+        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="effectiveOn"))
+    try:
+        note = optional_text(note, field="note", limit=1000)
+    except ServiceError as error:
+        errors.append(error)
+    if errors:
+        raise ServiceErrors(errors)
     region = session.get(Region, household.region_id)
     path = region.path if region else None
     if status == PovertyStatus.LIFTED_OUT:
@@ -330,7 +398,7 @@ def change_poverty_status(
             household_id=household_id,
             status=status,
             effective_on=effective_on,
-            note=optional_text(note, field="note", limit=1000),
+            note=note,
             recorded_by_id=actor.account_id,
         )
     )
@@ -367,7 +435,7 @@ def record_subsidy(
             check()
         except ServiceError as error:
             errors.append(error)
-    if received_on > utcnow().date():
+    if received_on > latest_today():
         errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="receivedOn"))
     if errors:
         raise ServiceErrors(errors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from sqlmodel import col, select
@@ -24,6 +24,10 @@ from api.households.models import HouseholdStatusChange, HouseholdSubsidy
 from api.regions.models import Region as RegionRow
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions
+
+if TYPE_CHECKING:
+    from api.help_requests.types import HelpRequest
+    from api.pledges.types import ThankYou
 
 
 class HouseholdPersonalData(BasePermission):
@@ -114,6 +118,32 @@ class Household(relay.Node):
             lambda ids: service.causes_by_household(context.session, ids),
         )
         return cause_terms(context, codes.get(self.row.id, []))
+
+    @strawberry.field(
+        description=(
+            "The household's published requests still taking or awaiting help (OPEN or "
+            "PLEDGED) that you can see, most recently published first, at most 20."
+        )
+    )
+    def open_requests(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")]]:
+        from api.help_requests.types import open_requests_of
+
+        return open_requests_of(info.context, self.row.id)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description=(
+            "Thank-you messages the household wrote when confirming help it received, with "
+            "the helper's public name, newest first, at most 20."
+        )
+    )
+    def thanks(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[Annotated[ThankYou, strawberry.lazy("api.pledges.types")]]:
+        from api.pledges.types import thanks_of
+
+        return thanks_of(info.context, self.row.id)  # type: ignore[arg-type]
 
     @sensitive("Full name of the head of household.")
     def head_name(self) -> str | None:

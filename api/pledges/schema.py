@@ -1,10 +1,200 @@
-"""GraphQL mutations of pledges (being built)."""
+"""GraphQL queries and mutations of pledges."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.accounts.models import Role
+from api.core.context import Context
+from api.core.errors import UserError
+from api.core.ids import decode_int_id
+from api.core.money import MoneyInput
+from api.core.mutations import run_service
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
+from api.core.permissions import STAFF, requires
+from api.pledges import service
+from api.pledges.models import Pledge as PledgeRow
+from api.pledges.types import Pledge, PledgeKind
+
+HELPERS = (Role.HELPER, Role.ORGANISATION_ADMIN)
+
+
+@strawberry.type
+class PledgeQueries:
+    @strawberry.field(
+        description=(
+            "Pledges of your helper profile, newest first; empty for accounts without one. "
+            "`first` is at most 100."
+        ),
+        extensions=requires(),
+    )
+    def my_pledges(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+    ) -> Connection[Pledge]:
+        context = info.context
+        helper_id = context.principal.helper_id
+        if helper_id is None:
+            return build_connection([], [], has_next=False, has_previous=False)
+        rows, more, cursors = keyset_page(
+            context.session,
+            select(PledgeRow).where(col(PledgeRow.helper_id) == helper_id),
+            [
+                SortKey(col(PledgeRow.created_at), descending=True, kind="datetime"),
+                SortKey(col(PledgeRow.id), descending=True),
+            ],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[0].created_at, r[0].id),
+        )
+        nodes = Pledge.from_rows([row for (row,) in rows])
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+
+@strawberry.input(description="A promise to help with a request.")
+class PledgeCreateInput:
+    request: relay.GlobalID = strawberry.field(description="The request, which must be OPEN.")
+    kind: PledgeKind = strawberry.field(
+        description="MONEY for money requests; GOODS or SERVICE for requests in kind."
+    )
+    amount: MoneyInput | None = strawberry.field(
+        default=None,
+        description="MONEY: the amount, in the request's currency, at most what is left.",
+    )
+    description: str | None = strawberry.field(
+        default=None,
+        description="What you will give or do (required for GOODS and SERVICE), at most "
+        "2000 characters.",
+    )
+    due_on: date = strawberry.field(
+        description="The day you will deliver by: after today, and by the request's deadline."
+    )
+
+
+@strawberry.input(description="A pledge to take back.")
+class PledgeCancelInput:
+    id: relay.GlobalID = strawberry.field(description="Your pledge, still ACTIVE.")
+
+
+@strawberry.input(description="A pledge you have delivered.")
+class PledgeMarkDeliveredInput:
+    id: relay.GlobalID = strawberry.field(description="Your pledge, still ACTIVE.")
+
+
+@strawberry.input(description="The household's confirmation that help arrived.")
+class PledgeConfirmReceiptInput:
+    id: relay.GlobalID = strawberry.field(description="The pledge, ACTIVE or DELIVERED.")
+    thank_you_message: str | None = strawberry.field(
+        default=None,
+        description="Thanks to the helper, at most 2000 characters. Shown publicly on the "
+        "household: no names, ID numbers or addresses.",
+    )
+
+
+@strawberry.type(description="Result of a pledge mutation.")
+class PledgePayload:
+    pledge: Pledge | None = strawberry.field(description="The pledge as it is now, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+def _payload(row: PledgeRow | None, errors: list[UserError]) -> PledgePayload:
+    return PledgePayload(pledge=Pledge.from_row(row, [row]) if row else None, errors=errors)
+
+
+def _pledge_pk(global_id: relay.GlobalID) -> int:
+    return decode_int_id(global_id, "Pledge", field="id")
 
 
 @strawberry.type
 class PledgeMutations:
-    pass
+    @strawberry.mutation(
+        description=(
+            "Pledge money, goods or a service to an OPEN request. Helpers, and organisation "
+            "admins for their organisation."
+        ),
+        extensions=requires(*HELPERS),
+    )
+    def pledge_create(
+        self, info: strawberry.Info[Context, Any], input: PledgeCreateInput
+    ) -> PledgePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.create_pledge(
+                context.session,
+                actor=context.principal,
+                request_id=decode_int_id(input.request, "HelpRequest", field="request"),
+                kind=input.kind.value,  # type: ignore[attr-defined]
+                amount_minor=input.amount.amount_minor if input.amount else None,
+                currency=input.amount.currency if input.amount else None,
+                description=input.description,
+                due_on=input.due_on,
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description="Take back your pledge before delivering it; the request reopens.",
+        extensions=requires(*HELPERS),
+    )
+    def pledge_cancel(
+        self, info: strawberry.Info[Context, Any], input: PledgeCancelInput
+    ) -> PledgePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.cancel_pledge(
+                context.session, actor=context.principal, pledge_id=_pledge_pk(input.id)
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description="Say you have delivered your pledge.", extensions=requires(*HELPERS)
+    )
+    def pledge_mark_delivered(
+        self, info: strawberry.Info[Context, Any], input: PledgeMarkDeliveredInput
+    ) -> PledgePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.mark_delivered(
+                context.session, actor=context.principal, pledge_id=_pledge_pk(input.id)
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Confirm the household received a pledge, optionally thanking the helper. The "
+            "household's representative, caseworkers covering it, admins."
+        ),
+        extensions=requires(Role.HOUSEHOLD_REPRESENTATIVE, *STAFF),
+    )
+    def pledge_confirm_receipt(
+        self, info: strawberry.Info[Context, Any], input: PledgeConfirmReceiptInput
+    ) -> PledgePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.confirm_receipt(
+                context.session,
+                actor=context.principal,
+                pledge_id=_pledge_pk(input.id),
+                thank_you_message=input.thank_you_message,
+            ),
+        )
+        return _payload(row, errors)

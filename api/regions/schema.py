@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlmodel import select
+from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
 from api.core.context import Context
-from api.core.errors import UserError
+from api.core.errors import ServiceError, UserError, api_error
 from api.core.ids import decode_int_id
 from api.core.mutations import run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, Connection, SortKey, build_connection, keyset_page
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
 from api.core.permissions import requires
 from api.regions import service
 from api.regions.models import Region as RegionRow
@@ -34,11 +40,9 @@ class RegionQueries:
     ) -> Connection[Region]:
         statement = select(RegionRow)
         if parent is None:
-            statement = statement.where(RegionRow.parent_id.is_(None))  # type: ignore[union-attr]
+            statement = statement.where(col(RegionRow.parent_id).is_(None))
         else:
-            statement = statement.where(
-                RegionRow.parent_id == decode_int_id(parent, "Region", field="parent")
-            )
+            statement = statement.where(col(RegionRow.parent_id) == _parent_id_or_error(parent))
         rows, more, cursors = keyset_page(
             info.context.session,
             statement,
@@ -56,6 +60,14 @@ class RegionQueries:
     def region_by_code(self, info: strawberry.Info[Context, Any], code: str) -> Region | None:
         row = service.region_by_code(info.context.session, code)
         return Region.from_row(row) if row else None
+
+
+def _parent_id_or_error(parent: relay.GlobalID) -> int:
+    """Queries have no payload for typed errors: a bad id is a top-level input error."""
+    try:
+        return decode_int_id(parent, "Region", field="parent")
+    except ServiceError:
+        raise api_error("BAD_USER_INPUT", "`parent` must be the id of a Region.") from None
 
 
 @strawberry.input(description="A new administrative area.")

@@ -7,32 +7,37 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from api.core.errors import ErrorCode, ServiceError
+from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.settings import Instance
 from api.regions.models import Region
 
 _REGION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+MAX_NAME_LENGTH = 200
 
 
 def create_region(
     session: Session, *, instance: Instance, code: str, name: str, parent_id: int | None
 ) -> Region:
+    """A new area below `parent_id` (top level when None); every input error at once."""
     code = code.strip()
     name = name.strip()
+    errors: list[ServiceError] = []
     if not _REGION_CODE.fullmatch(code):
-        raise ServiceError(ErrorCode.INVALID, field="code")
+        errors.append(ServiceError(ErrorCode.INVALID, field="code"))
+    elif session.exec(select(Region.id).where(Region.code == code)).first() is not None:
+        errors.append(ServiceError(ErrorCode.DUPLICATE, field="code"))
     if not name:
-        raise ServiceError(ErrorCode.REQUIRED, field="name")
-    if len(name) > 200:
-        raise ServiceError(ErrorCode.TOO_LONG, field="name", limit=200)
-    if session.exec(select(Region.id).where(Region.code == code)).first() is not None:
-        raise ServiceError(ErrorCode.DUPLICATE, field="code")
+        errors.append(ServiceError(ErrorCode.REQUIRED, field="name"))
+    elif len(name) > MAX_NAME_LENGTH:
+        errors.append(ServiceError(ErrorCode.TOO_LONG, field="name", limit=MAX_NAME_LENGTH))
     parent = session.get(Region, parent_id) if parent_id is not None else None
     if parent_id is not None and parent is None:
-        raise ServiceError(ErrorCode.NOT_FOUND, field="parentId")
+        errors.append(ServiceError(ErrorCode.NOT_FOUND, field="parent"))
     level = parent.level + 1 if parent else 1
     if level > len(instance.admin_levels):
-        raise ServiceError(ErrorCode.OUT_OF_RANGE, field="parentId")
+        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="parent"))
+    if errors:
+        raise ServiceErrors(errors)
     region = Region(code=code, name=name, level=level, parent_id=parent_id, path="")
     session.add(region)
     session.flush()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
-from strawberry import relay
 
 from api.core.context import Context
 from api.core.db import utcnow
@@ -97,14 +96,23 @@ class StatsQueries:
         )
     )
     def stats(
-        self, info: strawberry.Info[Context, Any], region: relay.GlobalID | None = None
+        self,
+        info: strawberry.Info[Context, Any],
+        # A plain ID (same SDL as relay.GlobalID) so that a malformed id is decoded here and
+        # answered NOT_FOUND, instead of failing argument conversion as an internal error.
+        region: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Global ID of a Region; omit for the whole instance."
+            ),
+        ] = None,
     ) -> Stats:
         context = info.context
         if region is None:
             snapshot = read_stats(context.session, scope_id=INSTANCE_SCOPE, today=utcnow().date())
             return Stats.from_snapshot(snapshot, None)
         not_found = api_error(
-            ErrorCode.NOT_FOUND.value,
+            ErrorCode.NOT_FOUND.name,
             gettext_for(context.locale)(DEFAULT_MESSAGES[ErrorCode.NOT_FOUND]),
         )
         try:

@@ -1,0 +1,292 @@
+"""Help requests as GraphQL sees them. Nodes of one page share their rows, so a relation
+asked for on any of them (household, pledges, pledge count) is loaded for the whole page
+in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import sqlalchemy as sa
+import strawberry
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.loading import load_many
+from api.core.money import MinorUnits, Money, money_or_none
+from api.core.taxonomy import TaxonomyTerm, category_term
+from api.help_requests import models, service
+from api.help_requests.models import HelpRequest as HelpRequestRow
+from api.help_requests.models import RequestStatus
+from api.households import service as household_service
+from api.households.types import Household, households_by_id
+from api.regions.service import public_region_id
+from api.regions.types import load_regions
+
+if TYPE_CHECKING:
+    from api.pledges.types import Pledge
+
+# Households show at most this many open requests (and thank-you notes), newest first.
+HOUSEHOLD_LIST_LIMIT = 20
+
+HelpRequestStatus = strawberry.enum(
+    models.RequestStatus,
+    name="HelpRequestStatus",
+    description=(
+        "Where a request is in its life: DRAFT (being written), PENDING_VERIFICATION "
+        "(submitted, waiting for a caseworker), OPEN (published, taking pledges), PLEDGED "
+        "(fully promised), FULFILLED (receipt confirmed), EXPIRED (deadline passed while "
+        "open), WITHDRAWN (taken back), REJECTED (refused at verification)."
+    ),
+)
+Urgency = strawberry.enum(
+    models.Urgency,
+    name="Urgency",
+    description="How pressing a need is, as judged by the household and its caseworker.",
+)
+
+
+@strawberry.type(description="One thing needed in kind, e.g. 2 bags of rice.")
+class HelpRequestItem:
+    name: str = strawberry.field(description="What is needed.")
+    quantity: int = strawberry.field(description="How many units.")
+    unit: str = strawberry.field(description="The unit, e.g. bags, kg, hours.")
+
+
+@strawberry.type(
+    description=(
+        "A household's request for help: money towards a target, or items in kind. Everyone "
+        "sees published requests (OPEN, PLEDGED, FULFILLED) of verified households that "
+        "consented to publication; the household's representative and the caseworkers "
+        "covering it see all of its requests."
+    )
+)
+class HelpRequest(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[HelpRequestRow]
+    # The rows of the page this node was loaded with (relations load for all at once).
+    page: strawberry.Private[list[HelpRequestRow]]
+
+    @strawberry.field(description="Short title, at most 200 characters.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="What is needed and why, at most 5000 characters.")
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(description="Need category, from the instance taxonomy.")
+    def category(self, info: strawberry.Info[Context, Any]) -> TaxonomyTerm:
+        return category_term(info.context, self.row.category)
+
+    @strawberry.field(description="Where the request is in its life.")
+    def status(self) -> HelpRequestStatus:
+        return HelpRequestStatus(self.row.status)  # type: ignore[call-arg]
+
+    @strawberry.field(description="How pressing the need is.")
+    def urgency(self) -> Urgency:
+        return Urgency(self.row.urgency)  # type: ignore[call-arg]
+
+    @strawberry.field(description="The money asked for; null for requests in kind.")
+    def target(self) -> Money | None:
+        return money_or_none(self.row.target_amount_minor, self.row.currency)
+
+    @strawberry.field(description="Money promised by live pledges; null for requests in kind.")
+    def pledged(self) -> Money | None:
+        if self.row.currency is None:
+            return None
+        return money_or_none(self.row.pledged_amount_minor, self.row.currency)
+
+    @strawberry.field(
+        description="Money the household confirmed receiving; null for requests in kind."
+    )
+    def received(self) -> Money | None:
+        if self.row.currency is None:
+            return None
+        return money_or_none(self.row.received_amount_minor, self.row.currency)
+
+    @strawberry.field(
+        description="Money still to be pledged (target minus pledged); null for requests in kind."
+    )
+    def remaining(self) -> Money | None:
+        if self.row.target_amount_minor is None or self.row.currency is None:
+            return None
+        left = max(self.row.target_amount_minor - self.row.pledged_amount_minor, 0)
+        return Money(amount_minor=MinorUnits(left), currency=self.row.currency)
+
+    @strawberry.field(description="The items needed in kind; empty for money requests.")
+    def items(self) -> list[HelpRequestItem]:
+        return [
+            HelpRequestItem(name=i["name"], quantity=i["quantity"], unit=i["unit"])
+            for i in self.row.items
+        ]
+
+    @strawberry.field(description="Last day help is useful; null if none.")
+    def deadline(self) -> date | None:
+        return self.row.deadline
+
+    @strawberry.field(description="When a caseworker published the request; null before.")
+    def published_at(self) -> datetime | None:
+        return self.row.published_at
+
+    @strawberry.field(description="When the household confirmed the need met; null before.")
+    def fulfilled_at(self) -> datetime | None:
+        return self.row.fulfilled_at
+
+    @strawberry.field(description="When the request was drafted.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description=(
+            "The household asking (its public view). Null only if the household stopped "
+            "being visible to you while the request still is."
+        )
+    )
+    def household(self, info: strawberry.Info[Context, Any]) -> Household | None:
+        return load_page_households(info.context, self.page).get(self.row.household_id)
+
+    @strawberry.field(
+        description="Number of live pledges (active, delivered or confirmed). Public."
+    )
+    def pledge_count(self, info: strawberry.Info[Context, Any]) -> int:
+        from api.pledges.service import live_pledge_counts
+
+        context = info.context
+        counts = load_many(
+            context,
+            "request_pledge_count",
+            [r.id for r in self.page],
+            lambda ids: live_pledge_counts(context.session, ids),
+        )
+        return counts.get(self.row.id, 0)
+
+    @strawberry.field(
+        description=(
+            "The pledges you may see, oldest first: all of them for the household's "
+            "representative, the caseworkers covering it and admins; a helper its own; "
+            "nobody else any."
+        )
+    )
+    def pledges(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[Annotated[Pledge, strawberry.lazy("api.pledges.types")]]:
+        from api.pledges.service import pledges_of_requests
+        from api.pledges.types import Pledge
+
+        context = info.context
+        found = load_many(
+            context,
+            "request_pledges",
+            [r.id for r in self.page],
+            lambda ids: pledges_of_requests(context.session, context.principal, ids),
+        )
+        siblings = [pledge for rows in found.values() for pledge in rows]
+        return [Pledge.from_row(row, siblings) for row in found.get(self.row.id, [])]
+
+    @classmethod
+    def from_rows(cls, rows: list[HelpRequestRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[HelpRequest | None]:
+        ids = [str(i) for i in node_ids]
+        found = load_requests(info.context, [int(i) for i in ids if i.isdigit()])
+        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
+        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+def load_requests(context: Context, ids: Iterable[int]) -> dict[int, HelpRequestRow]:
+    """Visible requests by id, cached per operation."""
+    return load_many(
+        context,
+        "help_request",
+        ids,
+        lambda wanted: service.requests_by_id(context.session, context.principal, wanted),
+    )
+
+
+def load_page_households(context: Context, rows: list[HelpRequestRow]) -> dict[int, Household]:
+    """The households of a page of requests, with what their public view shows (causes,
+    public region) primed, in at most three statements for the whole page."""
+    found = households_by_id(context, {r.household_id for r in rows})
+    remember_household_page(context, found)
+    load_many(
+        context,
+        "household_causes",
+        found,
+        lambda ids: household_service.causes_by_household(context.session, ids),
+    )
+    level = context.settings.instance.public_region_level
+    load_regions(context, {public_region_id(h.region_path, level) for h in found.values()})
+    return found
+
+
+# --- Household fields: open requests and thanks ----------------------------------------------
+
+_HOUSEHOLD_PAGE = "household_page"
+
+
+def remember_household_page(context: Context, household_ids: Iterable[int]) -> None:
+    """Record households listed together, so `openRequests` and `thanks` asked on one of
+    them load for all of them at once. List resolvers of households call this."""
+    context.cache[_HOUSEHOLD_PAGE].update(dict.fromkeys(household_ids, True))
+
+
+def household_page_with(context: Context, household_id: int) -> set[int]:
+    """The household and those listed with it."""
+    return {household_id, *context.cache[_HOUSEHOLD_PAGE]}
+
+
+def open_requests_of(context: Context, household_id: int) -> list[HelpRequest]:
+    found = load_many(
+        context,
+        "household_open_requests",
+        household_page_with(context, household_id),
+        lambda ids: _open_requests_by_household(context, ids),
+    )
+    rows = found.get(household_id, [])
+    siblings = [row for group in found.values() for row in group]
+    return [HelpRequest(id=row.id, row=row, page=siblings) for row in rows]
+
+
+def _open_requests_by_household(
+    context: Context, household_ids: set[int]
+) -> dict[int, list[HelpRequestRow]]:
+    """OPEN and PLEDGED requests visible to the caller, newest first, at most
+    HOUSEHOLD_LIST_LIMIT per household, in one statement (a window function)."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=col(HelpRequestRow.household_id),
+            order_by=(col(HelpRequestRow.published_at).desc(), col(HelpRequestRow.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(HelpRequestRow, rank)
+        .where(col(HelpRequestRow.household_id).in_(household_ids))
+        .where(col(HelpRequestRow.status).in_((RequestStatus.OPEN, RequestStatus.PLEDGED)))
+        .where(service.visible_requests_condition(context.principal))
+        .subquery()
+    )
+    request = aliased(HelpRequestRow, ranked)
+    rows = context.session.exec(
+        select(request)
+        .where(ranked.c.rank <= HOUSEHOLD_LIST_LIMIT)
+        .order_by(ranked.c.household_id, ranked.c.rank)
+    ).all()
+    result: dict[int, list[HelpRequestRow]] = {i: [] for i in household_ids}
+    for row in rows:
+        result[row.household_id].append(row)
+        context.cache["help_request"][row.id] = row
+    return result

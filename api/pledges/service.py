@@ -1,0 +1,471 @@
+"""Pledges: a helper promises money, goods or a service to an open request, delivers it,
+and the household confirms receipt (with thanks). `sweep` expires and lapses what time
+has overtaken.
+
+Concurrency: amounts are changed only by guarded UPDATEs evaluated by the database
+(`pledged + x <= target`), never read, changed in Python and written back; SQLite would
+silently ignore SELECT ... FOR UPDATE. Every operation touches the request row before its
+pledge rows, so two operations on PostgreSQL never wait for each other in a cycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Role
+from api.audit.service import record_audit
+from api.core.auth import Principal
+from api.core.db import utcnow
+from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.validation import optional_text
+from api.help_requests.models import HelpRequest, RequestStatus
+from api.help_requests.service import (
+    households_in_area,
+    public_requests_condition,
+    speaks_for_household,
+)
+from api.households.models import Household
+from api.pledges.models import LIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeStatus
+from api.stats.metrics import (
+    DAYS_TO_FIRST_PLEDGE,
+    PLEDGES_DELIVERED,
+    REQUESTS_ANSWERED_90D_BY_DAY,
+    REQUESTS_MET,
+)
+from api.stats.service import answered_in_window, bump, day_number, whole_days_between
+
+AUDIT_SUBJECT = "Pledge"
+DESCRIPTION_LIMIT = 2000
+THANK_YOU_LIMIT = 2000
+
+
+# --- Visibility ------------------------------------------------------------------------------
+
+
+def visible_pledges_condition(principal: Principal) -> sa.ColumnElement[bool]:
+    """Admins all; caseworkers the pledges to households in their area; a household
+    representative the pledges to their household; a helper its own pledges."""
+    if principal.is_admin:
+        return sa.true()
+    conditions: list[sa.ColumnElement[bool]] = []
+    if principal.helper_id is not None:
+        conditions.append(col(Pledge.helper_id) == principal.helper_id)
+    requests: Any = None
+    if principal.role == Role.CASEWORKER and principal.region_path:
+        requests = select(HelpRequest.id).where(
+            col(HelpRequest.household_id).in_(households_in_area(principal.region_path))
+        )
+    elif principal.household_id is not None:
+        requests = select(HelpRequest.id).where(
+            col(HelpRequest.household_id) == principal.household_id
+        )
+    if requests is not None:
+        conditions.append(col(Pledge.request_id).in_(requests))
+    return sa.or_(sa.false(), *conditions)
+
+
+def _visible_pledge(session: Session, actor: Principal, pledge_id: int) -> Pledge:
+    pledge = session.exec(
+        select(Pledge).where(Pledge.id == pledge_id).where(visible_pledges_condition(actor))
+    ).first()
+    if pledge is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="id")
+    return pledge
+
+
+def _own_pledge(session: Session, actor: Principal, pledge_id: int) -> Pledge:
+    pledge = _visible_pledge(session, actor, pledge_id)
+    if actor.helper_id is None or pledge.helper_id != actor.helper_id:
+        raise ServiceError(ErrorCode.FORBIDDEN, field="id")
+    return pledge
+
+
+# --- Pledging --------------------------------------------------------------------------------
+
+
+def create_pledge(
+    session: Session,
+    *,
+    actor: Principal,
+    request_id: int,
+    kind: str,
+    amount_minor: int | None,
+    currency: str | None,
+    description: str | None,
+    due_on: date,
+) -> Pledge:
+    """A helper (or an organisation admin, for its helper profile) pledges to a public,
+    OPEN request. Money requests take money pledges until the target is covered; in-kind
+    requests take one goods or service pledge at a time."""
+    if actor.helper_id is None:
+        raise ServiceError(ErrorCode.FORBIDDEN)
+    request = session.exec(
+        select(HelpRequest).where(HelpRequest.id == request_id).where(public_requests_condition())
+    ).first()
+    if request is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="request")
+    if request.status != RequestStatus.OPEN:
+        raise ServiceError(ErrorCode.INVALID_STATE, field="request")
+    errors: list[ServiceError] = []
+    money_request = request.target_amount_minor is not None
+    if kind not in PledgeKind.__members__:
+        errors.append(ServiceError(ErrorCode.INVALID, field="kind"))
+    elif money_request != (kind == PledgeKind.MONEY):
+        errors.append(
+            ServiceError(
+                ErrorCode.INVALID,
+                field="kind",
+                message="Money requests take MONEY pledges; in-kind requests GOODS or SERVICE.",
+            )
+        )
+    if kind == PledgeKind.MONEY:
+        _check_money(request, amount_minor, currency, errors)
+    elif amount_minor is not None or currency is not None:
+        errors.append(ServiceError(ErrorCode.INVALID, field="amount"))
+    text: str | None = None
+    try:
+        text = optional_text(description, field="description", limit=DESCRIPTION_LIMIT)
+        if text is None and kind != PledgeKind.MONEY:
+            errors.append(ServiceError(ErrorCode.REQUIRED, field="description"))
+    except ServiceError as error:
+        errors.append(error)
+    today = utcnow().date()
+    if due_on <= today or (request.deadline is not None and due_on > request.deadline):
+        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="dueOn"))
+    if errors:
+        raise ServiceErrors(errors)
+
+    amount = amount_minor if kind == PledgeKind.MONEY else 0
+    if not _add_pledged(session, request_id, amount or 0, money=money_request):
+        session.refresh(request)
+        if request.status != RequestStatus.OPEN:
+            raise ServiceError(ErrorCode.INVALID_STATE, field="request")
+        raise ServiceError(ErrorCode.OUT_OF_RANGE, field="amount.amountMinor")
+
+    now = utcnow()
+    pledge = Pledge(
+        request_id=request_id,
+        helper_id=actor.helper_id,
+        kind=kind,
+        amount_minor=amount_minor if kind == PledgeKind.MONEY else None,
+        currency=request.currency if kind == PledgeKind.MONEY else None,
+        description=text,
+        due_on=due_on,
+        created_by_id=actor.account_id,
+        created_at=now,
+    )
+    session.add(pledge)
+    session.flush()
+    _record_first_pledge(session, request, now)
+    session.refresh(request)
+    return pledge
+
+
+def _check_money(
+    request: HelpRequest, amount_minor: int | None, currency: str | None, errors: list[ServiceError]
+) -> None:
+    if amount_minor is None or currency is None:
+        errors.append(ServiceError(ErrorCode.REQUIRED, field="amount"))
+        return
+    if currency != request.currency:
+        errors.append(
+            ServiceError(
+                ErrorCode.CURRENCY_MISMATCH, field="amount.currency", currency=request.currency
+            )
+        )
+    remaining = (request.target_amount_minor or 0) - request.pledged_amount_minor
+    if amount_minor < 1 or amount_minor > max(remaining, 0):
+        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="amount.amountMinor"))
+
+
+def _add_pledged(session: Session, request_id: int, amount: int, *, money: bool) -> bool:
+    """Atomically take `amount` of what is still open; True if it was still available.
+
+    Money: `pledged + amount <= target`, and the request becomes PLEDGED once covered.
+    In kind: the request must still be OPEN, and becomes PLEDGED (one live pledge)."""
+    pledged = col(HelpRequest.pledged_amount_minor)
+    target = col(HelpRequest.target_amount_minor)
+    guard = [col(HelpRequest.id) == request_id, col(HelpRequest.status) == RequestStatus.OPEN]
+    if money:
+        guard.append(pledged + amount <= target)
+        status: Any = sa.case(
+            (pledged + amount >= target, RequestStatus.PLEDGED.value),
+            else_=col(HelpRequest.status),
+        )
+    else:
+        status = RequestStatus.PLEDGED.value
+    changed = session.exec(
+        sa.update(HelpRequest)
+        .where(*guard)
+        .values(pledged_amount_minor=pledged + amount, status=status, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return bool(changed)
+
+
+def _record_first_pledge(session: Session, request: HelpRequest, now: datetime) -> None:
+    """Only the first pledge a request ever gets sets `first_pledge_at` and the stats of
+    response time; the guarded UPDATE decides which pledge is first under concurrency."""
+    first = session.exec(
+        sa.update(HelpRequest)
+        .where(col(HelpRequest.id) == request.id, col(HelpRequest.first_pledge_at).is_(None))
+        .values(first_pledge_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not first or request.published_at is None:
+        return
+    published = request.published_at
+    bump(
+        session,
+        request.region_path,
+        DAYS_TO_FIRST_PLEDGE,
+        bucket=whole_days_between(published, now),
+    )
+    if answered_in_window(published, now):
+        bump(
+            session, request.region_path, REQUESTS_ANSWERED_90D_BY_DAY, bucket=day_number(published)
+        )
+
+
+def cancel_pledge(session: Session, *, actor: Principal, pledge_id: int) -> Pledge:
+    """The pledging helper takes back a pledge not yet delivered; the request reopens."""
+    pledge = _own_pledge(session, actor, pledge_id)
+    if pledge.status != PledgeStatus.ACTIVE:
+        raise ServiceError(ErrorCode.INVALID_STATE)
+    _release(session, pledge.request_id, pledge.amount_minor or 0)
+    if not _pledge_transition(
+        session,
+        pledge,
+        (PledgeStatus.ACTIVE,),
+        {"status": PledgeStatus.CANCELLED, "ended_at": utcnow()},
+    ):
+        # Delivered or lapsed meanwhile: raising rolls the release back with the rest.
+        raise ServiceError(ErrorCode.INVALID_STATE)
+    return pledge
+
+
+def _release(session: Session, request_id: int, amount: int) -> None:
+    """Give `amount` back to the request and reopen it if it was fully pledged."""
+    session.exec(
+        sa.update(HelpRequest)
+        .where(col(HelpRequest.id) == request_id)
+        .values(
+            pledged_amount_minor=col(HelpRequest.pledged_amount_minor) - amount,
+            status=_reopened_status(),
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _reopened_status() -> Any:
+    return sa.case(
+        (col(HelpRequest.status) == RequestStatus.PLEDGED.value, RequestStatus.OPEN.value),
+        else_=col(HelpRequest.status),
+    )
+
+
+def mark_delivered(session: Session, *, actor: Principal, pledge_id: int) -> Pledge:
+    """The pledging helper says it has given what it promised."""
+    pledge = _own_pledge(session, actor, pledge_id)
+    if not _pledge_transition(
+        session,
+        pledge,
+        (PledgeStatus.ACTIVE,),
+        {"status": PledgeStatus.DELIVERED, "delivered_at": utcnow()},
+    ):
+        raise ServiceError(ErrorCode.INVALID_STATE)
+    request = session.get(HelpRequest, pledge.request_id)
+    assert request is not None
+    bump(session, request.region_path, PLEDGES_DELIVERED)
+    return pledge
+
+
+def confirm_receipt(
+    session: Session, *, actor: Principal, pledge_id: int, thank_you_message: str | None
+) -> Pledge:
+    """The household (its representative, or a caseworker covering it, or an admin)
+    confirms it received a pledge, optionally with a public thank-you message. A pledge
+    confirmed before the helper marked it delivered counts as delivered too. The request
+    is met when the money received reaches the target, or when an in-kind pledge arrives."""
+    pledge = _visible_pledge(session, actor, pledge_id)
+    request = session.get(HelpRequest, pledge.request_id)
+    household = session.get(Household, request.household_id) if request else None
+    assert request is not None and household is not None
+    if not speaks_for_household(session, actor, household):
+        raise ServiceError(ErrorCode.FORBIDDEN, field="id")
+    message = optional_text(thank_you_message, field="thankYouMessage", limit=THANK_YOU_LIMIT)
+    was = pledge.status
+    if was not in (PledgeStatus.ACTIVE, PledgeStatus.DELIVERED):
+        raise ServiceError(ErrorCode.INVALID_STATE)
+    now = utcnow()
+    amount = pledge.amount_minor or 0
+    session.exec(
+        sa.update(HelpRequest)
+        .where(col(HelpRequest.id) == request.id)
+        .values(
+            received_amount_minor=col(HelpRequest.received_amount_minor) + amount, updated_at=now
+        )
+        .execution_options(synchronize_session=False)
+    )
+    values: dict[str, Any] = {
+        "status": PledgeStatus.CONFIRMED,
+        "confirmed_at": now,
+        "confirmed_by_id": actor.account_id,
+        "thank_you_message": message,
+    }
+    if was == PledgeStatus.ACTIVE:
+        values["delivered_at"] = now
+    # Compare-and-set on the status read above, so "was it delivered before?" stays true.
+    if not _pledge_transition(session, pledge, (was,), values):
+        raise ServiceError(ErrorCode.INVALID_STATE)
+    if was == PledgeStatus.ACTIVE:
+        bump(session, request.region_path, PLEDGES_DELIVERED)
+    met = session.exec(
+        sa.update(HelpRequest)
+        .where(
+            col(HelpRequest.id) == request.id,
+            col(HelpRequest.status).in_((RequestStatus.OPEN, RequestStatus.PLEDGED)),
+            sa.or_(
+                col(HelpRequest.target_amount_minor).is_(None),
+                col(HelpRequest.received_amount_minor) >= col(HelpRequest.target_amount_minor),
+            ),
+        )
+        .values(status=RequestStatus.FULFILLED, fulfilled_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if met:
+        bump(session, request.region_path, REQUESTS_MET)
+    session.refresh(request)
+    record_audit(
+        session,
+        actor=actor,
+        action="pledge.confirm_receipt",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=pledge_id,
+        detail={"request_id": request.id, "thanked": message is not None},
+    )
+    return pledge
+
+
+def _pledge_transition(
+    session: Session, pledge: Pledge, from_statuses: tuple[str, ...], values: dict[str, Any]
+) -> bool:
+    session.flush()
+    changed = session.exec(
+        sa.update(Pledge)
+        .where(col(Pledge.id) == pledge.id, col(Pledge.status).in_(from_statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(pledge)
+    return bool(changed)
+
+
+# --- Time ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired_requests: int
+    lapsed_pledges: int
+
+
+def sweep(session: Session, *, today: date, grace_days: int) -> SweepResult:
+    """Let time act, in a few set-based statements; running it twice changes nothing more.
+
+    ACTIVE pledges whose due date plus the grace period has passed become LAPSED: their
+    amounts go back to their requests, which reopen (PLEDGED -> OPEN). Then OPEN requests
+    past their deadline become EXPIRED."""
+    now = utcnow()
+    cutoff = today - timedelta(days=grace_days)
+    overdue = sa.and_(col(Pledge.status) == PledgeStatus.ACTIVE, col(Pledge.due_on) < cutoff)
+    # Lock the affected requests first (a no-op on SQLite, whose writers queue anyway),
+    # keeping the request-then-pledge lock order of the other pledge operations.
+    session.exec(
+        select(HelpRequest.id)
+        .where(col(HelpRequest.id).in_(select(Pledge.request_id).where(overdue)))
+        .order_by(col(HelpRequest.id))
+        .with_for_update()
+    ).all()
+    lapsed = session.exec(
+        sa.update(Pledge)
+        .where(overdue)
+        .values(status=PledgeStatus.LAPSED, ended_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if lapsed:
+        # `ended_at = now` marks exactly the pledges this run lapsed.
+        this_run = sa.and_(col(Pledge.status) == PledgeStatus.LAPSED, col(Pledge.ended_at) == now)
+        released = (
+            select(sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0))
+            .where(this_run, col(Pledge.request_id) == col(HelpRequest.id))
+            .scalar_subquery()
+        )
+        session.exec(
+            sa.update(HelpRequest)
+            .where(col(HelpRequest.id).in_(select(Pledge.request_id).where(this_run)))
+            .values(
+                pledged_amount_minor=col(HelpRequest.pledged_amount_minor) - released,
+                status=_reopened_status(),
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    expired = session.exec(
+        sa.update(HelpRequest)
+        .where(
+            col(HelpRequest.status) == RequestStatus.OPEN,
+            col(HelpRequest.deadline) < today,
+        )
+        .values(status=RequestStatus.EXPIRED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire_all()
+    return SweepResult(expired_requests=expired, lapsed_pledges=lapsed)
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def pledges_of_requests(
+    session: Session, principal: Principal, request_ids: set[int]
+) -> dict[int, list[Pledge]]:
+    """The pledges `principal` may see on each request, oldest first, in one statement."""
+    result: dict[int, list[Pledge]] = {i: [] for i in request_ids}
+    if request_ids:
+        rows = session.exec(
+            select(Pledge)
+            .where(col(Pledge.request_id).in_(request_ids))
+            .where(visible_pledges_condition(principal))
+            .order_by(col(Pledge.created_at), col(Pledge.id))
+        ).all()
+        for row in rows:
+            result[row.request_id].append(row)
+    return result
+
+
+def live_pledge_counts(session: Session, request_ids: set[int]) -> dict[int, int]:
+    counts = {i: 0 for i in request_ids}
+    if request_ids:
+        rows = session.exec(
+            select(Pledge.request_id, sa.func.count())
+            .where(col(Pledge.request_id).in_(request_ids))
+            .where(col(Pledge.status).in_(LIVE_PLEDGE_STATUSES))
+            .group_by(col(Pledge.request_id))
+        ).all()
+        counts.update({request_id: int(n) for request_id, n in rows})
+    return counts
+
+
+def pledges_by_id(session: Session, principal: Principal, ids: set[int]) -> dict[int, Pledge]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Pledge).where(col(Pledge.id).in_(ids)).where(visible_pledges_condition(principal))
+    ).all()
+    return {row.id: row for row in rows if row.id is not None}

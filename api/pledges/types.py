@@ -1,0 +1,202 @@
+"""Pledges as GraphQL sees them, and the thank-you notes shown on a household."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Self
+
+import sqlalchemy as sa
+import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.loading import load_many
+from api.core.money import Money, money_or_none
+from api.help_requests.models import HelpRequest as HelpRequestRow
+from api.helpers.models import Helper as HelperRow
+from api.helpers.types import Helper, load_helpers
+from api.pledges import models, service
+from api.pledges.models import Pledge as PledgeRow
+from api.pledges.models import PledgeStatus as PledgeStatusValue
+
+if TYPE_CHECKING:
+    from api.help_requests.types import HelpRequest
+
+PledgeKind = strawberry.enum(
+    models.PledgeKind,
+    name="PledgeKind",
+    description=(
+        "What is pledged: MONEY (to money requests), GOODS or SERVICE (to requests in kind)."
+    ),
+)
+PledgeStatus = strawberry.enum(
+    models.PledgeStatus,
+    name="PledgeStatus",
+    description=(
+        "Where a pledge is: ACTIVE (promised), DELIVERED (the helper says it was given), "
+        "CONFIRMED (the household confirmed receipt), CANCELLED (taken back, or the request "
+        "was withdrawn), LAPSED (not delivered in time)."
+    ),
+)
+
+
+@strawberry.type(
+    description=(
+        "A helper's promise to a request, from pledge to confirmed receipt. Visible to the "
+        "helper who made it, to the household's representative, to the caseworkers covering "
+        "the household and to admins."
+    )
+)
+class Pledge(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[PledgeRow]
+    # The rows of the page this node was loaded with (relations load for all at once).
+    page: strawberry.Private[list[PledgeRow]]
+
+    @strawberry.field(description="Money, goods or a service.")
+    def kind(self) -> PledgeKind:
+        return PledgeKind(self.row.kind)  # type: ignore[call-arg]
+
+    @strawberry.field(description="The money pledged; null for goods and services.")
+    def amount(self) -> Money | None:
+        return money_or_none(self.row.amount_minor, self.row.currency)
+
+    @strawberry.field(description="What the helper will give or do, in its own words.")
+    def description(self) -> str | None:
+        return self.row.description
+
+    @strawberry.field(description="Where the pledge is in its life.")
+    def status(self) -> PledgeStatus:
+        return PledgeStatus(self.row.status)  # type: ignore[call-arg]
+
+    @strawberry.field(description="The day the helper promised to deliver by.")
+    def due_on(self) -> date:
+        return self.row.due_on
+
+    @strawberry.field(description="When the pledge was made.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When it was delivered; null before.")
+    def delivered_at(self) -> datetime | None:
+        return self.row.delivered_at
+
+    @strawberry.field(description="When the household confirmed receipt; null before.")
+    def confirmed_at(self) -> datetime | None:
+        return self.row.confirmed_at
+
+    @strawberry.field(description="The household's thank-you message, shown publicly.")
+    def thank_you_message(self) -> str | None:
+        return self.row.thank_you_message
+
+    @strawberry.field(description="The request pledged to; null if you can no longer see it.")
+    def request(
+        self, info: strawberry.Info[Context, Any]
+    ) -> Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None:
+        from api.help_requests.types import HelpRequest, load_requests
+
+        found = load_requests(info.context, [p.request_id for p in self.page])
+        row = found.get(self.row.request_id)
+        if row is None:
+            return None
+        return HelpRequest(id=row.id, row=row, page=list(found.values()))
+
+    @strawberry.field(description="Who pledged (the helper's public profile).")
+    def helper(self, info: strawberry.Info[Context, Any]) -> Helper | None:
+        found = load_helpers(info.context, [p.helper_id for p in self.page])
+        row = found.get(self.row.helper_id)
+        return Helper.from_row(row) if row else None
+
+    @classmethod
+    def from_row(cls, row: PledgeRow, page: list[PledgeRow]) -> Self:
+        assert row.id is not None
+        return cls(id=row.id, row=row, page=page)
+
+    @classmethod
+    def from_rows(cls, rows: list[PledgeRow]) -> list[Self]:
+        return [cls.from_row(row, rows) for row in rows]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Pledge | None]:
+        context = info.context
+        ids = [str(i) for i in node_ids]
+        found = load_many(
+            context,
+            "pledge",
+            [int(i) for i in ids if i.isdigit()],
+            lambda wanted: service.pledges_by_id(context.session, context.principal, wanted),
+        )
+        page = list(found.values())
+        return [
+            cls.from_row(found[int(i)], page) if i.isdigit() and int(i) in found else None
+            for i in ids
+        ]
+
+
+@strawberry.type(description="A household's public thanks for help it received.")
+class ThankYou:
+    message: str = strawberry.field(description="The household's thank-you message.")
+    helper_name: str = strawberry.field(description="Public name of the helper thanked.")
+    confirmed_on: date = strawberry.field(description="The day the household confirmed receipt.")
+
+
+def thanks_of(context: Context, household_id: int) -> list[ThankYou]:
+    from api.help_requests.types import household_page_with
+
+    found = load_many(
+        context,
+        "household_thanks",
+        household_page_with(context, household_id),
+        lambda ids: _thanks_by_household(context, ids),
+    )
+    return found.get(household_id, [])
+
+
+def _thanks_by_household(context: Context, household_ids: set[int]) -> dict[int, list[ThankYou]]:
+    """Confirmed pledges with a thank-you message, newest first, at most
+    HOUSEHOLD_LIST_LIMIT per household, in one statement (a window function)."""
+    from api.help_requests.types import HOUSEHOLD_LIST_LIMIT
+
+    household_id = col(HelpRequestRow.household_id)
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=household_id,
+            order_by=(col(PledgeRow.confirmed_at).desc(), col(PledgeRow.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(
+            household_id.label("household_id"),
+            col(PledgeRow.thank_you_message).label("message"),
+            col(PledgeRow.confirmed_at).label("confirmed_at"),
+            col(HelperRow.display_name).label("helper_name"),
+            rank,
+        )
+        .join(HelpRequestRow, col(HelpRequestRow.id) == PledgeRow.request_id)
+        .join(HelperRow, col(HelperRow.id) == PledgeRow.helper_id)
+        .where(household_id.in_(household_ids))
+        .where(col(PledgeRow.status) == PledgeStatusValue.CONFIRMED)
+        .where(col(PledgeRow.thank_you_message).is_not(None))
+        .subquery()
+    )
+    rows = context.session.exec(
+        select(ranked.c.household_id, ranked.c.message, ranked.c.confirmed_at, ranked.c.helper_name)
+        .where(ranked.c.rank <= HOUSEHOLD_LIST_LIMIT)
+        .order_by(ranked.c.household_id, ranked.c.rank)
+    ).all()
+    result: dict[int, list[ThankYou]] = {i: [] for i in household_ids}
+    for owner, message, confirmed_at, helper_name in rows:
+        result[owner].append(
+            ThankYou(message=message, helper_name=helper_name, confirmed_on=confirmed_at.date())
+        )
+    return result

@@ -1,0 +1,198 @@
+"""Every error a client can receive, over real HTTP: JSON in GraphQL's shape, a stable
+`extensions.code`, never a traceback, and a 500 only for a server that is broken."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from api.core.execution import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from api.core.pagination import MAX_PAGE_SIZE
+
+INSTANCE = "{ instance { name } }"
+REGIONS_PAGE = "query($first: Int!) { regions(first: $first) { nodes { id } } }"
+
+
+def error_codes(response: httpx.Response) -> list[str]:
+    """The codes of a response's errors, after checking what every error must have."""
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    assert "Traceback" not in response.text
+    errors: list[dict[str, Any]] = response.json()["errors"]
+    assert errors, response.text
+    for error in errors:
+        assert error["message"], error
+        assert error["extensions"]["code"], error
+    return [error["extensions"]["code"] for error in errors]
+
+
+def post(api: Any, body: Any) -> httpx.Response:
+    return api.http.post("/graphql", json=body)
+
+
+# Refused by the HTTP layer before any GraphQL runs: 4xx, still JSON with a code.
+
+
+def test_a_body_that_is_not_json_is_a_bad_request(api):
+    response = api.http.post(
+        "/graphql", content=b'{"query": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert error_codes(response) == ["BAD_REQUEST"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"query": None}, {"query": 42}, {"query": INSTANCE, "variables": [1]}],
+    ids=["missing", "null", "not-a-string", "variables-not-an-object"],
+)
+def test_a_request_without_a_usable_query_is_a_bad_request(api, body):
+    response = post(api, body)
+    assert response.status_code == 400
+    assert error_codes(response) == ["BAD_REQUEST"]
+
+
+def test_an_unsupported_content_type_is_a_bad_request(api):
+    response = api.http.post("/graphql", content=INSTANCE, headers={"content-type": "text/plain"})
+    assert response.status_code == 400
+    assert error_codes(response) == ["BAD_REQUEST"]
+
+
+def test_a_mutation_over_get_is_refused(api):
+    response = api.http.get("/graphql", params={"query": "mutation { tokenRevoke { revoked } }"})
+    assert response.status_code == 400
+    assert error_codes(response) == ["BAD_REQUEST"]
+
+
+def test_an_unknown_operation_name_is_a_bad_request(api):
+    response = post(api, {"query": INSTANCE, "operationName": "Missing"})
+    assert response.status_code == 400
+    assert error_codes(response) == ["BAD_REQUEST"]
+
+
+def test_batches_are_refused(api):
+    response = post(api, [{"query": INSTANCE}, {"query": INSTANCE}])
+    assert response.status_code == 400
+    assert error_codes(response) == ["BAD_REQUEST"]
+
+
+def test_other_methods_are_not_allowed(api):
+    response = api.http.put("/graphql", json={"query": INSTANCE})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert error_codes(response) == ["METHOD_NOT_ALLOWED"]
+
+
+def test_a_query_over_get_works(api):
+    response = api.http.get("/graphql", params={"query": INSTANCE})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"instance": {"name": "Aidbridge"}}}
+
+
+# Refused by GraphQL: 200 with `errors`, each with a code.
+
+
+def test_a_syntax_error_is_a_parse_failure(api):
+    response = post(api, {"query": "{ instance { name }"})
+    assert response.status_code == 200
+    assert error_codes(response) == ["GRAPHQL_PARSE_FAILED"]
+
+
+def test_an_unknown_field_fails_validation(api):
+    response = post(api, {"query": "{ instance { name nonsense } }"})
+    assert response.status_code == 200
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+@pytest.mark.parametrize(
+    "variables", [{"first": "ten"}, {}, {"first": None}], ids=["wrong-type", "missing", "null"]
+)
+def test_a_bad_variable_value_is_bad_user_input(api, variables):
+    response = post(api, {"query": REGIONS_PAGE, "variables": variables})
+    assert response.status_code == 200
+    assert error_codes(response) == ["BAD_USER_INPUT"]
+
+
+def test_an_id_of_the_wrong_format_is_bad_user_input(api):
+    response = post(api, {"query": '{ node(id: "not-a-global-id") { id } }'})
+    assert error_codes(response) == ["BAD_USER_INPUT"]
+
+
+def test_a_service_failure_outside_a_mutation_keeps_its_code_and_field(api):
+    # A well-formed global ID of a Region whose key is not a number.
+    response = api.http.post(
+        "/graphql",
+        json={"query": '{ regions(parent: "UmVnaW9uOng=") { nodes { id } } }'},
+        headers={"X-Aidbridge-Locale": "en"},
+    )
+    assert error_codes(response) == ["INVALID"]
+    assert response.json()["errors"][0]["extensions"]["field"] == "parent"
+
+
+def test_the_depth_limit(api):
+    nested = "id"
+    for _ in range(MAX_DEPTH + 1):
+        nested = f"parent {{ {nested} }}"
+    response = post(api, {"query": f"{{ regions {{ nodes {{ {nested} }} }} }}"})
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "depth" in response.json()["errors"][0]["message"]
+
+
+def test_the_alias_limit(api):
+    aliases = " ".join(f"a{i}: instance {{ name }}" for i in range(MAX_ALIASES + 1))
+    response = post(api, {"query": f"{{ {aliases} }}"})
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "aliases" in response.json()["errors"][0]["message"]
+
+
+def test_the_token_limit_stops_parsing(api):
+    fields = " ".join("name" for _ in range(MAX_TOKENS))
+    response = post(api, {"query": f"{{ instance {{ {fields} }} }}"})
+    assert error_codes(response) == ["GRAPHQL_PARSE_FAILED"]
+    assert "tokens" in response.json()["errors"][0]["message"]
+
+
+def test_a_page_larger_than_the_maximum(api):
+    response = post(api, {"query": REGIONS_PAGE, "variables": {"first": MAX_PAGE_SIZE + 400}})
+    assert error_codes(response) == ["BAD_PAGE_SIZE"]
+
+
+def test_a_cursor_that_is_not_ours(api):
+    response = post(api, {"query": '{ regions(after: "bm9wZQ==") { nodes { id } } }'})
+    assert error_codes(response) == ["BAD_CURSOR"]
+
+
+def test_a_field_that_needs_a_login(api):
+    response = post(api, {"query": "mutation { tokenRevoke { revoked } }"})
+    assert error_codes(response) == ["UNAUTHENTICATED"]
+
+
+# Unexpected failures: masked, logged, never shown.
+
+SECRET = "secret detail that must stay in the server log"
+
+
+def _explode(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError(SECRET)
+
+
+def test_an_unexpected_resolver_error_is_masked(api, monkeypatch, caplog):
+    monkeypatch.setattr("api.core.context.principal_for_token", _explode)
+    response = api.http.post(
+        "/graphql", json={"query": "{ me { email } }"}, headers={"Authorization": "Bearer x"}
+    )
+    assert response.status_code == 200
+    assert error_codes(response) == ["INTERNAL_SERVER_ERROR"]
+    assert response.json()["errors"][0]["message"] == "Internal server error."
+    assert SECRET not in response.text
+    assert SECRET in caplog.text  # the operator still learns what happened
+
+
+def test_a_failure_while_committing_is_masked(api, monkeypatch):
+    monkeypatch.setattr("api.core.execution.write_audit_reads", _explode)
+    response = post(api, {"query": "{ regions { nodes { id } } }"})
+    assert response.status_code == 200
+    assert response.json()["data"] is None
+    assert error_codes(response) == ["INTERNAL_SERVER_ERROR"]
+    assert SECRET not in response.text

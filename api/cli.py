@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from api.core.settings import ConfigError, Settings, load_settings
@@ -80,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", type=Path, default=None)
 
+    sweep = commands.add_parser(
+        "sweep", help="expire requests past their deadline and lapse overdue pledges"
+    )
+    sweep.add_argument("--today", type=_iso_date, default=None, help="default: today (UTC)")
+
     admin = commands.add_parser("create-admin", help="create a platform admin account")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="Platform admin")
@@ -110,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "demo-data":
         return _demo_data(args, settings)
+    if args.command == "sweep":
+        return _sweep(args, settings)
     if args.command == "create-admin":
         return _create_admin(args, settings)
     return 1  # pragma: no cover
@@ -135,6 +143,36 @@ def _demo_data(args: argparse.Namespace, settings: Settings) -> int:
         )
     engine.dispose()
     print(f"{summary} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _sweep(args: argparse.Namespace, settings: Settings) -> int:
+    """Run from cron (e.g. hourly); it is idempotent, so extra runs do no harm."""
+    from api.core.db import create_db_engine, unit_of_work, utcnow
+    from api.pledges.service import sweep
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with unit_of_work(engine) as session:
+            result = sweep(
+                session,
+                today=args.today or utcnow().date(),
+                grace_days=settings.instance.pledge_grace_days,
+            )
+    finally:
+        engine.dispose()
+    print(
+        f"{result.expired_requests} request(s) expired, "
+        f"{result.lapsed_pledges} pledge(s) lapsed",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col
 
 from api.core.db import create_db_engine, open_session, unit_of_work
 from api.core.settings import DEFAULT_INSTANCE_FILE, load_instance
@@ -104,7 +105,10 @@ def run(backend: str, url: str, households: int, seed: int) -> None:
         print(f"[{backend}] rebuild_stats: {rebuild:.2f} s")
         with open_session(engine) as session:
             county = session.execute(
-                sa.select(Region.id).where(Region.level == 3).order_by(Region.id).limit(1)
+                sa.select(col(Region.id))
+                .where(col(Region.level) == 3)
+                .order_by(col(Region.id))
+                .limit(1)
             ).scalar_one()
         for label, scope in (("instance", INSTANCE_SCOPE), ("county", county)):
             median, p95 = read_ms(engine, scope)

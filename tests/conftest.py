@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from api.app import create_app
+from api.audit.guard import append_only_triggers_lifted
 from api.core.db import create_db_engine
 from api.core.settings import Settings, load_settings
 from api.core.tables import metadata
@@ -64,12 +65,14 @@ class Backend:
                 )
             else:
                 connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                for table in tables:
-                    # Table names come from our own metadata, not from input.
-                    connection.exec_driver_sql(f'DELETE FROM "{table}"')  # noqa: S608
-                connection.exec_driver_sql("DELETE FROM sqlite_sequence") if _has_sqlite_sequence(
-                    connection
-                ) else None
+                # SQLite has no TRUNCATE; the audit log's DELETE trigger is lifted for this
+                # one maintenance transaction only.
+                with append_only_triggers_lifted(connection):
+                    for table in tables:
+                        # Table names come from our own metadata, not from input.
+                        connection.exec_driver_sql(f'DELETE FROM "{table}"')  # noqa: S608
+                if _has_sqlite_sequence(connection):
+                    connection.exec_driver_sql("DELETE FROM sqlite_sequence")
 
     def close(self) -> None:
         if self.server is not None:

@@ -22,7 +22,6 @@ from api.helpers.types import Helper, HelperKind, load_helpers
 from api.households.types import Household, households_by_id
 from api.regions.types import Region, load_regions
 
-
 Role = strawberry.enum(RoleValue, name="Role", description="What an account may do.")
 
 

@@ -53,11 +53,10 @@ def _new_account(
             clean[name] = action()
         except ServiceError as error:
             errors.append(error)
-    if "email" in clean and (
-        session.exec(select(Account.id).where(Account.email == clean["email"])).first()
-        is not None
-    ):
-        errors.insert(0, ServiceError(ErrorCode.DUPLICATE, field="email"))
+    if "email" in clean:
+        taken = session.exec(select(Account.id).where(Account.email == clean["email"])).first()
+        if taken is not None:
+            errors.insert(0, ServiceError(ErrorCode.DUPLICATE, field="email"))
     if errors:
         raise ServiceErrors(errors)
     return Account(

@@ -14,7 +14,6 @@ from api.helpers import service
 from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
 
-
 HelperKind = strawberry.enum(
     HelperKindValue, name="HelperKind", description="What kind of helper this is."
 )

@@ -122,7 +122,7 @@ def create_pledge(
                 message="Money requests take MONEY pledges; in-kind requests GOODS or SERVICE.",
             )
         )
-    if kind == PledgeKind.MONEY:
+    elif kind == PledgeKind.MONEY:
         _check_money(request, amount_minor, currency, errors)
     elif amount_minor is not None or currency is not None:
         errors.append(ServiceError(ErrorCode.INVALID, field="amount"))

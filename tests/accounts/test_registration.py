@@ -86,7 +86,9 @@ def test_a_duplicate_email_is_refused_whatever_its_case(api, engine):
     assert helpers_registered(engine, "INDIVIDUAL") == 1
 
 
-@pytest.mark.parametrize("email", ["not-an-email", "a@b", "two@@example.org", "sp ace@example.org", ""])
+@pytest.mark.parametrize(
+    "email", ["not-an-email", "a@b", "two@@example.org", "sp ace@example.org", ""]
+)
 def test_a_malformed_email_is_invalid(api, email):
     payload = register(api, email=email)
 
@@ -103,7 +105,9 @@ def test_a_short_password_is_weak_and_the_message_names_the_minimum(api, engine)
     [error] = payload["errors"]
     assert (error["field"], error["code"]) == ("password", "WEAK_PASSWORD")
     assert str(MIN_PASSWORD_LENGTH) in error["message"]
-    assert error["message"] == f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    assert (
+        error["message"] == f"The password must be at least {MIN_PASSWORD_LENGTH} characters long."
+    )
     with Session(engine) as session:
         assert session.exec(select(Account)).all() == []
         assert session.exec(select(Helper)).all() == []

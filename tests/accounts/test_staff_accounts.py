@@ -17,7 +17,9 @@ mutation($input: StaffAccountCreateInput!) {
   }
 }
 """
-LOGIN = "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { token } }"
+LOGIN = (
+    "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { token } }"
+)
 
 
 def gid(type_name, node_id):
@@ -91,7 +93,9 @@ def test_a_caseworker_creates_a_representative_for_a_household_in_their_area(api
         "helper": None,
     }
     # The new representative can log in and sees their own household.
-    token = api.data(LOGIN, {"e": "new@example.org", "p": factories.PASSWORD})["tokenCreate"]["token"]
+    token = api.data(LOGIN, {"e": "new@example.org", "p": factories.PASSWORD})["tokenCreate"][
+        "token"
+    ]
     me = api.data("query { me { role household { publicCode } } }", token=token)["me"]
     assert me == {"role": "HOUSEHOLD_REPRESENTATIVE", "household": {"publicCode": world["in_c1"]}}
 
@@ -106,7 +110,11 @@ def test_a_caseworker_cannot_create_a_representative_outside_their_area(api, wor
     assert body["data"]["staffAccountCreate"] == {
         "account": None,
         "errors": [
-            {"field": "household", "code": "FORBIDDEN", "message": "You are not allowed to do this."}
+            {
+                "field": "household",
+                "code": "FORBIDDEN",
+                "message": "You are not allowed to do this.",
+            }
         ],
     }
     assert account_count(engine) == before

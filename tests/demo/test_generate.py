@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.accounts.models import Account, Role
 from api.core.db import unit_of_work
@@ -104,8 +104,8 @@ def test_every_request_and_pledge_status_is_present(
 ) -> None:
     summary, session = demo
     with session:
-        request_statuses = set(session.execute(sa.select(HelpRequest.status)).scalars())
-        pledge_statuses = set(session.execute(sa.select(Pledge.status)).scalars())
+        request_statuses = set(session.execute(sa.select(col(HelpRequest.status))).scalars())
+        pledge_statuses = set(session.execute(sa.select(col(Pledge.status))).scalars())
     assert request_statuses == {status.value for status in RequestStatus}
     assert pledge_statuses == {status.value for status in PledgeStatus}
     assert set(summary.requests_by_status) == request_statuses
@@ -196,11 +196,11 @@ def test_households_regions_and_histories_are_consistent(
             causes[cause.household_id].append(cause.cause_code)
         histories: dict[int, list[HouseholdStatusChange]] = defaultdict(list)
         for change in session.execute(
-            sa.select(HouseholdStatusChange).order_by(HouseholdStatusChange.id)
+            sa.select(HouseholdStatusChange).order_by(col(HouseholdStatusChange.id))
         ).scalars():
             histories[change.household_id].append(change)
         request_paths = set(
-            session.execute(sa.select(HelpRequest.household_id, HelpRequest.region_path))
+            session.execute(sa.select(col(HelpRequest.household_id), col(HelpRequest.region_path)))
         )
 
     for region in regions.values():
@@ -251,7 +251,9 @@ def test_demo_accounts_log_in_with_the_documented_password(
         assert regions[household.region_id].path.startswith(county.path)
         own_statuses = set(
             session.execute(
-                sa.select(HelpRequest.status).where(HelpRequest.household_id == household.id)
+                sa.select(col(HelpRequest.status)).where(
+                    col(HelpRequest.household_id) == household.id
+                )
             ).scalars()
         )
         assert own_statuses == {status.value for status in RequestStatus}
@@ -292,12 +294,14 @@ def test_loads_once_and_continues_after_existing_rows(engine: Engine, settings: 
     assert ADMIN_EMAIL not in summary.accounts
     with unit_of_work(engine) as session:
         assert demo_data_present(session)
-        owner = session.execute(sa.select(Account).where(Account.email == ADMIN_EMAIL)).scalar_one()
+        owner = session.execute(
+            sa.select(Account).where(col(Account.email) == ADMIN_EMAIL)
+        ).scalar_one()
         assert owner.display_name == "Owner"
         # and new rows get fresh ids (PostgreSQL sequences were moved past the explicit ids)
         region = create_region(
             session, instance=settings.instance, code="AFTER-DEMO", name="New", parent_id=None
         )
-        largest = session.execute(sa.select(sa.func.max(Region.id))).scalar_one()
+        largest = session.execute(sa.select(sa.func.max(col(Region.id)))).scalar_one()
         assert region.id == largest
         assert region.id == 1 + summary.regions + 1

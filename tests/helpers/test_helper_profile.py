@@ -122,7 +122,10 @@ def test_an_organisation_admin_updates_the_organisation_profile(api, world, engi
         ({"preferredRegions": ["UmVnaW9uOjk5OTk5"]}, ("preferredRegions", "NOT_FOUND")),
         ({"preferredRegions": ["SGVscGVyOjE="]}, ("preferredRegions", "INVALID")),
         ({"displayName": "  "}, ("displayName", "REQUIRED")),
-        ({"budget": {"amountMinor": -1, "currency": "CNY"}}, ("budget.amountMinor", "OUT_OF_RANGE")),
+        (
+            {"budget": {"amountMinor": -1, "currency": "CNY"}},
+            ("budget.amountMinor", "OUT_OF_RANGE"),
+        ),
         ({"budget": {"amountMinor": 100, "currency": "XYZ"}}, ("budget.currency", "INVALID")),
     ],
 )
@@ -188,12 +191,20 @@ def test_an_admin_verifies_and_rejects_helpers(api, world, engine):
 def test_verifying_an_unknown_helper_is_not_found(api, world):
     payload = api.data(VERIFY, {"input": {"id": gid("Helper", 99999)}}, token=world["admin"].token)
 
-    assert payload["helperVerify"] == {"helper": None, "errors": [{"field": "id", "code": "NOT_FOUND"}]}
+    assert payload["helperVerify"] == {
+        "helper": None,
+        "errors": [{"field": "id", "code": "NOT_FOUND"}],
+    }
 
 
 @pytest.mark.parametrize(
     ("who", "code"),
-    [(None, "UNAUTHENTICATED"), ("ada", "FORBIDDEN"), ("acme", "FORBIDDEN"), ("caseworker", "FORBIDDEN")],
+    [
+        (None, "UNAUTHENTICATED"),
+        ("ada", "FORBIDDEN"),
+        ("acme", "FORBIDDEN"),
+        ("caseworker", "FORBIDDEN"),
+    ],
 )
 def test_only_admins_verify_helpers(api, world, engine, who, code):
     token = world[who].token if who else None

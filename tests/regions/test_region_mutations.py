@@ -70,7 +70,10 @@ def test_an_admin_builds_a_hierarchy_with_computed_path_and_level(api, people, e
     assert x1n.parent_id == x1.id
 
 
-@pytest.mark.parametrize(("who", "code"), [(None, "UNAUTHENTICATED"), ("caseworker", "FORBIDDEN"), ("helper", "FORBIDDEN")])
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [(None, "UNAUTHENTICATED"), ("caseworker", "FORBIDDEN"), ("helper", "FORBIDDEN")],
+)
 def test_only_admins_create_regions(api, people, engine, who, code):
     before = region_count(engine)
 
@@ -86,7 +89,9 @@ def test_a_code_is_used_once(api, people, engine):
 
     assert body["data"]["regionCreate"] == {
         "region": None,
-        "errors": [{"field": "code", "code": "DUPLICATE", "message": "This value is already in use."}],
+        "errors": [
+            {"field": "code", "code": "DUPLICATE", "message": "This value is already in use."}
+        ],
     }
 
 
@@ -117,7 +122,11 @@ def test_a_region_below_the_deepest_level_is_out_of_range(api, people, engine, s
 
 @pytest.mark.parametrize(
     ("parent", "code"),
-    [(gid("Region", 99999), "NOT_FOUND"), (gid("Helper", 1), "INVALID"), (gid("Region", "x"), "INVALID")],
+    [
+        (gid("Region", 99999), "NOT_FOUND"),
+        (gid("Helper", 1), "INVALID"),
+        (gid("Region", "x"), "INVALID"),
+    ],
 )
 def test_the_parent_must_be_an_existing_region(api, people, engine, parent, code):
     payload = create(api, people["admin"].token, parent=parent)["data"]["regionCreate"]
@@ -142,5 +151,9 @@ def test_a_long_name_is_too_long(api, people):
     payload = create(api, people["admin"].token, name="n" * 201)["data"]["regionCreate"]
 
     assert payload["errors"] == [
-        {"field": "name", "code": "TOO_LONG", "message": "This text is too long (at most 200 characters)."}
+        {
+            "field": "name",
+            "code": "TOO_LONG",
+            "message": "This text is too long (at most 200 characters).",
+        }
     ]

@@ -21,8 +21,14 @@ query($parent: ID, $first: Int!, $after: String) {
   }
 }
 """
-BY_CODE = "query($code: String!) { regionByCode(code: $code) { id code name level parent { code } } }"
-NODE = "query($id: ID!) { node(id: $id) { id ... on Region { code level levelName parent { code } } } }"
+BY_CODE = (
+    "query($code: String!) { regionByCode(code: $code) { id code name level parent { code } } }"
+)
+NODE = """
+query($id: ID!) {
+  node(id: $id) { id ... on Region { code level levelName parent { code } } }
+}
+"""
 
 
 def gid(type_name, node_id):
@@ -40,9 +46,21 @@ def many_children(regions, engine, settings):
     codes = [f"P2-K{n:02d}" for n in range(23)]
     with unit_of_work(engine) as session:
         for code in reversed(codes[1::2]):
-            create_region(session, instance=settings.instance, code=code, name=code, parent_id=regions["P2"].id)
+            create_region(
+                session,
+                instance=settings.instance,
+                code=code,
+                name=code,
+                parent_id=regions["P2"].id,
+            )
         for code in codes[0::2]:
-            create_region(session, instance=settings.instance, code=code, name=code, parent_id=regions["P2"].id)
+            create_region(
+                session,
+                instance=settings.instance,
+                code=code,
+                name=code,
+                parent_id=regions["P2"].id,
+            )
     return sorted([*codes, "P2-B"])
 
 

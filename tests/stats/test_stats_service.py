@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 from strawberry import relay
 
 from api.core.db import unit_of_work
@@ -156,7 +156,7 @@ def test_read_stats_runs_one_statement_whatever_the_size(
         )
         with Session(engine) as session:
             county = session.execute(
-                sa.select(Region.id).where(Region.level == 3).limit(1)
+                sa.select(col(Region.id)).where(col(Region.level) == 3).limit(1)
             ).scalar_one()
             for name, scope in (("county", county), ("instance", INSTANCE_SCOPE)):
                 sql_counter.reset()
@@ -173,18 +173,21 @@ def replay_bumps(session: Session) -> None:
     """What the domain services do, event by event, replayed from the rows with `bump`."""
     session.execute(sa.delete(STAT))
     paths = {
-        region_id: path for region_id, path in session.execute(sa.select(Region.id, Region.path))
+        region_id: path
+        for region_id, path in session.execute(sa.select(col(Region.id), col(Region.path)))
     }
     household_paths = {
         household_id: paths[region_id]
-        for household_id, region_id in session.execute(sa.select(Household.id, Household.region_id))
+        for household_id, region_id in session.execute(
+            sa.select(col(Household.id), col(Household.region_id))
+        )
     }
     for household_id, path in household_paths.items():
         bump(session, path, HOUSEHOLDS_REGISTERED)
         history = session.execute(
-            sa.select(HouseholdStatusChange.status)
-            .where(HouseholdStatusChange.household_id == household_id)
-            .order_by(HouseholdStatusChange.effective_on, HouseholdStatusChange.id)
+            sa.select(col(HouseholdStatusChange.status))
+            .where(col(HouseholdStatusChange.household_id) == household_id)
+            .order_by(col(HouseholdStatusChange.effective_on), col(HouseholdStatusChange.id))
         ).scalars()
         previous = None
         for status in history:
@@ -193,14 +196,14 @@ def replay_bumps(session: Session) -> None:
             elif previous == PovertyStatus.LIFTED_OUT:
                 bump(session, path, HOUSEHOLDS_LIFTED_OUT, -1)
             previous = status
-    for (kind,) in session.execute(sa.select(Helper.kind)):
+    for (kind,) in session.execute(sa.select(col(Helper.kind))):
         bump(session, None, helpers_metric(kind))
     requests = session.execute(
         sa.select(
-            HelpRequest.region_path,
-            HelpRequest.status,
-            HelpRequest.published_at,
-            HelpRequest.first_pledge_at,
+            col(HelpRequest.region_path),
+            col(HelpRequest.status),
+            col(HelpRequest.published_at),
+            col(HelpRequest.first_pledge_at),
         )
     )
     for path, status, published_at, first_pledge_at in requests:
@@ -221,9 +224,9 @@ def replay_bumps(session: Session) -> None:
         if status == "FULFILLED":
             bump(session, path, REQUESTS_MET)
     delivered = session.execute(
-        sa.select(HelpRequest.region_path)
-        .join(Pledge, Pledge.request_id == HelpRequest.id)  # type: ignore[arg-type]
-        .where(Pledge.delivered_at.is_not(None))  # type: ignore[union-attr]
+        sa.select(col(HelpRequest.region_path))
+        .join(Pledge, col(Pledge.request_id) == col(HelpRequest.id))
+        .where(col(Pledge.delivered_at).is_not(None))
     )
     for (path,) in delivered:
         bump(session, path, PLEDGES_DELIVERED)
@@ -232,9 +235,9 @@ def replay_bumps(session: Session) -> None:
 def add_edge_requests(session: Session) -> None:
     """Requests whose timestamps sit on day and window edges, to the microsecond."""
     household_id, path = session.execute(
-        sa.select(HelpRequest.household_id, HelpRequest.region_path).limit(1)
+        sa.select(col(HelpRequest.household_id), col(HelpRequest.region_path)).limit(1)
     ).one()
-    next_id = session.execute(sa.select(sa.func.max(HelpRequest.id))).scalar_one() + 1
+    next_id = session.execute(sa.select(sa.func.max(col(HelpRequest.id)))).scalar_one() + 1
     late = datetime(2025, 6, 30, 23, 59, 59, 999_999, tzinfo=UTC)
     early = datetime(2025, 7, 1, 0, 0, 0, 0, tzinfo=UTC)
     delays = [

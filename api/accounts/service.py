@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.accounts.models import AccessToken, Account, Role
@@ -102,8 +103,7 @@ def register_helper_account(
     helper = create_helper(session, kind=kind, display_name=public_name)
     account.helper_id = helper.id
     account.locale = locale
-    session.add(account)
-    session.flush()
+    _insert_account(session, account)
     return account
 
 
@@ -152,9 +152,22 @@ def create_staff_account(
             display_name=display_name,
         )
         account.helper_id = helper.id
-    session.add(account)
-    session.flush()
+    _insert_account(session, account)
     return account
+
+
+def _insert_account(session: Session, account: Account) -> None:
+    """Insert in a savepoint: when a concurrent request took the same email between the
+    check and the insert, the unique index refuses it and the caller gets DUPLICATE."""
+    try:
+        with session.begin_nested():
+            session.add(account)
+            session.flush()
+    except IntegrityError:
+        taken = session.exec(select(Account.id).where(Account.email == account.email)).first()
+        if taken is None:
+            raise
+        raise ServiceError(ErrorCode.DUPLICATE, field="email") from None
 
 
 def create_token(

@@ -40,7 +40,7 @@ class ThreadedSchema(strawberry.Schema):
     """Resolvers are synchronous and talk to the database directly; running the whole
     operation in a worker thread keeps the event loop free for other requests."""
 
-    async def execute(  # type: ignore[override]
+    async def execute(
         self,
         query: str | None,
         variable_values: dict[str, Any] | None = None,

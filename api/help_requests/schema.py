@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel import col, select
@@ -26,6 +26,10 @@ from api.helpers.models import Helper as HelperRow
 from api.households.models import Household as HouseholdRow
 from api.pledges.schema import PledgeQueries
 from api.regions.models import Region as RegionRow
+
+FIRST = "How many to return, 0 to 100."
+AFTER = "The `endCursor` of the previous page; omit for the first page."
+INPUT = "What to do; see the input type."
 
 # Who may draft, change, submit and withdraw a household's requests (scoped in the service).
 HOUSEHOLD_SIDE = (Role.HOUSEHOLD_REPRESENTATIVE, *STAFF)
@@ -127,16 +131,22 @@ class HelpRequestQueries(PledgeQueries):
     def help_requests(
         self,
         info: strawberry.Info[Context, Any],
-        filter: HelpRequestFilter | None = None,
-        order_by: HelpRequestOrder | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        filter: Annotated[
+            HelpRequestFilter | None,
+            strawberry.argument(description="Conditions the requests must meet."),
+        ] = None,
+        order_by: Annotated[
+            HelpRequestOrder | None,
+            strawberry.argument(description="How to order them; newest first if omitted."),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[HelpRequest]:
         context = info.context
         wanted = _request_filter(info, filter)
         if wanted is None:
             return build_connection([], [], has_next=False, has_previous=False)
-        order = matching.RequestOrder(order_by.field.value if order_by else "NEWEST")
+        order = matching.RequestOrder(order_by.field.name if order_by else "NEWEST")
         direction = order_by.direction if order_by else None
         chosen = matching.ordering(
             order,
@@ -182,7 +192,7 @@ def _request_filter(
         wanted.region_path = region.path
     wanted.cause = given.cause
     wanted.category = given.category
-    wanted.statuses = [s.value for s in given.status or []]
+    wanted.statuses = [s.name for s in given.status or []]
     if given.amount is not None:
         try:
             wanted.currency = check_currency(given.amount.currency, field="amount.currency")
@@ -243,7 +253,7 @@ class HelpRequestCreateInput:
         default=None, description="Last day help is useful (today or later)."
     )
     urgency: Urgency = strawberry.field(
-        default=Urgency.MEDIUM,  # type: ignore[attr-defined]
+        default=Urgency.MEDIUM,
         description="How pressing the need is.",
     )
 
@@ -327,7 +337,7 @@ def _details(input: HelpRequestCreateInput | HelpRequestUpdateInput) -> service.
         if input.items is not None
         else None,
         deadline=input.deadline,
-        urgency=input.urgency.value if input.urgency else None,  # type: ignore[attr-defined]
+        urgency=input.urgency.name if input.urgency else None,
     )
 
 
@@ -341,7 +351,9 @@ class HelpRequestMutations:
         extensions=requires(*HOUSEHOLD_SIDE),
     )
     def help_request_create(
-        self, info: strawberry.Info[Context, Any], input: HelpRequestCreateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[HelpRequestCreateInput, strawberry.argument(description=INPUT)],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -361,7 +373,9 @@ class HelpRequestMutations:
         extensions=requires(*HOUSEHOLD_SIDE),
     )
     def help_request_update(
-        self, info: strawberry.Info[Context, Any], input: HelpRequestUpdateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[HelpRequestUpdateInput, strawberry.argument(description=INPUT)],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -381,7 +395,9 @@ class HelpRequestMutations:
         extensions=requires(*HOUSEHOLD_SIDE),
     )
     def help_request_submit(
-        self, info: strawberry.Info[Context, Any], input: HelpRequestSubmitInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[HelpRequestSubmitInput, strawberry.argument(description=INPUT)],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -400,7 +416,9 @@ class HelpRequestMutations:
         extensions=requires(*STAFF),
     )
     def help_request_verify(
-        self, info: strawberry.Info[Context, Any], input: HelpRequestVerifyInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[HelpRequestVerifyInput, strawberry.argument(description=INPUT)],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -422,7 +440,9 @@ class HelpRequestMutations:
         extensions=requires(*HOUSEHOLD_SIDE),
     )
     def help_request_withdraw(
-        self, info: strawberry.Info[Context, Any], input: HelpRequestWithdrawInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[HelpRequestWithdrawInput, strawberry.argument(description=INPUT)],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(

@@ -235,15 +235,13 @@ def _validate_items(items: list[Item], found: _Collector) -> None:
         found.add(ErrorCode.OUT_OF_RANGE, "items")
         return
     for index, item in enumerate(items):
-        prefix = f"items.{index}"
-        found.check(
-            lambda i=item, p=prefix: clean_text(i.name, field=f"{p}.name", limit=ITEM_NAME_LIMIT)
-        )
-        found.check(
-            lambda i=item, p=prefix: clean_text(i.unit, field=f"{p}.unit", limit=ITEM_UNIT_LIMIT)
-        )
+        for name, limit in (("name", ITEM_NAME_LIMIT), ("unit", ITEM_UNIT_LIMIT)):
+            try:
+                clean_text(getattr(item, name), field=f"items.{index}.{name}", limit=limit)
+            except ServiceError as error:
+                found.errors.append(error)
         if not 1 <= item.quantity <= MAX_ITEM_QUANTITY:
-            found.add(ErrorCode.OUT_OF_RANGE, f"{prefix}.quantity")
+            found.add(ErrorCode.OUT_OF_RANGE, f"items.{index}.quantity")
 
 
 def _apply(request: HelpRequest, details: RequestDetails) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from api.core.context import Context
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
 from api.core.taxonomy import TaxonomyTerm, category_term
-from api.help_requests import models, service
+from api.help_requests import service
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.models import RequestStatus
 from api.households import service as household_service
@@ -32,21 +33,41 @@ if TYPE_CHECKING:
 # Households show at most this many open requests (and thank-you notes), newest first.
 HOUSEHOLD_LIST_LIMIT = 20
 
-HelpRequestStatus = strawberry.enum(
-    models.RequestStatus,
-    name="HelpRequestStatus",
-    description=(
-        "Where a request is in its life: DRAFT (being written), PENDING_VERIFICATION "
-        "(submitted, waiting for a caseworker), OPEN (published, taking pledges), PLEDGED "
-        "(fully promised), FULFILLED (receipt confirmed), EXPIRED (deadline passed while "
-        "open), WITHDRAWN (taken back), REJECTED (refused at verification)."
-    ),
-)
-Urgency = strawberry.enum(
-    models.Urgency,
-    name="Urgency",
-    description="How pressing a need is, as judged by the household and its caseworker.",
-)
+
+@strawberry.enum(description="Where a request is in its life.")
+class HelpRequestStatus(Enum):
+    DRAFT = strawberry.enum_value(
+        "DRAFT", description="Being written; seen only by the household and its caseworkers."
+    )
+    PENDING_VERIFICATION = strawberry.enum_value(
+        "PENDING_VERIFICATION", description="Submitted; waiting for a caseworker to check it."
+    )
+    OPEN = strawberry.enum_value("OPEN", description="Published and taking pledges.")
+    PLEDGED = strawberry.enum_value(
+        "PLEDGED", description="Fully promised: the target is covered, or an item pledge is live."
+    )
+    FULFILLED = strawberry.enum_value(
+        "FULFILLED", description="The household confirmed receiving what it asked for."
+    )
+    EXPIRED = strawberry.enum_value(
+        "EXPIRED", description="The deadline passed while the request was still open."
+    )
+    WITHDRAWN = strawberry.enum_value(
+        "WITHDRAWN", description="Taken back by the household or its caseworker."
+    )
+    REJECTED = strawberry.enum_value(
+        "REJECTED", description="Refused by a caseworker at verification."
+    )
+
+
+@strawberry.enum(description="How pressing a need is, as judged with the caseworker.")
+class Urgency(Enum):
+    LOW = strawberry.enum_value("LOW", description="Help is welcome whenever it comes.")
+    MEDIUM = strawberry.enum_value("MEDIUM", description="Help is needed within weeks.")
+    HIGH = strawberry.enum_value("HIGH", description="Help is needed within days.")
+    CRITICAL = strawberry.enum_value(
+        "CRITICAL", description="Health, safety or shelter is at stake now."
+    )
 
 
 @strawberry.type(description="One thing needed in kind, e.g. 2 bags of rice.")
@@ -84,11 +105,11 @@ class HelpRequest(relay.Node):
 
     @strawberry.field(description="Where the request is in its life.")
     def status(self) -> HelpRequestStatus:
-        return HelpRequestStatus(self.row.status)  # type: ignore[call-arg]
+        return HelpRequestStatus(self.row.status)
 
     @strawberry.field(description="How pressing the need is.")
     def urgency(self) -> Urgency:
-        return Urgency(self.row.urgency)  # type: ignore[call-arg]
+        return Urgency(self.row.urgency)
 
     @strawberry.field(description="The money asked for; null for requests in kind.")
     def target(self) -> Money | None:
@@ -188,8 +209,13 @@ class HelpRequest(relay.Node):
         return [Pledge.from_row(row, siblings) for row in found.get(self.row.id, [])]
 
     @classmethod
+    def from_row(cls, row: HelpRequestRow, page: list[HelpRequestRow]) -> Self:
+        assert row.id is not None
+        return cls(id=row.id, row=row, page=page)
+
+    @classmethod
     def from_rows(cls, rows: list[HelpRequestRow]) -> list[Self]:
-        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+        return [cls.from_row(row, rows) for row in rows]
 
     @classmethod
     def resolve_nodes(  # type: ignore[override]
@@ -247,7 +273,9 @@ def household_page_with(context: Context, household_id: int) -> set[int]:
     return {household_id, *context.cache[_HOUSEHOLD_PAGE]}
 
 
-def open_requests_of(context: Context, household_id: int) -> list[HelpRequest]:
+def open_requests_of(context: Context, household_id: int | None) -> list[HelpRequest]:
+    if household_id is None:
+        return []
     found = load_many(
         context,
         "household_open_requests",
@@ -256,7 +284,7 @@ def open_requests_of(context: Context, household_id: int) -> list[HelpRequest]:
     )
     rows = found.get(household_id, [])
     siblings = [row for group in found.values() for row in group]
-    return [HelpRequest(id=row.id, row=row, page=siblings) for row in rows]
+    return [HelpRequest.from_row(row, siblings) for row in rows]
 
 
 def _open_requests_by_household(

@@ -369,11 +369,13 @@ def change_poverty_status(
     errors: list[ServiceError] = []
     if status not in ALLOWED_STATUS_CHANGES.get(household.poverty_status, frozenset()):
         errors.append(ServiceError(ErrorCode.INVALID_STATE, field="status"))
-    # Not in the future, and not before the last recorded change, so the dated history
-    # read oldest first always ends with the current status.
+    # Not in the future, and not before the previous change of status, so the changes read
+    # oldest first end with the current status. The REGISTERED entry only dates the record
+    # (in UTC): a status assessed before registration may be dated before it.
     last_change = session.exec(
         select(sa.func.max(HouseholdStatusChange.effective_on)).where(
-            HouseholdStatusChange.household_id == household_id
+            HouseholdStatusChange.household_id == household_id,
+            HouseholdStatusChange.status != PovertyStatus.REGISTERED,
         )
     ).one()
     if effective_on > latest_today() or (last_change is not None and effective_on < last_change):

@@ -130,7 +130,7 @@ class Household(relay.Node):
     ) -> list[Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")]]:
         from api.help_requests.types import open_requests_of
 
-        return open_requests_of(info.context, self.row.id)  # type: ignore[arg-type]
+        return open_requests_of(info.context, self.row.id)
 
     @strawberry.field(
         description=(
@@ -143,7 +143,7 @@ class Household(relay.Node):
     ) -> list[Annotated[ThankYou, strawberry.lazy("api.pledges.types")]]:
         from api.pledges.types import thanks_of
 
-        return thanks_of(info.context, self.row.id)  # type: ignore[arg-type]
+        return thanks_of(info.context, self.row.id)
 
     @sensitive("Full name of the head of household.")
     def head_name(self) -> str | None:

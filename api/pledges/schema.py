@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel import col, select
@@ -28,6 +28,9 @@ from api.pledges.models import Pledge as PledgeRow
 from api.pledges.types import Pledge, PledgeKind
 
 HELPERS = (Role.HELPER, Role.ORGANISATION_ADMIN)
+FIRST = "How many to return, 0 to 100."
+AFTER = "The `endCursor` of the previous page; omit for the first page."
+INPUT = "What to do; see the input type."
 
 
 @strawberry.type
@@ -42,8 +45,8 @@ class PledgeQueries:
     def my_pledges(
         self,
         info: strawberry.Info[Context, Any],
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Pledge]:
         context = info.context
         helper_id = context.principal.helper_id
@@ -128,7 +131,9 @@ class PledgeMutations:
         extensions=requires(*HELPERS),
     )
     def pledge_create(
-        self, info: strawberry.Info[Context, Any], input: PledgeCreateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[PledgeCreateInput, strawberry.argument(description=INPUT)],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(
@@ -137,7 +142,7 @@ class PledgeMutations:
                 context.session,
                 actor=context.principal,
                 request_id=decode_int_id(input.request, "HelpRequest", field="request"),
-                kind=input.kind.value,  # type: ignore[attr-defined]
+                kind=input.kind.name,
                 amount_minor=input.amount.amount_minor if input.amount else None,
                 currency=input.amount.currency if input.amount else None,
                 description=input.description,
@@ -151,7 +156,9 @@ class PledgeMutations:
         extensions=requires(*HELPERS),
     )
     def pledge_cancel(
-        self, info: strawberry.Info[Context, Any], input: PledgeCancelInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[PledgeCancelInput, strawberry.argument(description=INPUT)],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(
@@ -166,7 +173,9 @@ class PledgeMutations:
         description="Say you have delivered your pledge.", extensions=requires(*HELPERS)
     )
     def pledge_mark_delivered(
-        self, info: strawberry.Info[Context, Any], input: PledgeMarkDeliveredInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[PledgeMarkDeliveredInput, strawberry.argument(description=INPUT)],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(
@@ -185,7 +194,9 @@ class PledgeMutations:
         extensions=requires(Role.HOUSEHOLD_REPRESENTATIVE, *STAFF),
     )
     def pledge_confirm_receipt(
-        self, info: strawberry.Info[Context, Any], input: PledgeConfirmReceiptInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[PledgeConfirmReceiptInput, strawberry.argument(description=INPUT)],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import sqlalchemy as sa
 import strawberry
-from sqlmodel import col, select
+from sqlmodel import col
 from strawberry import relay
 
 from api.core.context import Context
@@ -17,29 +18,36 @@ from api.core.money import Money, money_or_none
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.helpers.models import Helper as HelperRow
 from api.helpers.types import Helper, load_helpers
-from api.pledges import models, service
+from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
 from api.pledges.models import PledgeStatus as PledgeStatusValue
 
 if TYPE_CHECKING:
     from api.help_requests.types import HelpRequest
 
-PledgeKind = strawberry.enum(
-    models.PledgeKind,
-    name="PledgeKind",
-    description=(
-        "What is pledged: MONEY (to money requests), GOODS or SERVICE (to requests in kind)."
-    ),
-)
-PledgeStatus = strawberry.enum(
-    models.PledgeStatus,
-    name="PledgeStatus",
-    description=(
-        "Where a pledge is: ACTIVE (promised), DELIVERED (the helper says it was given), "
-        "CONFIRMED (the household confirmed receipt), CANCELLED (taken back, or the request "
-        "was withdrawn), LAPSED (not delivered in time)."
-    ),
-)
+
+@strawberry.enum(description="What is pledged.")
+class PledgeKind(Enum):
+    MONEY = strawberry.enum_value("MONEY", description="Money, to a money request.")
+    GOODS = strawberry.enum_value("GOODS", description="Goods, to a request in kind.")
+    SERVICE = strawberry.enum_value(
+        "SERVICE", description="Work or a service (transport, repairs...), to a request in kind."
+    )
+
+
+@strawberry.enum(description="Where a pledge is in its life.")
+class PledgeStatus(Enum):
+    ACTIVE = strawberry.enum_value("ACTIVE", description="Promised, not yet delivered.")
+    DELIVERED = strawberry.enum_value("DELIVERED", description="The helper says it was given.")
+    CONFIRMED = strawberry.enum_value(
+        "CONFIRMED", description="The household confirmed receiving it."
+    )
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED", description="Taken back by the helper, or the request was withdrawn."
+    )
+    LAPSED = strawberry.enum_value(
+        "LAPSED", description="Not delivered by its due date and the grace period after it."
+    )
 
 
 @strawberry.type(
@@ -57,7 +65,7 @@ class Pledge(relay.Node):
 
     @strawberry.field(description="Money, goods or a service.")
     def kind(self) -> PledgeKind:
-        return PledgeKind(self.row.kind)  # type: ignore[call-arg]
+        return PledgeKind(self.row.kind)
 
     @strawberry.field(description="The money pledged; null for goods and services.")
     def amount(self) -> Money | None:
@@ -69,7 +77,7 @@ class Pledge(relay.Node):
 
     @strawberry.field(description="Where the pledge is in its life.")
     def status(self) -> PledgeStatus:
-        return PledgeStatus(self.row.status)  # type: ignore[call-arg]
+        return PledgeStatus(self.row.status)
 
     @strawberry.field(description="The day the helper promised to deliver by.")
     def due_on(self) -> date:
@@ -101,7 +109,7 @@ class Pledge(relay.Node):
         row = found.get(self.row.request_id)
         if row is None:
             return None
-        return HelpRequest(id=row.id, row=row, page=list(found.values()))
+        return HelpRequest.from_row(row, list(found.values()))
 
     @strawberry.field(description="Who pledged (the helper's public profile).")
     def helper(self, info: strawberry.Info[Context, Any]) -> Helper | None:
@@ -148,7 +156,9 @@ class ThankYou:
     confirmed_on: date = strawberry.field(description="The day the household confirmed receipt.")
 
 
-def thanks_of(context: Context, household_id: int) -> list[ThankYou]:
+def thanks_of(context: Context, household_id: int | None) -> list[ThankYou]:
+    if household_id is None:
+        return []
     from api.help_requests.types import household_page_with
 
     found = load_many(
@@ -175,7 +185,7 @@ def _thanks_by_household(context: Context, household_ids: set[int]) -> dict[int,
         .label("rank")
     )
     ranked = (
-        select(
+        sa.select(
             household_id.label("household_id"),
             col(PledgeRow.thank_you_message).label("message"),
             col(PledgeRow.confirmed_at).label("confirmed_at"),
@@ -189,8 +199,10 @@ def _thanks_by_household(context: Context, household_ids: set[int]) -> dict[int,
         .where(col(PledgeRow.thank_you_message).is_not(None))
         .subquery()
     )
-    rows = context.session.exec(
-        select(ranked.c.household_id, ranked.c.message, ranked.c.confirmed_at, ranked.c.helper_name)
+    rows = context.session.execute(
+        sa.select(
+            ranked.c.household_id, ranked.c.message, ranked.c.confirmed_at, ranked.c.helper_name
+        )
         .where(ranked.c.rank <= HOUSEHOLD_LIST_LIMIT)
         .order_by(ranked.c.household_id, ranked.c.rank)
     ).all()

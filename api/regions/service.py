@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
@@ -39,8 +40,15 @@ def create_region(
     if errors:
         raise ServiceErrors(errors)
     region = Region(code=code, name=name, level=level, parent_id=parent_id, path="")
-    session.add(region)
-    session.flush()
+    try:
+        # In a savepoint: a concurrent request may take the code after the check above.
+        with session.begin_nested():
+            session.add(region)
+            session.flush()
+    except IntegrityError:
+        if session.exec(select(Region.id).where(Region.code == code)).first() is None:
+            raise
+        raise ServiceErrors([ServiceError(ErrorCode.DUPLICATE, field="code")]) from None
     region.path = f"{parent.path if parent else '/'}{region.id}/"
     session.flush()
     return region

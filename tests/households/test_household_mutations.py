@@ -4,7 +4,7 @@ audit events, statistics), and that refused input writes nothing at all."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from strawberry import relay
 
 from api.accounts.models import Role
 from api.audit.models import AuditEvent
-from api.core.db import utcnow
+from api.households import service as household_service
 from api.households.models import (
     Household,
     HouseholdCause,
@@ -650,24 +650,39 @@ def test_a_change_dated_in_the_future_is_out_of_range(api, world, engine):
     assert snapshot(engine) == before
 
 
-def test_today_in_the_easternmost_time_zone_is_not_the_future(api, world):
-    tomorrow_in_utc = utcnow().date() + timedelta(days=1)
-    easternmost_today = (utcnow() + timedelta(hours=14)).date()
+def test_today_in_the_easternmost_time_zone_is_not_the_future(api, world, monkeypatch):
+    """At 22:00 UTC on 1 March it is already 2 March in Beijing (and Kiribati)."""
+    evening = datetime(2025, 3, 1, 22, 0, tzinfo=UTC)
+    monkeypatch.setattr(household_service, "utcnow", lambda: evening)
 
-    payload = change_status(api, world, "IN_POVERTY", easternmost_today)
+    too_late = change_status(api, world, "IN_POVERTY", date(2025, 3, 3))
+    local_today = change_status(api, world, "IN_POVERTY", date(2025, 3, 2))
 
-    assert payload["errors"] == []
-    assert easternmost_today <= tomorrow_in_utc
+    assert field_errors(too_late) == [("effectiveOn", "OUT_OF_RANGE")]
+    assert local_today["errors"] == []
 
 
-def test_a_change_dated_before_the_last_one_is_out_of_range(api, world, engine):
-    change_status(api, world, "IN_POVERTY")
+def test_a_change_dated_before_the_previous_change_is_out_of_range(api, world, engine):
+    change_status(api, world, "IN_POVERTY", date.today() - timedelta(days=10))
     before = snapshot(engine)
 
-    payload = change_status(api, world, "LIFTED_OUT", date.today() - timedelta(days=400))
+    payload = change_status(api, world, "LIFTED_OUT", date.today() - timedelta(days=11))
 
     assert field_errors(payload) == [("effectiveOn", "OUT_OF_RANGE")]
     assert snapshot(engine) == before
+    same_day = change_status(api, world, "LIFTED_OUT", date.today() - timedelta(days=10))
+    assert same_day["errors"] == []
+
+
+def test_a_status_assessed_before_registration_may_be_dated_before_it(api, world):
+    assessed = date.today() - timedelta(days=400)
+
+    payload = change_status(api, world, "IN_POVERTY", assessed)
+
+    assert payload["errors"] == []
+    assert payload["household"]["povertyStatus"] == "IN_POVERTY"
+    history = payload["household"]["povertyStatusHistory"]
+    assert {"status": "IN_POVERTY", "effectiveOn": str(assessed), "note": None} in history
 
 
 def test_a_refused_transition_and_a_bad_date_are_reported_together(api, world):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlmodel import Session, select
 from strawberry import relay
@@ -9,6 +11,7 @@ from strawberry import relay
 from api.accounts.models import Role
 from api.regions.models import Region
 from tests import factories
+from tests.conftest import GraphQLClient
 
 CREATE = """
 mutation($input: RegionCreateInput!) {
@@ -157,3 +160,25 @@ def test_a_long_name_is_too_long(api, people):
             "message": "This text is too long (at most 200 characters).",
         }
     ]
+
+
+def test_concurrent_creations_with_one_code_make_one_region(api, people, engine):
+    variables = {"input": {"code": "RACE", "name": "Race"}}
+    admin = people["admin"].token
+
+    def create_once(_: int) -> dict:
+        client = GraphQLClient(api.base_url)
+        try:
+            return client.post(CREATE, variables, token=admin)
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bodies = list(pool.map(create_once, range(8)))
+
+    assert [b.get("errors") for b in bodies] == [None] * 8
+    payloads = [b["data"]["regionCreate"] for b in bodies]
+    assert sum(p["region"] is not None for p in payloads) == 1
+    refused = [[(e["field"], e["code"]) for e in p["errors"]] for p in payloads if not p["region"]]
+    assert refused == [[("code", "DUPLICATE")]] * 7
+    assert stored(engine, "RACE") is not None

@@ -20,17 +20,20 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from alembic import command
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
 from api.app import create_app
 from api.audit.guard import append_only_triggers_lifted
+from api.core import security
 from api.core.db import create_db_engine
 from api.core.settings import Settings, load_settings
 from api.core.tables import metadata
 from api.migrations import alembic_config
 
 POSTGRES_ENV = "AIDBRIDGE_TEST_POSTGRES_URL"
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -131,6 +134,16 @@ def _postgres_database() -> tuple[str, Any]:
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with small parameters: tests create many accounts, and production's
+    deliberately slow hashing (~0.4 s here) would dominate the run. Same algorithm, same
+    stored format, so verification is exercised as in production."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_hasher", CHEAP_HASHER)
+        yield
 
 
 @pytest.fixture(scope="session")

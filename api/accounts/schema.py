@@ -18,7 +18,8 @@ from api.core.mutations import run_service
 from api.core.permissions import STAFF, requires
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow
-from api.helpers.types import Helper, HelperKind, load_helpers
+from api.helpers.models import HelperKind as HelperKindValue
+from api.helpers.types import Helper, load_helpers
 from api.households.types import Household, households_by_id
 from api.regions.types import Region, load_regions
 
@@ -38,8 +39,8 @@ class Viewer:
         return self.row.display_name
 
     @strawberry.field(description="The account's role.")
-    def role(self) -> Role:
-        return Role(self.row.role)  # type: ignore[call-arg]
+    def role(self) -> RoleValue:
+        return RoleValue(self.row.role)
 
     @strawberry.field(description="Preferred locale, if set.")
     def locale(self) -> str | None:
@@ -82,8 +83,8 @@ class AccountRegisterInput:
     email: str = strawberry.field(description="Login email.")
     password: str = strawberry.field(description="At least 10 characters.")
     display_name: str = strawberry.field(description="Your name as others will see it.")
-    kind: HelperKind = strawberry.field(
-        default=HelperKind.INDIVIDUAL,  # type: ignore[attr-defined]
+    kind: HelperKindValue = strawberry.field(
+        default=HelperKindValue.INDIVIDUAL,
         description="Register as an individual, an enterprise or an organisation.",
     )
     organisation_name: str | None = strawberry.field(
@@ -103,7 +104,7 @@ class StaffAccountCreateInput:
     email: str = strawberry.field(description="Login email.")
     password: str = strawberry.field(description="Initial password, at least 10 characters.")
     display_name: str = strawberry.field(description="Name shown to others.")
-    role: Role = strawberry.field(description="The role of the new account.")
+    role: RoleValue = strawberry.field(description="The role of the new account.")
     region: relay.GlobalID | None = strawberry.field(
         default=None, description="Caseworkers: the area they cover."
     )
@@ -177,7 +178,7 @@ class AccountMutations:
                 email=input.email,
                 password=input.password,
                 display_name=input.display_name,
-                kind=input.kind.value,  # type: ignore[attr-defined]
+                kind=input.kind.value,
                 organisation_name=input.organisation_name,
                 locale=input.locale if input.locale in context.settings.instance.locales else None,
             ),
@@ -244,7 +245,7 @@ class AccountMutations:
                 email=input.email,
                 password=input.password,
                 display_name=input.display_name,
-                role=RoleValue(input.role.value),  # type: ignore[attr-defined]
+                role=input.role,
                 region_id=decode_int_id(input.region, "Region", field="region")
                 if input.region
                 else None,

@@ -179,6 +179,7 @@ def create_token(
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS)
     if not verify_password(account.password_hash, password) or not account.is_active:
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS)
+    assert account.id is not None
     token = new_token()
     session.add(
         AccessToken(

@@ -55,16 +55,25 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
             raise ValueError(cursor)
         values: list[Any] = []
         for key, value in zip(keys, raw, strict=True):
-            if key.kind == "datetime":
-                values.append(datetime.fromisoformat(value))
+            if key.kind == "int":
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ValueError(value)
+                if not -(2**63) <= value < 2**63:
+                    raise ValueError(value)
+                values.append(value)
+            elif key.kind == "datetime":
+                moment = datetime.fromisoformat(value)
+                if moment.tzinfo is None:
+                    raise ValueError(value)
+                values.append(moment)
             elif key.kind == "date":
                 values.append(date.fromisoformat(value))
-            elif key.kind == "int":
-                values.append(int(value))
             else:
-                values.append(str(value))
+                if not isinstance(value, str):
+                    raise ValueError(value)
+                values.append(value)
         return values
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         raise api_error("BAD_CURSOR", "The cursor is not valid for this list.") from None
 
 

@@ -133,7 +133,7 @@ def ordering(order: RequestOrder, *, descending: bool | None, published_only: bo
     - NEWEST: by publication time; a request not yet published (visible to its household
       and caseworkers only) counts from its creation. When the caller can only see
       published requests, the plain `published_at` column (indexed) is the same key.
-    - MOST_URGENT: by urgency, then newest first.
+    - MOST_URGENT: by urgency, then the most recently created first.
     - OLDEST_UNMET: OPEN requests only, published longest ago first.
     - DEADLINE_SOONEST: requests that have a deadline only, the soonest first."""
     down = DEFAULT_DESCENDING[order] if descending is None else descending

@@ -75,6 +75,8 @@ class HelpRequest(SQLModel, table=True):
     received_amount_minor: int = Field(default=0, sa_type=sa.BigInteger)
     created_by_id: int | None = Field(default=None, foreign_key="account.id")
     verified_by_id: int | None = Field(default=None, foreign_key="account.id")
+    # Set when the draft is submitted: a request withdrawn as a draft never was.
+    submitted_at: datetime | None = timestamp(nullable=True)
     published_at: datetime | None = timestamp(nullable=True)
     first_pledge_at: datetime | None = timestamp(nullable=True)
     fulfilled_at: datetime | None = timestamp(nullable=True)

@@ -45,7 +45,8 @@ class HelpRequestOrderField(Enum):
         ),
     )
     MOST_URGENT = strawberry.enum_value(
-        "MOST_URGENT", description="Most urgent first; equally urgent ones newest first."
+        "MOST_URGENT",
+        description="Most urgent first; equally urgent ones most recently created first.",
     )
     OLDEST_UNMET = strawberry.enum_value(
         "OLDEST_UNMET",

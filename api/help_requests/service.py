@@ -355,7 +355,7 @@ def submit_request(session: Session, *, actor: Principal, request_id: int) -> He
         session,
         request,
         (RequestStatus.DRAFT,),
-        {"status": RequestStatus.PENDING_VERIFICATION},
+        {"status": RequestStatus.PENDING_VERIFICATION, "submitted_at": utcnow()},
     ):
         raise ServiceError(ErrorCode.INVALID_STATE)
     bump(session, request.region_path, REQUESTS_MADE)

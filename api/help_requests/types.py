@@ -149,6 +149,10 @@ class HelpRequest(relay.Node):
     def deadline(self) -> date | None:
         return self.row.deadline
 
+    @strawberry.field(description="When it was submitted for verification; null before.")
+    def submitted_at(self) -> datetime | None:
+        return self.row.submitted_at
+
     @strawberry.field(description="When a caseworker published the request; null before.")
     def published_at(self) -> datetime | None:
         return self.row.published_at

@@ -41,8 +41,8 @@ class Helper(relay.Node):
         return self.row.display_name
 
     @strawberry.field(description="Individual, enterprise or organisation.")
-    def kind(self) -> HelperKind:
-        return HelperKind(self.row.kind)  # type: ignore[call-arg]
+    def kind(self) -> HelperKindValue:
+        return HelperKindValue(self.row.kind)
 
     @strawberry.field(description="What the helper says about itself.")
     def about(self) -> str | None:

@@ -12,7 +12,7 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError
 from api.core.ids import decode_id, decode_int_id
-from api.core.money import Money, MoneyInput
+from api.core.money import MinorUnits, Money, MoneyInput
 from api.core.mutations import run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -25,7 +25,8 @@ from api.core.permissions import STAFF, requires
 from api.households import service
 from api.households.models import Household as HouseholdRow
 from api.households.models import HouseholdCause
-from api.households.types import Household, PovertyStatus, Subsidy, households_by_code
+from api.households.models import PovertyStatus as PovertyStatusValue
+from api.households.types import Household, Subsidy, households_by_code
 from api.regions.models import Region as RegionRow
 
 
@@ -165,7 +166,7 @@ class HouseholdVerifyInput:
 @strawberry.input(description="A dated change of poverty status.")
 class HouseholdStatusChangeInput:
     id: relay.GlobalID = strawberry.field(description="The household.")
-    status: PovertyStatus = strawberry.field(description="The new status.")
+    status: PovertyStatusValue = strawberry.field(description="The new status.")
     effective_on: date = strawberry.field(description="When it took effect (not in the future).")
     note: str | None = strawberry.field(default=None, description="Why, for the record.")
 
@@ -313,7 +314,7 @@ class HouseholdMutations:
                 context.session,
                 actor=context.principal,
                 household_id=_household_pk(context, input.id),
-                status=input.status.value,  # type: ignore[attr-defined]
+                status=input.status.value,
                 effective_on=input.effective_on,
                 note=input.note,
             ),
@@ -346,7 +347,7 @@ class HouseholdMutations:
             household=_payload(context, household, []).household,
             subsidy=Subsidy(
                 programme=row.programme,
-                amount=Money(amount_minor=row.amount_minor, currency=row.currency),
+                amount=Money(amount_minor=MinorUnits(row.amount_minor), currency=row.currency),
                 received_on=row.received_on,
             ),
             errors=[],

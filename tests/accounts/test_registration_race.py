@@ -17,9 +17,8 @@ mutation($input: AccountRegisterInput!) {
 
 
 def test_concurrent_registrations_with_one_email_make_one_account(api, backend, engine):
-    variables = {
-        "input": {"email": "ada@example.org", "password": "correct-horse-battery", "displayName": "Ada"}
-    }
+    values = {"email": "ada@example.org", "password": "correct-horse-battery", "displayName": "Ada"}
+    variables = {"input": values}
 
     def register(_: int) -> dict:
         client = GraphQLClient(api.base_url)

@@ -129,6 +129,7 @@ def test_submit_then_verify_publishes_and_counts(world):
             session, actor=world.principal(world.rep), request_id=request_id
         )
         assert row.status == RequestStatus.PENDING_VERIFICATION
+        assert row.submitted_at is not None
     assert f.stat(world.engine, REQUESTS_MADE) == 1
     assert f.stat(world.engine, REQUESTS_MADE, scope_id=world.regions["P1-A-C1"].id) == 1
     assert f.stat(world.engine, REQUESTS_MADE, scope_id=world.regions["P2"].id) == 0

@@ -24,10 +24,7 @@ from api.regions.models import Region
 from api.stats.metrics import HOUSEHOLDS_LIFTED_OUT, HOUSEHOLDS_REGISTERED, INSTANCE_SCOPE
 from api.stats.models import RegionStat
 from tests import factories
-from tests.accounts.hashing import cheap_password_hashing
 
-__all__ = ["cheap_password_hashing"]
-pytestmark = pytest.mark.usefixtures("cheap_password_hashing")
 PUBLIC_CODE = re.compile(r"^HH-[2-9A-Z]{8}$")
 HOUSEHOLD_FIELDS = """
   id publicCode membersCount headName nationalId phone latitude longitude

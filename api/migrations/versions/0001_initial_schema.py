@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:00:01.148712
+Create Date: 2026-11-22 13:20:15.927615
 """
 
 from __future__ import annotations
@@ -167,6 +167,7 @@ def upgrade() -> None:
     sa.Column('received_amount_minor', sa.BigInteger(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('verified_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('published_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('first_pledge_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('fulfilled_at', api.core.db.UTCDateTime(timezone=True), nullable=True),

@@ -9,12 +9,16 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 
 from api.accounts.schema import AccountMutations, AccountQueries
+from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
 from api.core.execution import ThreadedSchema, schema_extensions
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
+from api.donation.schema import DonationMutations, DonationQueries
+from api.exhibitions.schema import ExhibitionMutations, ExhibitionQueries
 from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
 from api.households.schema import HouseholdMutations, HouseholdQueries
 from api.instance.schema import InstanceQueries
 from api.pledges.schema import PledgeMutations
+from api.projects.schema import ProjectMutations, ProjectQueries
 from api.regions.schema import RegionMutations, RegionQueries
 from api.stats.schema import StatsQueries
 
@@ -27,6 +31,10 @@ class Query(
     HouseholdQueries,
     HelpRequestQueries,
     StatsQueries,
+    DonationQueries,
+    ProjectQueries,
+    ExhibitionQueries,
+    CaseStudyQueries,
 ):
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or is not visible."
@@ -43,6 +51,10 @@ class Mutation(
     HouseholdMutations,
     HelpRequestMutations,
     PledgeMutations,
+    DonationMutations,
+    ProjectMutations,
+    ExhibitionMutations,
+    CaseStudyMutations,
 ):
     pass
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:20:15.927615
+Create Date: 2026-11-22 13:31:13.878596
 """
 
 from __future__ import annotations

@@ -1177,6 +1177,7 @@ class _Generator:
                     if plan.published_at is not None or status == RequestStatus.REJECTED
                     else None
                 ),
+                "submitted_at": created if status != RequestStatus.DRAFT else None,
                 "published_at": plan.published_at,
                 "first_pledge_at": plan.first_pledge_at if plan.pledge_statuses else None,
                 "fulfilled_at": fulfilled_at,

@@ -12,6 +12,7 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError
 from api.core.ids import decode_id, decode_int_id
+from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, MoneyInput
 from api.core.mutations import run_service
 from api.core.pagination import (
@@ -22,12 +23,15 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import STAFF, requires
+from api.help_requests.types import remember_household_page
 from api.households import service
 from api.households.models import Household as HouseholdRow
 from api.households.models import HouseholdCause
 from api.households.models import PovertyStatus as PovertyStatusValue
 from api.households.types import Household, Subsidy, households_by_code
 from api.regions.models import Region as RegionRow
+from api.regions.service import public_region_id
+from api.regions.types import load_regions
 
 
 @strawberry.input(description="Which households to list.")
@@ -92,12 +96,10 @@ class HouseholdQueries:
 
 
 def _prime(context: Context, nodes: list[Household]) -> None:
-    """Load causes and public regions of a whole page in two statements."""
-    from api.core.loading import load_many
-    from api.regions.service import public_region_id
-    from api.regions.types import load_regions
-
-    ids = [n.row.id for n in nodes]
+    """Load causes and public regions of a whole page in two statements, and let
+    per-household lists (open requests, thanks) load for the whole page at once."""
+    ids = [n.row.id for n in nodes if n.row.id is not None]
+    remember_household_page(context, ids)
     load_many(
         context,
         "household_causes",

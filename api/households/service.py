@@ -312,6 +312,8 @@ def update_household(
     if details.causes is not None and _set_causes(session, household_id, details.causes):
         changed.append(_AUDIT_NAMES["causes"])
     if new_region is not None:
+        # The household's requests keep the region they were made in (help_request
+        # .region_path), so per-region request statistics stay historical and exact.
         old_path = old_region.path if old_region else None
         bump(session, old_path, HOUSEHOLDS_REGISTERED, -1)
         bump(session, new_region.path, HOUSEHOLDS_REGISTERED)

@@ -234,7 +234,8 @@ def rebuild_stats(session: Session) -> None:
         add(None, helpers_metric(kind), int(registered))
 
     request = HelpRequest.__table__  # type: ignore[attr-defined]
-    made = sa.func.sum(sa.case((request.c.status != RequestStatus.DRAFT.value, 1), else_=0))
+    # Submitted at some point, whatever happened since (a withdrawn draft never was).
+    made = sa.func.sum(sa.case((request.c.submitted_at.is_not(None), 1), else_=0))
     met = sa.func.sum(sa.case((request.c.status == RequestStatus.FULFILLED.value, 1), else_=0))
     for path, made_count, met_count in session.execute(
         sa.select(request.c.region_path, made, met).group_by(request.c.region_path)

@@ -202,12 +202,13 @@ def replay_bumps(session: Session) -> None:
         sa.select(
             col(HelpRequest.region_path),
             col(HelpRequest.status),
+            col(HelpRequest.submitted_at),
             col(HelpRequest.published_at),
             col(HelpRequest.first_pledge_at),
         )
     )
-    for path, status, published_at, first_pledge_at in requests:
-        if status != "DRAFT":
+    for path, status, submitted_at, published_at, first_pledge_at in requests:
+        if submitted_at is not None:  # submission is what bumps REQUESTS_MADE
             bump(session, path, REQUESTS_MADE)
         if published_at is not None:
             bump(session, path, REQUESTS_PUBLISHED_BY_DAY, bucket=day_number(published_at))

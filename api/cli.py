@@ -33,7 +33,9 @@ def load_demo(settings: Settings, *, households: int, seed: int) -> bool:
         with unit_of_work(engine) as session:
             if demo_data_present(session):
                 return False
-            generate_demo_data(session, households=households, seed=seed, instance=settings.instance)
+            generate_demo_data(
+                session, households=households, seed=seed, instance=settings.instance
+            )
         return True
     finally:
         engine.dispose()

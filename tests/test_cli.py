@@ -13,6 +13,7 @@ from typing import IO
 
 import httpx
 import pytest
+from graphql import build_schema
 
 AIDBRIDGE = Path(sys.executable).with_name("aidbridge")  # the console script of this install
 SETTINGS = (
@@ -66,13 +67,15 @@ def test_an_invalid_setting_is_one_clear_line(tmp_path, setting, value):
     assert "Traceback" not in result.stderr
 
 
-def test_export_schema_prints_the_sdl(tmp_path):
-    from api.schema import schema
+def test_export_schema_prints_or_writes_the_sdl(tmp_path):
+    printed = run("export-schema", cwd=tmp_path)
+    written = run("export-schema", "--output", "schema.graphql", cwd=tmp_path)
 
-    result = run("export-schema", cwd=tmp_path)
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == str(schema) + "\n"
+    assert printed.returncode == written.returncode == 0, printed.stderr + written.stderr
+    sdl = (tmp_path / "schema.graphql").read_text(encoding="utf-8")
+    assert sdl == printed.stdout
+    exported = build_schema(sdl)  # tests/test_contract.py compares it with the contract
+    assert exported.query_type and exported.mutation_type
 
 
 def test_serve_demo_from_an_empty_directory(tmp_path):

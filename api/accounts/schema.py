@@ -11,10 +11,11 @@ from api.accounts import service
 from api.accounts.models import Account as AccountRow
 from api.accounts.models import Role as RoleValue
 from api.core.context import Context
+from api.core.enums import graphql_enum
 from api.core.errors import UserError
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.permissions import STAFF, requires
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow
@@ -23,7 +24,18 @@ from api.helpers.types import Helper, load_helpers
 from api.households.types import Household, households_by_id
 from api.regions.types import Region, load_regions
 
-Role = strawberry.enum(RoleValue, name="Role", description="What an account may do.")
+Role = graphql_enum(
+    RoleValue,
+    name="Role",
+    description="What an account may do.",
+    values={
+        "HELPER": "Gives help: finds requests, pledges, donates.",
+        "HOUSEHOLD_REPRESENTATIVE": "Speaks for one household: posts requests, confirms receipt.",
+        "CASEWORKER": "Registers and verifies households and requests in one area.",
+        "ORGANISATION_ADMIN": "Acts for an enterprise or organisation that helps.",
+        "PLATFORM_ADMIN": "Runs the instance.",
+    },
+)
 
 
 @strawberry.type(description="The logged-in account.")
@@ -168,7 +180,9 @@ class HelperPayload:
 class AccountMutations:
     @strawberry.mutation(description="Register a helper account (person, enterprise, NGO).")
     def account_register(
-        self, info: strawberry.Info[Context, Any], input: AccountRegisterInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[AccountRegisterInput],
     ) -> AccountPayload | None:
         context = info.context
         row, errors = run_service(
@@ -187,7 +201,9 @@ class AccountMutations:
 
     @strawberry.mutation(description="Log in: exchange email and password for a bearer token.")
     def token_create(
-        self, info: strawberry.Info[Context, Any], input: TokenCreateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[TokenCreateInput],
     ) -> TokenCreatePayload | None:
         context = info.context
         result, errors = run_service(
@@ -222,7 +238,9 @@ class AccountMutations:
         extensions=requires(*STAFF),
     )
     def staff_account_create(
-        self, info: strawberry.Info[Context, Any], input: StaffAccountCreateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[StaffAccountCreateInput],
     ) -> AccountPayload | None:
         context = info.context
 
@@ -260,7 +278,9 @@ class AccountMutations:
         extensions=requires(RoleValue.HELPER, RoleValue.ORGANISATION_ADMIN),
     )
     def helper_profile_update(
-        self, info: strawberry.Info[Context, Any], input: HelperProfileUpdateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HelperProfileUpdateInput],
     ) -> HelperPayload | None:
         context = info.context
 
@@ -293,7 +313,9 @@ class AccountMutations:
         extensions=requires(RoleValue.PLATFORM_ADMIN),
     )
     def helper_verify(
-        self, info: strawberry.Info[Context, Any], input: HelperVerifyInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HelperVerifyInput],
     ) -> HelperPayload | None:
         context = info.context
         row, errors = run_service(

@@ -43,6 +43,13 @@ class ErrorCode(Enum):
     WEAK_PASSWORD = strawberry.enum_value(
         "WEAK_PASSWORD", description="The password is too short or too common."
     )
+    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
+        "IDEMPOTENCY_KEY_REUSED",
+        description=(
+            "This idempotency key was already used with a different input; use a new key "
+            "for a new operation."
+        ),
+    )
 
 
 # English source messages; catalogs in i18n/ translate them by this exact text.
@@ -60,6 +67,9 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNAUTHENTICATED: "Please log in first.",
     ErrorCode.INVALID_CREDENTIALS: "The email or password is incorrect.",
     ErrorCode.WEAK_PASSWORD: "The password must be at least {limit} characters long.",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+        "This idempotency key was already used for a different request."
+    ),
 }
 
 

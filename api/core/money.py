@@ -51,7 +51,7 @@ class Money:
     )
     currency: str = strawberry.field(description="ISO 4217 currency code, e.g. KES.")
 
-    @strawberry.field(description="The amount as an exact decimal string, e.g. \"10.50\".")
+    @strawberry.field(description='The amount as an exact decimal string, e.g. "10.50".')
     def amount(self) -> str:
         return str(to_decimal(self.amount_minor, self.currency))
 

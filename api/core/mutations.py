@@ -4,7 +4,7 @@ nothing half-written, and with its errors localized for the payload."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -12,6 +12,10 @@ from api.core.context import Context
 from api.core.errors import ServiceError, ServiceErrors, UserError, to_user_errors
 
 R = TypeVar("R")
+T = TypeVar("T")
+INPUT_DESCRIPTION = "What to do; see the input type."
+# `input: MutationInput[XInput]`: the one described argument every mutation takes.
+MutationInput = Annotated[T, strawberry.argument(description=INPUT_DESCRIPTION)]
 
 
 def run_service(

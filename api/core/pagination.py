@@ -10,7 +10,8 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from enum import Enum
+from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import strawberry
@@ -21,6 +22,10 @@ from api.core.errors import api_error
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+FIRST_DESCRIPTION = f"How many to return, 0 to {MAX_PAGE_SIZE}."
+AFTER_DESCRIPTION = "The `endCursor` of the previous page; omit for the first page."
+First = Annotated[int, strawberry.argument(description=FIRST_DESCRIPTION)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
 
 
 @strawberry.type(name="Connection", description="A page of results with cursors.")
@@ -32,6 +37,12 @@ class Connection(relay.Connection[relay.NodeType]):
     @classmethod
     def resolve_connection(cls, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
         raise NotImplementedError("pages are built by api.core.pagination.paginate")
+
+
+@strawberry.enum(description="Direction of an ordering.")
+class OrderDirection(Enum):
+    ASC = strawberry.enum_value("ASC", description="Smallest (earliest) first.")
+    DESC = strawberry.enum_value("DESC", description="Largest (latest) first.")
 
 
 @dataclass(frozen=True)

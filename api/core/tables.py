@@ -4,10 +4,18 @@ from sqlmodel import SQLModel
 
 from api.accounts.models import AccessToken, Account
 from api.audit.models import AuditEvent
+from api.case_studies.models import (
+    CaseStudy,
+    CaseStudyCause,
+    CaseStudyHousehold,
+    CaseStudyProject,
+)
+from api.exhibitions.models import Exhibition, ExhibitionItem
 from api.help_requests.models import HelpRequest
 from api.helpers.models import Helper
 from api.households.models import Household, HouseholdCause, HouseholdStatusChange, HouseholdSubsidy
 from api.pledges.models import Pledge
+from api.projects.models import Project, ProjectHousehold
 from api.regions.models import Region
 from api.stats.models import RegionStat
 
@@ -17,6 +25,12 @@ __all__ = [
     "AccessToken",
     "Account",
     "AuditEvent",
+    "CaseStudy",
+    "CaseStudyCause",
+    "CaseStudyHousehold",
+    "CaseStudyProject",
+    "Exhibition",
+    "ExhibitionItem",
     "HelpRequest",
     "Helper",
     "Household",
@@ -24,6 +38,8 @@ __all__ = [
     "HouseholdStatusChange",
     "HouseholdSubsidy",
     "Pledge",
+    "Project",
+    "ProjectHousehold",
     "Region",
     "RegionStat",
     "metadata",

@@ -15,8 +15,16 @@ from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, api_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MinorUnits, MoneyInput
-from api.core.mutations import run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, Connection, build_connection, keyset_page
+from api.core.mutations import MutationInput, run_service
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    Connection,
+    First,
+    OrderDirection,
+    build_connection,
+    keyset_page,
+)
 from api.core.permissions import STAFF, deny, requires
 from api.core.validation import check_currency
 from api.help_requests import matching, service
@@ -26,10 +34,6 @@ from api.helpers.models import Helper as HelperRow
 from api.households.models import Household as HouseholdRow
 from api.pledges.schema import PledgeQueries
 from api.regions.models import Region as RegionRow
-
-FIRST = "How many to return, 0 to 100."
-AFTER = "The `endCursor` of the previous page; omit for the first page."
-INPUT = "What to do; see the input type."
 
 # Who may draft, change, submit and withdraw a household's requests (scoped in the service).
 HOUSEHOLD_SIDE = (Role.HOUSEHOLD_REPRESENTATIVE, *STAFF)
@@ -56,12 +60,6 @@ class HelpRequestOrderField(Enum):
         "DEADLINE_SOONEST",
         description="Only requests that have a deadline, the soonest first.",
     )
-
-
-@strawberry.enum(description="Direction of an ordering.")
-class OrderDirection(Enum):
-    ASC = strawberry.enum_value("ASC", description="Smallest (earliest) first.")
-    DESC = strawberry.enum_value("DESC", description="Largest (latest) first.")
 
 
 @strawberry.input(description="How to order the request list.")
@@ -140,8 +138,8 @@ class HelpRequestQueries(PledgeQueries):
             HelpRequestOrder | None,
             strawberry.argument(description="How to order them; newest first if omitted."),
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[HelpRequest]:
         context = info.context
         wanted = _request_filter(info, filter)
@@ -354,7 +352,7 @@ class HelpRequestMutations:
     def help_request_create(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[HelpRequestCreateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[HelpRequestCreateInput],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -376,7 +374,7 @@ class HelpRequestMutations:
     def help_request_update(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[HelpRequestUpdateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[HelpRequestUpdateInput],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -398,7 +396,7 @@ class HelpRequestMutations:
     def help_request_submit(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[HelpRequestSubmitInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[HelpRequestSubmitInput],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -419,7 +417,7 @@ class HelpRequestMutations:
     def help_request_verify(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[HelpRequestVerifyInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[HelpRequestVerifyInput],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(
@@ -443,7 +441,7 @@ class HelpRequestMutations:
     def help_request_withdraw(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[HelpRequestWithdrawInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[HelpRequestWithdrawInput],
     ) -> HelpRequestPayload | None:
         context = info.context
         row, errors = run_service(

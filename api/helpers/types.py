@@ -8,14 +8,22 @@ import strawberry
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.helpers import service
 from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
 
-HelperKind = strawberry.enum(
-    HelperKindValue, name="HelperKind", description="What kind of helper this is."
+HelperKind = graphql_enum(
+    HelperKindValue,
+    name="HelperKind",
+    description="What kind of helper this is.",
+    values={
+        "INDIVIDUAL": "A person giving on their own behalf.",
+        "ENTERPRISE": "A company, e.g. one pairing with a village.",
+        "ORGANISATION": "An NGO, agency or other organisation.",
+    },
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel import col, select
@@ -14,10 +14,12 @@ from api.core.errors import ErrorCode, ServiceError, UserError
 from api.core.ids import decode_id, decode_int_id
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, MoneyInput
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
+    After,
     Connection,
+    First,
     SortKey,
     build_connection,
     keyset_page,
@@ -55,9 +57,12 @@ class HouseholdQueries:
     def households(
         self,
         info: strawberry.Info[Context, Any],
-        filter: HouseholdFilter | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        filter: Annotated[
+            HouseholdFilter | None,
+            strawberry.argument(description="Conditions the households must meet."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[Household]:
         context = info.context
         statement = (
@@ -210,7 +215,9 @@ def _household_pk(context: Context, global_id: relay.GlobalID) -> int:
     return pk
 
 
-def _details(input: HouseholdRegisterInput | HouseholdUpdateInput) -> service.HouseholdDetails:
+def _details(
+    input: MutationInput[HouseholdRegisterInput] | HouseholdUpdateInput,
+) -> service.HouseholdDetails:
     income = input.annual_income_per_member
     return service.HouseholdDetails(
         head_name=input.head_name,
@@ -242,7 +249,9 @@ class HouseholdMutations:
         extensions=requires(*STAFF),
     )
     def household_register(
-        self, info: strawberry.Info[Context, Any], input: HouseholdRegisterInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HouseholdRegisterInput],
     ) -> HouseholdPayload | None:
         context = info.context
 
@@ -264,7 +273,9 @@ class HouseholdMutations:
         extensions=requires(*STAFF),
     )
     def household_update(
-        self, info: strawberry.Info[Context, Any], input: HouseholdUpdateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HouseholdUpdateInput],
     ) -> HouseholdPayload | None:
         context = info.context
 
@@ -288,7 +299,9 @@ class HouseholdMutations:
         extensions=requires(*STAFF),
     )
     def household_verify(
-        self, info: strawberry.Info[Context, Any], input: HouseholdVerifyInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HouseholdVerifyInput],
     ) -> HouseholdPayload | None:
         context = info.context
         row, errors = run_service(
@@ -307,7 +320,9 @@ class HouseholdMutations:
         extensions=requires(*STAFF),
     )
     def household_status_change(
-        self, info: strawberry.Info[Context, Any], input: HouseholdStatusChangeInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HouseholdStatusChangeInput],
     ) -> HouseholdPayload | None:
         context = info.context
         row, errors = run_service(
@@ -327,7 +342,9 @@ class HouseholdMutations:
         description="Record a subsidy the household received.", extensions=requires(*STAFF)
     )
     def household_subsidy_record(
-        self, info: strawberry.Info[Context, Any], input: HouseholdSubsidyRecordInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HouseholdSubsidyRecordInput],
     ) -> HouseholdSubsidyRecordPayload | None:
         context = info.context
         row, errors = run_service(
@@ -360,7 +377,9 @@ class HouseholdMutations:
         extensions=requires(*STAFF),
     )
     def household_consent_set(
-        self, info: strawberry.Info[Context, Any], input: HouseholdConsentSetInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HouseholdConsentSetInput],
     ) -> HouseholdPayload | None:
         context = info.context
         row, errors = run_service(

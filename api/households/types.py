@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.core.context import Context
+from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
@@ -56,15 +57,26 @@ def sensitive(description: str) -> Any:
     return strawberry.field(description=description + SENSITIVE_NOTE, extensions=SENSITIVE)
 
 
-PovertyStatus = strawberry.enum(
+PovertyStatus = graphql_enum(
     models.PovertyStatus,
     name="PovertyStatus",
     description="Where a household stands on the poverty line, over time.",
+    values={
+        "REGISTERED": "Registered, not yet assessed.",
+        "IN_POVERTY": "Assessed as living below the poverty line.",
+        "LIFTED_OUT": "Lifted out of poverty.",
+        "RELAPSED": "Fell back below the poverty line after being lifted out.",
+    },
 )
-VerificationStatus = strawberry.enum(
+VerificationStatus = graphql_enum(
     models.VerificationStatus,
     name="VerificationStatus",
     description="Whether a caseworker has checked a record in the field.",
+    values={
+        "UNVERIFIED": "Not checked yet.",
+        "VERIFIED": "Checked and confirmed by a caseworker.",
+        "REJECTED": "Checked and found not to be accurate.",
+    },
 )
 
 

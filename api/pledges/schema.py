@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from sqlmodel import col, select
@@ -14,10 +14,12 @@ from api.core.context import Context
 from api.core.errors import UserError
 from api.core.ids import decode_int_id
 from api.core.money import MoneyInput
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
+    After,
     Connection,
+    First,
     SortKey,
     build_connection,
     keyset_page,
@@ -28,9 +30,6 @@ from api.pledges.models import Pledge as PledgeRow
 from api.pledges.types import Pledge, PledgeKind
 
 HELPERS = (Role.HELPER, Role.ORGANISATION_ADMIN)
-FIRST = "How many to return, 0 to 100."
-AFTER = "The `endCursor` of the previous page; omit for the first page."
-INPUT = "What to do; see the input type."
 
 
 @strawberry.type
@@ -45,8 +44,8 @@ class PledgeQueries:
     def my_pledges(
         self,
         info: strawberry.Info[Context, Any],
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[Pledge]:
         context = info.context
         helper_id = context.principal.helper_id
@@ -133,7 +132,7 @@ class PledgeMutations:
     def pledge_create(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[PledgeCreateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[PledgeCreateInput],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(
@@ -158,7 +157,7 @@ class PledgeMutations:
     def pledge_cancel(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[PledgeCancelInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[PledgeCancelInput],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(
@@ -175,7 +174,7 @@ class PledgeMutations:
     def pledge_mark_delivered(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[PledgeMarkDeliveredInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[PledgeMarkDeliveredInput],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(
@@ -196,7 +195,7 @@ class PledgeMutations:
     def pledge_confirm_receipt(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[PledgeConfirmReceiptInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[PledgeConfirmReceiptInput],
     ) -> PledgePayload | None:
         context = info.context
         row, errors = run_service(

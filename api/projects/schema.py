@@ -1,15 +1,454 @@
-"""GraphQL queries and mutations of the projects section (being built)."""
+"""GraphQL queries and mutations of the projects section, and the caseworkers'
+precise-targeting views (coverage of households by projects, households nobody reaches)."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated, Any
+
 import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.ids import decode_id, decode_int_id
+from api.core.loading import load_many
+from api.core.money import MoneyInput
+from api.core.mutations import run_service
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
+from api.core.permissions import STAFF, deny, requires
+from api.help_requests.types import remember_household_page
+from api.households import service as household_service
+from api.households.models import Household as HouseholdRow
+from api.households.types import Household
+from api.projects import service
+from api.projects.models import Project as ProjectRow
+from api.projects.types import (
+    HouseholdCoverage,
+    Project,
+    ProjectStatus,
+    ProjectType,
+    projects_of_rows,
+)
+from api.regions.models import Region as RegionRow
+from api.regions.service import public_region_id
+from api.regions.types import load_regions
+
+FIRST = "How many to return, 0 to 100."
+AFTER = "The `endCursor` of the previous page; omit for the first page."
+INPUT = "What to do; see the input type."
+
+
+@strawberry.input(description="Which projects to list; every condition given must hold.")
+class ProjectFilter:
+    region: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only projects run in this area or below it."
+    )
+    type: list[ProjectType] | None = strawberry.field(
+        default=None, description="Only projects of one of these types."
+    )
+    status: list[ProjectStatus] | None = strawberry.field(
+        default=None, description="Only projects in one of these statuses."
+    )
+
+
+def region_or_error(context: Context, global_id: relay.GlobalID, argument: str) -> RegionRow | None:
+    """Queries have no payload for typed errors: a bad id is a top-level input error."""
+    try:
+        region_id = decode_int_id(global_id, "Region", field=argument)
+    except ServiceError:
+        raise api_error("BAD_USER_INPUT", f"`{argument}` must be the id of a Region.") from None
+    return context.session.get(RegionRow, region_id)
+
+
+def _staff_region(info: strawberry.Info[Context, Any], global_id: relay.GlobalID) -> RegionRow:
+    """The region of a targeting view: it must exist and lie in the caller's area."""
+    region = region_or_error(info.context, global_id, "region")
+    if region is None:
+        raise api_error("NOT_FOUND", "No such region.")
+    if not info.context.principal.covers_region(region.path):
+        raise deny(info, ErrorCode.FORBIDDEN)
+    return region
+
+
+def prime_households(context: Context, nodes: list[Household]) -> None:
+    """Cache a page of households and load their causes and public regions at once."""
+    ids = [node.row.id for node in nodes if node.row.id is not None]
+    remember_household_page(context, ids)
+    for node in nodes:
+        context.cache["household"][node.row.id] = node
+    load_many(
+        context,
+        "household_causes",
+        ids,
+        lambda m: household_service.causes_by_household(context.session, m),
+    )
+    level = context.settings.instance.public_region_level
+    load_regions(context, {public_region_id(node.region_path, level) for node in nodes})
+
+
+def _households_in_area(region: RegionRow) -> Any:
+    return (
+        select(HouseholdRow, RegionRow.path)
+        .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
+        .where(col(RegionRow.path).startswith(region.path))
+    )
+
+
+def _household_page(
+    context: Context, statement: Any, first: int, after: str | None
+) -> tuple[list[Household], list[str], bool]:
+    """Households oldest registration first (by id), a keyset page."""
+    rows, more, cursors = keyset_page(
+        context.session,
+        statement,
+        [SortKey(col(HouseholdRow.id))],
+        first=first,
+        after=after,
+        key_of=lambda r: (r[0].id,),
+    )
+    nodes = [Household.from_row(row, path) for row, path in rows]
+    prime_households(context, nodes)
+    return nodes, cursors, more
 
 
 @strawberry.type
 class ProjectQueries:
-    pass
+    @strawberry.field(
+        description=(
+            "Projects visible to you (ACTIVE and COMPLETED for everyone; also the others "
+            "touching their area for caseworkers; all for admins), newest first."
+        )
+    )
+    def projects(
+        self,
+        info: strawberry.Info[Context, Any],
+        filter: Annotated[
+            ProjectFilter | None,
+            strawberry.argument(description="Conditions the projects must meet."),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[Project]:
+        context = info.context
+        statement = select(ProjectRow).where(service.visible_projects_condition(context.principal))
+        if filter and filter.region is not None:
+            region = region_or_error(context, filter.region, "filter.region")
+            if region is None:
+                return build_connection([], [], has_next=False, has_previous=False)
+            statement = statement.where(col(ProjectRow.region_path).startswith(region.path))
+        if filter and filter.type:
+            statement = statement.where(
+                col(ProjectRow.project_type).in_([t.value for t in filter.type])
+            )
+        if filter and filter.status:
+            statement = statement.where(
+                col(ProjectRow.status).in_([s.value for s in filter.status])
+            )
+        rows, more, cursors = keyset_page(
+            context.session,
+            statement,
+            [SortKey(col(ProjectRow.id), descending=True)],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[0].id,),
+        )
+        nodes = projects_of_rows(context, [row for (row,) in rows])
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+    @strawberry.field(
+        description=(
+            "Households of an area in yours, oldest registration first, each with the projects "
+            "covering it: which households are covered by which project. Caseworkers of the "
+            "area and admins."
+        ),
+        extensions=requires(*STAFF),
+    )
+    def project_coverage(
+        self,
+        info: strawberry.Info[Context, Any],
+        region: Annotated[
+            relay.GlobalID, strawberry.argument(description="The area; yours or inside it.")
+        ],
+        covered: Annotated[
+            bool | None,
+            strawberry.argument(
+                description=(
+                    "True: only households some project covers; false: only those none "
+                    "covers; omitted: all."
+                )
+            ),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[HouseholdCoverage]:
+        context = info.context
+        statement = _households_in_area(_staff_region(info, region))
+        if covered is not None:
+            any_cover = select(service.ProjectHousehold.household_id).where(
+                service.ProjectHousehold.household_id == HouseholdRow.id
+            )
+            statement = statement.where(any_cover.exists() if covered else ~any_cover.exists())
+        nodes, cursors, more = _household_page(context, statement, first, after)
+        page_ids = [node.row.id for node in nodes]
+        coverage = [
+            HouseholdCoverage(household=node, household_id=node.row.id, page_ids=page_ids)  # type: ignore[arg-type]
+            for node in nodes
+        ]
+        return build_connection(coverage, cursors, has_next=more, has_previous=after is not None)
+
+    @strawberry.field(
+        description=(
+            "Precise targeting: households of an area in yours that are IN_POVERTY or "
+            "RELAPSED, covered by no ACTIVE project, and with no request FULFILLED in the last "
+            "`noHelpMetForDays` days; oldest registration first. Caseworkers of the area and "
+            "admins."
+        ),
+        extensions=requires(*STAFF),
+    )
+    def uncovered_households(
+        self,
+        info: strawberry.Info[Context, Any],
+        region: Annotated[
+            relay.GlobalID, strawberry.argument(description="The area; yours or inside it.")
+        ],
+        no_help_met_for_days: Annotated[
+            int,
+            strawberry.argument(
+                description="Days without a fulfilled request, 0 to 3650 (0: ignore help)."
+            ),
+        ] = 90,
+        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[Household]:
+        if not 0 <= no_help_met_for_days <= service.MAX_NO_HELP_DAYS:
+            raise api_error(
+                "BAD_USER_INPUT",
+                f"`noHelpMetForDays` must be between 0 and {service.MAX_NO_HELP_DAYS}.",
+            )
+        context = info.context
+        statement = _households_in_area(_staff_region(info, region)).where(
+            *service.uncovered_households_conditions(no_help_met_for_days)
+        )
+        nodes, cursors, more = _household_page(context, statement, first, after)
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+
+# --- Mutations -------------------------------------------------------------------------------
+
+
+@strawberry.input(description="A new project, created as PLANNED.")
+class ProjectCreateInput:
+    region: relay.GlobalID = strawberry.field(description="The area it runs in; in yours.")
+    name: str = strawberry.field(description="Name, at most 200 characters.")
+    type: ProjectType = strawberry.field(description="What kind of work it does.")
+    description: str = strawberry.field(description="What it does and for whom, at most 5000.")
+    budget: MoneyInput = strawberry.field(description="Total budget (0 or more).")
+    starts_on: date | None = strawberry.field(default=None, description="Planned start.")
+    ends_on: date | None = strawberry.field(
+        default=None, description="Planned end, not before the start."
+    )
+
+
+@strawberry.input(description="Changes to a project; omitted fields stay as they are.")
+class ProjectUpdateInput:
+    id: relay.GlobalID = strawberry.field(description="The project to change.")
+    name: str | None = strawberry.field(default=None, description="New name.")
+    type: ProjectType | None = strawberry.field(default=None, description="New type.")
+    description: str | None = strawberry.field(default=None, description="New description.")
+    budget: MoneyInput | None = strawberry.field(default=None, description="New budget.")
+    starts_on: date | None = strawberry.field(default=None, description="New start date.")
+    ends_on: date | None = strawberry.field(default=None, description="New end date.")
+    outcomes: str | None = strawberry.field(
+        default=None, description="What the project achieved, at most 5000 characters."
+    )
+
+
+@strawberry.input(description="A step in a project's life.")
+class ProjectStatusChangeInput:
+    id: relay.GlobalID = strawberry.field(description="The project.")
+    status: ProjectStatus = strawberry.field(
+        description=(
+            "The new status: PLANNED may become ACTIVE or CANCELLED, ACTIVE may become "
+            "COMPLETED or CANCELLED."
+        )
+    )
+
+
+@strawberry.input(description="Households to add to or remove from a project's coverage.")
+class ProjectCoverageInput:
+    project: relay.GlobalID = strawberry.field(
+        description="The project (PLANNED or ACTIVE), touching your area."
+    )
+    households: list[relay.GlobalID] = strawberry.field(
+        description=(
+            "1 to 500 households, each in the project's region and in your area. Adding one "
+            "already covered, or removing one not covered, changes nothing."
+        )
+    )
+
+
+@strawberry.type(description="Result of a project mutation.")
+class ProjectPayload:
+    project: Project | None = strawberry.field(description="The project, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+def _project_pk(global_id: relay.GlobalID, field: str = "id") -> int:
+    return decode_int_id(global_id, "Project", field=field)
+
+
+def _household_pks(context: Context, global_ids: list[relay.GlobalID]) -> list[int]:
+    codes = [decode_id(g, "Household", field="households") for g in global_ids]
+    if not codes:
+        return []
+    found = dict(
+        context.session.execute(
+            select(HouseholdRow.public_code, HouseholdRow.id).where(
+                col(HouseholdRow.public_code).in_(set(codes))
+            )
+        ).all()
+    )
+    if len(found) != len(set(codes)):
+        raise ServiceError(ErrorCode.NOT_FOUND, field="households")
+    return [found[code] for code in codes]
+
+
+def _details(input: ProjectCreateInput | ProjectUpdateInput) -> service.ProjectDetails:
+    return service.ProjectDetails(
+        name=input.name,
+        project_type=input.type.value if input.type else None,
+        description=input.description,
+        budget_minor=input.budget.amount_minor if input.budget else None,
+        currency=input.budget.currency if input.budget else None,
+        starts_on=input.starts_on,
+        ends_on=input.ends_on,
+        outcomes=getattr(input, "outcomes", None),
+    )
+
+
+def _payload(context: Context, row: ProjectRow | None, errors: list[UserError]) -> ProjectPayload:
+    if row is None:
+        return ProjectPayload(project=None, errors=errors)
+    return ProjectPayload(project=projects_of_rows(context, [row])[0], errors=errors)
 
 
 @strawberry.type
 class ProjectMutations:
-    pass
+    @strawberry.mutation(
+        description="Record a new project in your area (PLANNED). Caseworkers and admins.",
+        extensions=requires(*STAFF),
+    )
+    def project_create(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[ProjectCreateInput, strawberry.argument(description=INPUT)],
+    ) -> ProjectPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.create_project(
+                context.session,
+                actor=context.principal,
+                region_id=decode_int_id(input.region, "Region", field="region"),
+                details=_details(input),
+            ),
+        )
+        return _payload(context, row, errors)
+
+    @strawberry.mutation(
+        description="Change a project of your area. Caseworkers covering it, and admins.",
+        extensions=requires(*STAFF),
+    )
+    def project_update(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[ProjectUpdateInput, strawberry.argument(description=INPUT)],
+    ) -> ProjectPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.update_project(
+                context.session,
+                actor=context.principal,
+                project_id=_project_pk(input.id),
+                details=_details(input),
+            ),
+        )
+        return _payload(context, row, errors)
+
+    @strawberry.mutation(
+        description="Start, complete or cancel a project of your area.",
+        extensions=requires(*STAFF),
+    )
+    def project_status_change(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[ProjectStatusChangeInput, strawberry.argument(description=INPUT)],
+    ) -> ProjectPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.change_project_status(
+                context.session,
+                actor=context.principal,
+                project_id=_project_pk(input.id),
+                status=input.status.value,
+            ),
+        )
+        return _payload(context, row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Record that a project covers households of your area (audited). Caseworkers "
+            "and admins."
+        ),
+        extensions=requires(*STAFF),
+    )
+    def project_coverage_add(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[ProjectCoverageInput, strawberry.argument(description=INPUT)],
+    ) -> ProjectPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.add_coverage(
+                context.session,
+                actor=context.principal,
+                project_id=_project_pk(input.project, "project"),
+                household_ids=_household_pks(context, input.households),
+            ),
+        )
+        return _payload(context, row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Record that a project no longer covers households of your area (audited). "
+            "Caseworkers and admins."
+        ),
+        extensions=requires(*STAFF),
+    )
+    def project_coverage_remove(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[ProjectCoverageInput, strawberry.argument(description=INPUT)],
+    ) -> ProjectPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.remove_coverage(
+                context.session,
+                actor=context.principal,
+                project_id=_project_pk(input.project, "project"),
+                household_ids=_household_pks(context, input.households),
+            ),
+        )
+        return _payload(context, row, errors)

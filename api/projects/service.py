@@ -128,9 +128,12 @@ def _region_for(session: Session, actor: Principal, region_id: int, field: str) 
 def project_for_staff(session: Session, actor: Principal, project_id: int) -> Project:
     """A project the caller may change: NOT_FOUND when invisible, FORBIDDEN outside the area."""
     project = session.get(Project, project_id)
-    if project is None or not session.exec(
-        select(Project.id).where(Project.id == project_id, visible_projects_condition(actor))
-    ).first():
+    if (
+        project is None
+        or not session.exec(
+            select(Project.id).where(Project.id == project_id, visible_projects_condition(actor))
+        ).first()
+    ):
         raise ServiceError(ErrorCode.NOT_FOUND, field="id")
     if not actor.covers_region(project.region_path):
         raise ServiceError(ErrorCode.FORBIDDEN, field="id")
@@ -160,8 +163,11 @@ def _validate(details: ProjectDetails, *, creating: bool) -> list[ServiceError]:
     if creating and details.budget_minor is None:
         errors.append(ServiceError(ErrorCode.REQUIRED, field="budget"))
     if details.budget_minor is not None:
-        check(lambda: check_amount(details.budget_minor or 0, field="budget.amountMinor",
-                                   allow_zero=True))
+        check(
+            lambda: check_amount(
+                details.budget_minor or 0, field="budget.amountMinor", allow_zero=True
+            )
+        )
         check(lambda: check_currency(details.currency or "", field="budget.currency"))
     return errors
 
@@ -204,7 +210,10 @@ def create_project(
     session.flush()
     assert project.id is not None
     record_audit(
-        session, actor=actor, action="project.create", subject_type=AUDIT_SUBJECT,
+        session,
+        actor=actor,
+        action="project.create",
+        subject_type=AUDIT_SUBJECT,
         subject_id=project.id,
     )
     return project
@@ -247,8 +256,12 @@ def update_project(
     project.updated_at = utcnow()
     session.add(project)
     record_audit(
-        session, actor=actor, action="project.update", subject_type=AUDIT_SUBJECT,
-        subject_id=project_id, detail={"fields": sorted(changed)},
+        session,
+        actor=actor,
+        action="project.update",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=project_id,
+        detail={"fields": sorted(changed)},
     )
     session.flush()
     return project
@@ -267,8 +280,12 @@ def change_project_status(
         project.starts_on = project.updated_at.date()
     session.add(project)
     record_audit(
-        session, actor=actor, action="project.status_change", subject_type=AUDIT_SUBJECT,
-        subject_id=project_id, detail={"from": old, "to": status},
+        session,
+        actor=actor,
+        action="project.status_change",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=project_id,
+        detail={"from": old, "to": status},
     )
     session.flush()
     return project
@@ -347,8 +364,12 @@ def add_coverage(
             ],
         )
         record_audit(
-            session, actor=actor, action="project.coverage_add", subject_type=AUDIT_SUBJECT,
-            subject_id=project_id, detail={"households": added},
+            session,
+            actor=actor,
+            action="project.coverage_add",
+            subject_type=AUDIT_SUBJECT,
+            subject_id=project_id,
+            detail={"households": added},
         )
     session.flush()
     return project
@@ -368,8 +389,12 @@ def remove_coverage(
     removed = sorted(row[0] for row in result.all())
     if removed:
         record_audit(
-            session, actor=actor, action="project.coverage_remove", subject_type=AUDIT_SUBJECT,
-            subject_id=project_id, detail={"households": removed},
+            session,
+            actor=actor,
+            action="project.coverage_remove",
+            subject_type=AUDIT_SUBJECT,
+            subject_id=project_id,
+            detail={"households": removed},
         )
     session.flush()
     return project

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlmodel import col, select
@@ -12,10 +12,12 @@ from api.accounts.models import Role
 from api.core.context import Context
 from api.core.errors import ServiceError, UserError, api_error
 from api.core.ids import decode_int_id
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
+    After,
     Connection,
+    First,
     SortKey,
     build_connection,
     keyset_page,
@@ -34,9 +36,12 @@ class RegionQueries:
     def regions(
         self,
         info: strawberry.Info[Context, Any],
-        parent: relay.GlobalID | None = None,
-        first: int = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
+        parent: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="The containing area; omit for top-level areas."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[Region]:
         statement = select(RegionRow)
         if parent is None:
@@ -57,7 +62,11 @@ class RegionQueries:
         return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
 
     @strawberry.field(description="The area with this code, if any.")
-    def region_by_code(self, info: strawberry.Info[Context, Any], code: str) -> Region | None:
+    def region_by_code(
+        self,
+        info: strawberry.Info[Context, Any],
+        code: Annotated[str, strawberry.argument(description="The area's code.")],
+    ) -> Region | None:
         row = service.region_by_code(info.context.session, code)
         return Region.from_row(row) if row else None
 
@@ -92,7 +101,9 @@ class RegionMutations:
         extensions=requires(Role.PLATFORM_ADMIN),
     )
     def region_create(
-        self, info: strawberry.Info[Context, Any], input: RegionCreateInput
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[RegionCreateInput],
     ) -> RegionCreatePayload | None:
         context = info.context
 

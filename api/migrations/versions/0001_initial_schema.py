@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:31:13.878596
+Create Date: 2026-11-22 13:34:01.372537
 """
 
 from __future__ import annotations
@@ -117,6 +117,66 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_subject_id'), ['subject_id'], unique=False)
 
+    op.create_table('case_study',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('story', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
+    sa.Column('lessons', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('intervention_type', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+    sa.Column('income_before_minor', sa.BigInteger(), nullable=True),
+    sa.Column('income_after_minor', sa.BigInteger(), nullable=True),
+    sa.Column('households_lifted_out', sa.Integer(), nullable=True),
+    sa.Column('jobs_created', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('review_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('submitted_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['account.id'], name=op.f('fk_case_study_created_by_id_account')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['helper.id'], name=op.f('fk_case_study_organisation_id_helper')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_case_study_region_id_region')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['account.id'], name=op.f('fk_case_study_reviewed_by_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_study'))
+    )
+    with op.batch_alter_table('case_study', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_study_intervention_type'), ['intervention_type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_study_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_study_region_id'), ['region_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_case_study_region_path'), ['region_path'], unique=False)
+        batch_op.create_index('ix_case_study_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('exhibition',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['account.id'], name=op.f('fk_exhibition_created_by_id_account')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['helper.id'], name=op.f('fk_exhibition_organisation_id_helper')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_exhibition_region_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibition'))
+    )
+    with op.batch_alter_table('exhibition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exhibition_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exhibition_region_id'), ['region_id'], unique=False)
+        batch_op.create_index('ix_exhibition_status_id', ['status', 'id'], unique=False)
+
     op.create_table('household',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('public_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -148,6 +208,76 @@ def upgrade() -> None:
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_household_poverty_status'), ['poverty_status'], unique=False)
         batch_op.create_index(batch_op.f('ix_household_region_id'), ['region_id'], unique=False)
+
+    op.create_table('project',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('project_type', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('budget_minor', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('outcomes', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['account.id'], name=op.f('fk_project_created_by_id_account')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_project_region_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project'))
+    )
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_project_type'), ['project_type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_region_id'), ['region_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_region_path'), ['region_path'], unique=False)
+        batch_op.create_index('ix_project_status_id', ['status', 'id'], unique=False)
+
+    op.create_table('case_study_cause',
+    sa.Column('case_study_id', sa.Integer(), nullable=False),
+    sa.Column('cause_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['case_study_id'], ['case_study.id'], name=op.f('fk_case_study_cause_case_study_id_case_study')),
+    sa.PrimaryKeyConstraint('case_study_id', 'cause_code', name=op.f('pk_case_study_cause'))
+    )
+    with op.batch_alter_table('case_study_cause', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_study_cause_cause_code'), ['cause_code'], unique=False)
+
+    op.create_table('case_study_household',
+    sa.Column('case_study_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_study_id'], ['case_study.id'], name=op.f('fk_case_study_household_case_study_id_case_study')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_case_study_household_household_id_household')),
+    sa.PrimaryKeyConstraint('case_study_id', 'household_id', name=op.f('pk_case_study_household'))
+    )
+    with op.batch_alter_table('case_study_household', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_study_household_household_id'), ['household_id'], unique=False)
+
+    op.create_table('case_study_project',
+    sa.Column('case_study_id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_study_id'], ['case_study.id'], name=op.f('fk_case_study_project_case_study_id_case_study')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_case_study_project_project_id_project')),
+    sa.PrimaryKeyConstraint('case_study_id', 'project_id', name=op.f('pk_case_study_project'))
+    )
+    with op.batch_alter_table('case_study_project', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_study_project_project_id'), ['project_id'], unique=False)
+
+    op.create_table('exhibition_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('exhibition_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('target_global_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('media_url', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('caption', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['exhibition_id'], ['exhibition.id'], name=op.f('fk_exhibition_item_exhibition_id_exhibition')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exhibition_item')),
+    sa.UniqueConstraint('exhibition_id', 'position', name=op.f('uq_exhibition_item_exhibition_id_position'))
+    )
+    with op.batch_alter_table('exhibition_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exhibition_item_exhibition_id'), ['exhibition_id'], unique=False)
 
     op.create_table('help_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -228,6 +358,19 @@ def upgrade() -> None:
     with op.batch_alter_table('household_subsidy', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_household_subsidy_household_id'), ['household_id'], unique=False)
 
+    op.create_table('project_household',
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.Column('added_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['account.id'], name=op.f('fk_project_household_added_by_id_account')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_project_household_household_id_household')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_household_project_id_project')),
+    sa.PrimaryKeyConstraint('project_id', 'household_id', name=op.f('pk_project_household'))
+    )
+    with op.batch_alter_table('project_household', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_household_household_id'), ['household_id'], unique=False)
+
     op.create_table('pledge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -273,6 +416,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pledge_helper_id'))
 
     op.drop_table('pledge')
+    with op.batch_alter_table('project_household', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_household_household_id'))
+
+    op.drop_table('project_household')
     with op.batch_alter_table('household_subsidy', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_household_subsidy_household_id'))
 
@@ -296,11 +443,48 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_help_request_category'))
 
     op.drop_table('help_request')
+    with op.batch_alter_table('exhibition_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exhibition_item_exhibition_id'))
+
+    op.drop_table('exhibition_item')
+    with op.batch_alter_table('case_study_project', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_study_project_project_id'))
+
+    op.drop_table('case_study_project')
+    with op.batch_alter_table('case_study_household', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_study_household_household_id'))
+
+    op.drop_table('case_study_household')
+    with op.batch_alter_table('case_study_cause', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_study_cause_cause_code'))
+
+    op.drop_table('case_study_cause')
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.drop_index('ix_project_status_id')
+        batch_op.drop_index(batch_op.f('ix_project_region_path'))
+        batch_op.drop_index(batch_op.f('ix_project_region_id'))
+        batch_op.drop_index(batch_op.f('ix_project_project_type'))
+
+    op.drop_table('project')
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_household_region_id'))
         batch_op.drop_index(batch_op.f('ix_household_poverty_status'))
 
     op.drop_table('household')
+    with op.batch_alter_table('exhibition', schema=None) as batch_op:
+        batch_op.drop_index('ix_exhibition_status_id')
+        batch_op.drop_index(batch_op.f('ix_exhibition_region_id'))
+        batch_op.drop_index(batch_op.f('ix_exhibition_organisation_id'))
+
+    op.drop_table('exhibition')
+    with op.batch_alter_table('case_study', schema=None) as batch_op:
+        batch_op.drop_index('ix_case_study_status_id')
+        batch_op.drop_index(batch_op.f('ix_case_study_region_path'))
+        batch_op.drop_index(batch_op.f('ix_case_study_region_id'))
+        batch_op.drop_index(batch_op.f('ix_case_study_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_case_study_intervention_type'))
+
+    op.drop_table('case_study')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_subject_id'))
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))

@@ -1,0 +1,213 @@
+"""Exhibitions as GraphQL sees them. Items of every exhibition on a page load in one
+statement, and their targets in one statement per target type."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.db import utcnow
+from api.core.loading import load_many
+from api.exhibitions import service
+from api.exhibitions.models import Exhibition as ExhibitionRow
+from api.exhibitions.models import ExhibitionItem as ExhibitionItemRow
+from api.regions.types import Region, load_regions
+
+
+@strawberry.enum(description="Whether an exhibition is public.")
+class ExhibitionStatus(Enum):
+    DRAFT = strawberry.enum_value("DRAFT", description="Being prepared; seen only by its editors.")
+    PUBLISHED = strawberry.enum_value("PUBLISHED", description="Public.")
+
+
+@strawberry.enum(description="What an exhibit shows.")
+class ExhibitionItemKind(Enum):
+    PRODUCT = strawberry.enum_value("PRODUCT", description="A product of the mall.")
+    PROJECT = strawberry.enum_value("PROJECT", description="A poverty-alleviation project.")
+    CASE_STUDY = strawberry.enum_value("CASE_STUDY", description="A published case study.")
+    CAMPAIGN = strawberry.enum_value("CAMPAIGN", description="A crowd-financing campaign.")
+    MEDIA = strawberry.enum_value("MEDIA", description="A picture or video, by URL.")
+
+
+def load_exhibition_items(
+    context: Context, ids: Iterable[int]
+) -> dict[int, list[ExhibitionItemRow]]:
+    return load_many(
+        context,
+        "exhibition_items",
+        ids,
+        lambda m: service.items_by_exhibition(context.session, m),
+    )
+
+
+def resolve_targets(info: strawberry.Info[Context, Any], global_ids: Iterable[str]) -> None:
+    """Resolve global IDs into the request cache, one `resolve_nodes` call per type. Types
+    added later (products, campaigns) resolve the same way once they are in the schema."""
+    cache = info.context.cache["exhibit_target"]
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for global_id in global_ids:
+        if global_id in cache:
+            continue
+        cache[global_id] = None
+        try:
+            gid = relay.GlobalID.from_id(global_id)
+        except relay.GlobalIDValueError:
+            continue
+        by_type[gid.type_name].append(gid.node_id)
+    for type_name, node_ids in by_type.items():
+        try:
+            node_type = relay.GlobalID(type_name, node_ids[0]).resolve_type(info)
+        except relay.GlobalIDValueError:
+            continue  # a type no longer (or not yet) in the schema
+        nodes = node_type.resolve_nodes(info=info, node_ids=node_ids, required=False)
+        for node_id, node in zip(node_ids, list(nodes), strict=True):  # type: ignore[arg-type]
+            cache[str(relay.GlobalID(type_name, node_id))] = node
+
+
+@strawberry.type(description="One exhibit: an object shown with a caption, or a media file.")
+class ExhibitionItem:
+    row: strawberry.Private[ExhibitionItemRow]
+    page_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="Place in the exhibition, from 0.")
+    def position(self) -> int:
+        return self.row.position
+
+    @strawberry.field(description="What the exhibit shows.")
+    def kind(self) -> ExhibitionItemKind:
+        return ExhibitionItemKind(self.row.kind)
+
+    @strawberry.field(description="The caption written for this exhibit (may be empty).")
+    def caption(self) -> str:
+        return self.row.caption
+
+    @strawberry.field(description="For MEDIA exhibits: the URL of the picture or video.")
+    def media_url(self) -> str | None:
+        return self.row.media_url
+
+    @strawberry.field(
+        description=(
+            "The global ID of the object shown (product, project, case study, campaign); "
+            "null for MEDIA exhibits. Kept even when the object is not visible to you."
+        )
+    )
+    def target_id(self) -> strawberry.ID | None:
+        return strawberry.ID(self.row.target_global_id) if self.row.target_global_id else None
+
+    @strawberry.field(
+        description=(
+            "The object shown, resolved like `node(id: targetId)`: null for MEDIA exhibits "
+            "and when the object is not visible to you (e.g. an unpublished case study)."
+        )
+    )
+    def target(self, info: strawberry.Info[Context, Any]) -> relay.Node | None:
+        if not self.row.target_global_id:
+            return None
+        items = load_exhibition_items(info.context, self.page_ids)
+        resolve_targets(
+            info,
+            {
+                item.target_global_id
+                for rows in items.values()
+                for item in rows
+                if item.target_global_id
+            }
+            | {self.row.target_global_id},
+        )
+        node: relay.Node | None = info.context.cache["exhibit_target"].get(
+            self.row.target_global_id
+        )
+        return node
+
+
+@strawberry.type(
+    description=(
+        "A curated showcase (a region's specialities, a year's achievements, an event) with a "
+        "period, a theme and ordered exhibits. Everyone sees PUBLISHED exhibitions; "
+        "organisation admins also their organisation's drafts; platform admins all."
+    )
+)
+class Exhibition(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[ExhibitionRow]
+    page: strawberry.Private[list[ExhibitionRow]]
+
+    @strawberry.field(description="Title, at most 200 characters.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description='The theme, e.g. "Guizhou mountain tea", at most 200 characters.')
+    def theme(self) -> str:
+        return self.row.theme
+
+    @strawberry.field(description="Introduction, at most 5000 characters (may be empty).")
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(description="The region the exhibition is about, if any.")
+    def region(self, info: strawberry.Info[Context, Any]) -> Region | None:
+        if self.row.region_id is None:
+            return None
+        rows = load_regions(info.context, {r.region_id for r in self.page if r.region_id})
+        row = rows.get(self.row.region_id)
+        return Region.from_row(row) if row else None
+
+    @strawberry.field(description="First day of the exhibition.")
+    def starts_on(self) -> date:
+        return self.row.starts_on
+
+    @strawberry.field(description="Last day of the exhibition.")
+    def ends_on(self) -> date:
+        return self.row.ends_on
+
+    @strawberry.field(description="True when today (UTC) lies within the exhibition's period.")
+    def is_current(self) -> bool:
+        today = utcnow().date()
+        return self.row.starts_on <= today <= self.row.ends_on
+
+    @strawberry.field(description="Whether the exhibition is public.")
+    def status(self) -> ExhibitionStatus:
+        return ExhibitionStatus(self.row.status)
+
+    @strawberry.field(description="When it was (last) published; null if never.")
+    def published_at(self) -> datetime | None:
+        return self.row.published_at
+
+    @strawberry.field(description="The exhibits, in order.")
+    def items(self, info: strawberry.Info[Context, Any]) -> list[ExhibitionItem]:
+        page_ids = [row.id for row in self.page if row.id is not None]
+        items = load_exhibition_items(info.context, page_ids)
+        return [ExhibitionItem(row=item, page_ids=page_ids) for item in items.get(self.row.id, [])]
+
+    @classmethod
+    def from_rows(cls, rows: list[ExhibitionRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows]  # type: ignore[arg-type]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Exhibition | None]:
+        context = info.context
+        wanted = [str(i) for i in node_ids]
+        rows = load_many(
+            context,
+            "exhibition",
+            [int(i) for i in wanted if i.isdigit()],
+            lambda m: service.exhibitions_by_id(context.session, context.principal, m),
+        )
+        page = list(rows.values())
+        return [
+            cls(id=int(i), row=rows[int(i)], page=page) if i.isdigit() and int(i) in rows else None
+            for i in wanted
+        ]

@@ -1,0 +1,209 @@
+"""Projects as GraphQL sees them. Nodes of one page share their rows, so a relation asked
+for on any of them (region, covered-household count) loads for the whole page at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.loading import load_many
+from api.core.money import MinorUnits, Money
+from api.households.types import Household
+from api.projects import service
+from api.projects.models import Project as ProjectRow
+from api.regions.types import Region, load_regions
+
+
+@strawberry.enum(description="What kind of poverty-alleviation work a project does.")
+class ProjectType(Enum):
+    INDUSTRY = strawberry.enum_value(
+        "INDUSTRY", description="Local industries: crops, livestock, processing, tourism."
+    )
+    INFRASTRUCTURE = strawberry.enum_value(
+        "INFRASTRUCTURE", description="Roads, water, power, housing, internet access."
+    )
+    EDUCATION = strawberry.enum_value(
+        "EDUCATION", description="Schooling, scholarships and vocational training."
+    )
+    HEALTH = strawberry.enum_value("HEALTH", description="Medical care, insurance and clinics.")
+    EMPLOYMENT = strawberry.enum_value(
+        "EMPLOYMENT", description="Jobs, job matching and labour migration support."
+    )
+    RELOCATION = strawberry.enum_value(
+        "RELOCATION", description="Moving households out of inhospitable areas."
+    )
+    ECOLOGY = strawberry.enum_value(
+        "ECOLOGY", description="Ecological compensation and conservation jobs."
+    )
+    SOCIAL_SECURITY = strawberry.enum_value(
+        "SOCIAL_SECURITY", description="Minimum living allowances and other safety nets."
+    )
+    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
+
+
+@strawberry.enum(description="Where a project is in its life.")
+class ProjectStatus(Enum):
+    PLANNED = strawberry.enum_value(
+        "PLANNED", description="Being prepared; seen only by the caseworkers of its area."
+    )
+    ACTIVE = strawberry.enum_value("ACTIVE", description="Running; public.")
+    COMPLETED = strawberry.enum_value(
+        "COMPLETED", description="Finished, with its outcomes recorded; public."
+    )
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED", description="Stopped before completion; seen only by caseworkers."
+    )
+
+
+def load_projects(context: Context, ids: Iterable[int]) -> dict[int, ProjectRow]:
+    """Visible projects by id, cached per request."""
+    return load_many(
+        context,
+        "project",
+        ids,
+        lambda m: service.projects_by_id(context.session, context.principal, m),
+    )
+
+
+@strawberry.type(
+    description=(
+        "A poverty-alleviation project (industry, infrastructure, education...) run in a "
+        "region, with a budget and the households it covers. Everyone sees ACTIVE and "
+        "COMPLETED projects; caseworkers also the others touching their area; admins all."
+    )
+)
+class Project(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[ProjectRow]
+    # The rows of the page this node was loaded with (relations load for all at once).
+    page: strawberry.Private[list[ProjectRow]]
+
+    @strawberry.field(description="Name of the project, at most 200 characters.")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="What kind of work the project does.")
+    def type(self) -> ProjectType:
+        return ProjectType(self.row.project_type)
+
+    @strawberry.field(description="Where the project is in its life.")
+    def status(self) -> ProjectStatus:
+        return ProjectStatus(self.row.status)
+
+    @strawberry.field(description="What the project does and for whom, at most 5000 characters.")
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(description="The area the project runs in (and everything below it).")
+    def region(self, info: strawberry.Info[Context, Any]) -> Region:
+        rows = load_regions(info.context, {row.region_id for row in self.page})
+        return Region.from_row(rows[self.row.region_id])
+
+    @strawberry.field(description="The project's total budget.")
+    def budget(self) -> Money:
+        return Money(amount_minor=MinorUnits(self.row.budget_minor), currency=self.row.currency)
+
+    @strawberry.field(description="When the project started or is planned to start.")
+    def starts_on(self) -> date | None:
+        return self.row.starts_on
+
+    @strawberry.field(description="When the project ended or is planned to end.")
+    def ends_on(self) -> date | None:
+        return self.row.ends_on
+
+    @strawberry.field(description="What the project achieved, as recorded by its caseworkers.")
+    def outcomes(self) -> str | None:
+        return self.row.outcomes
+
+    @strawberry.field(
+        description=(
+            "How many households the project covers (all of them, also those whose "
+            "details are not public)."
+        )
+    )
+    def covered_households_count(self, info: strawberry.Info[Context, Any]) -> int:
+        context = info.context
+        counts = load_many(
+            context,
+            "project_covered_count",
+            [row.id for row in self.page],
+            lambda m: service.covered_counts(context.session, m),
+        )
+        return int(counts.get(self.row.id, 0))
+
+    @strawberry.field(description="When the project was recorded.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When the project was last changed.")
+    def updated_at(self) -> datetime:
+        return self.row.updated_at
+
+    @classmethod
+    def from_rows(cls, rows: list[ProjectRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows]  # type: ignore[arg-type]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Project | None]:
+        wanted = [str(i) for i in node_ids]
+        rows = load_projects(info.context, [int(i) for i in wanted if i.isdigit()])
+        page = list(rows.values())
+        return [
+            cls(id=int(i), row=rows[int(i)], page=page) if i.isdigit() and int(i) in rows else None
+            for i in wanted
+        ]
+
+
+def projects_of_rows(context: Context, rows: list[ProjectRow]) -> list[Project]:
+    """Nodes for a page of rows, with the rows cached for later look-ups by id."""
+    for row in rows:
+        context.cache["project"][row.id] = row
+    return Project.from_rows(rows)
+
+
+@strawberry.type(
+    description=(
+        "A household in your area and the projects covering it (the precise-targeting "
+        "view of caseworkers)."
+    )
+)
+class HouseholdCoverage:
+    household: Household = strawberry.field(
+        description="The household; its personal fields follow the Household type's rules."
+    )
+    household_id: strawberry.Private[int]
+    page_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(
+        description=(
+            "The projects covering the household that you can see, any status, oldest first."
+        )
+    )
+    def projects(self, info: strawberry.Info[Context, Any]) -> list[Project]:
+        context = info.context
+        by_household = load_many(
+            context,
+            "projects_covering",
+            self.page_ids,
+            lambda m: service.covering_project_ids(context.session, context.principal, m),
+        )
+        all_ids = {pid for ids in by_household.values() for pid in ids}
+        rows = load_projects(context, all_ids)
+        page = [rows[pid] for pid in sorted(rows)]
+        return [
+            Project(id=pid, row=rows[pid], page=page)
+            for pid in by_household.get(self.household_id, [])
+            if pid in rows
+        ]

@@ -77,6 +77,8 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             request=request,
             bearer_token=token.strip() if scheme.lower() == "bearer" and token.strip() else None,
             explicit_locale=request.headers.get(LOCALE_HEADER),
+            accept_language=request.headers.get("accept-language"),
+            response=response,
         )
 
 

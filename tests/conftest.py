@@ -30,6 +30,7 @@ from api.core import security
 from api.core.db import create_db_engine
 from api.core.settings import Settings, load_settings
 from api.core.tables import metadata
+from api.ledger.guard import ledger_triggers_lifted
 from api.migrations import alembic_config
 
 POSTGRES_ENV = "AIDBRIDGE_TEST_POSTGRES_URL"
@@ -68,9 +69,9 @@ class Backend:
                 )
             else:
                 connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-                # SQLite has no TRUNCATE; the audit log's DELETE trigger is lifted for this
-                # one maintenance transaction only.
-                with append_only_triggers_lifted(connection):
+                # SQLite has no TRUNCATE; the DELETE triggers of the audit log and the
+                # ledger are lifted for this one maintenance transaction only.
+                with append_only_triggers_lifted(connection), ledger_triggers_lifted(connection):
                     for table in tables:
                         # Table names come from our own metadata, not from input.
                         connection.exec_driver_sql(f'DELETE FROM "{table}"')  # noqa: S608

@@ -34,21 +34,26 @@ OPERATIONS = sorted((ROOT / "schema" / "operations").glob("*.graphql"))
 REGENERATE = "aidbridge export-schema --output schema/schema.graphql"
 
 
+def diff(committed: str | dict[str, str], actual: str | dict[str, str], label: str) -> str:
+    def lines(sdl: str | dict[str, str]) -> list[str]:
+        text = sdl if isinstance(sdl, str) else "\n\n".join(sdl[k] for k in sorted(sdl)) + "\n"
+        return text.splitlines(keepends=True)
+
+    return "".join(
+        difflib.unified_diff(
+            lines(committed), lines(actual), "schema/schema.graphql (committed)", label
+        )
+    )
+
+
 def test_the_printed_schema_is_the_committed_sdl():
     printed = str(schema) + "\n"
     committed = SDL_FILE.read_text(encoding="utf-8")
     if printed != committed:
-        diff = "".join(
-            difflib.unified_diff(
-                committed.splitlines(keepends=True),
-                printed.splitlines(keepends=True),
-                fromfile="schema/schema.graphql (committed)",
-                tofile="printed by api.schema",
-            )
-        )
+        changes = diff(committed, printed, "printed by api.schema")
         pytest.fail(
             f"The schema changed. If that is intended, run `{REGENERATE}`, review the diff "
-            f"and note the change in schema/CHANGES.md.\n{diff}",
+            f"and note the change in schema/CHANGES.md.\n{changes}",
             pytrace=False,
         )
 
@@ -125,7 +130,9 @@ def test_the_live_server_serves_the_committed_sdl(api):
     served = definitions(build_client_schema(result))  # type: ignore[arg-type]
     committed = definitions(build_schema(SDL_FILE.read_text(encoding="utf-8")))
 
-    assert served == committed
+    if served != committed:
+        changes = diff(committed, served, "served by /graphql")
+        pytest.fail(f"The server does not serve schema/schema.graphql:\n{changes}", pytrace=False)
 
 
 def definitions(graphql_schema: GraphQLSchema) -> dict[str, str]:

@@ -1,15 +1,385 @@
-"""GraphQL queries and mutations of the case_studies section (being built)."""
+"""GraphQL queries and mutations of the case studies section."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.accounts.models import Role
+from api.case_studies import service
+from api.case_studies.models import CaseStudy as CaseStudyRow
+from api.case_studies.models import CaseStudyCause
+from api.case_studies.types import CaseStudy, CaseStudyStatus, InterventionType
+from api.core.context import Context
+from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.ids import decode_id, decode_int_id
+from api.core.money import MinorUnits
+from api.core.mutations import run_service
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
+from api.core.permissions import requires
+from api.households.models import Household as HouseholdRow
+from api.projects.schema import region_or_error
+
+FIRST = "How many to return, 0 to 100."
+AFTER = "The `endCursor` of the previous page; omit for the first page."
+INPUT = "What to do; see the input type."
+EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN, Role.CASEWORKER)
+
+
+@strawberry.input(description="Which case studies to list; every condition given must hold.")
+class CaseStudyFilter:
+    cause: str | None = strawberry.field(
+        default=None, description="Only those addressing this cause of poverty (a code)."
+    )
+    region: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only those in this area or below it."
+    )
+    intervention_type: list[InterventionType] | None = strawberry.field(
+        default=None, description="Only those with one of these intervention types."
+    )
+    text: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Only those whose title, summary or lessons contain this text (case-insensitive, "
+            "at most 200 characters)."
+        ),
+    )
+    status: list[CaseStudyStatus] | None = strawberry.field(
+        default=None,
+        description="Only those in one of these statuses (unpublished ones reach editors only).",
+    )
 
 
 @strawberry.type
 class CaseStudyQueries:
-    pass
+    @strawberry.field(
+        description=(
+            "Case studies visible to you (PUBLISHED for everyone; also those of their area "
+            "for caseworkers, of their organisation for organisation admins; all for platform "
+            "admins), newest first."
+        )
+    )
+    def case_studies(
+        self,
+        info: strawberry.Info[Context, Any],
+        filter: Annotated[
+            CaseStudyFilter | None,
+            strawberry.argument(description="Conditions the case studies must meet."),
+        ] = None,
+        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[CaseStudy]:
+        context = info.context
+        statement = select(CaseStudyRow).where(
+            service.visible_case_studies_condition(context.principal)
+        )
+        if filter is not None:
+            if filter.region is not None:
+                region = region_or_error(context, filter.region, "filter.region")
+                if region is None:
+                    return build_connection([], [], has_next=False, has_previous=False)
+                statement = statement.where(col(CaseStudyRow.region_path).startswith(region.path))
+            if filter.cause:
+                statement = statement.where(
+                    col(CaseStudyRow.id).in_(
+                        select(CaseStudyCause.case_study_id).where(
+                            CaseStudyCause.cause_code == filter.cause
+                        )
+                    )
+                )
+            if filter.intervention_type:
+                statement = statement.where(
+                    col(CaseStudyRow.intervention_type).in_(
+                        [t.value for t in filter.intervention_type]
+                    )
+                )
+            if filter.status:
+                statement = statement.where(
+                    col(CaseStudyRow.status).in_([s.value for s in filter.status])
+                )
+            text = (filter.text or "").strip()
+            if len(text) > service.TEXT_LIMIT:
+                raise api_error(
+                    "BAD_USER_INPUT", f"`text` is limited to {service.TEXT_LIMIT} characters."
+                )
+            if text:
+                # LIKE on lower(): the same on SQLite and PostgreSQL; % and _ match literally.
+                statement = statement.where(
+                    col(CaseStudyRow.title).icontains(text, autoescape=True)
+                    | col(CaseStudyRow.summary).icontains(text, autoescape=True)
+                    | col(CaseStudyRow.lessons).icontains(text, autoescape=True)
+                )
+        rows, more, cursors = keyset_page(
+            context.session,
+            statement,
+            [SortKey(col(CaseStudyRow.id), descending=True)],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[0].id,),
+        )
+        page = [row for (row,) in rows]
+        for row in page:
+            context.cache["case_study"][row.id] = row
+        nodes = CaseStudy.from_rows(page)
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+
+# --- Mutations -------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Indicators before and after; amounts are minor units of `currency`.")
+class CaseStudyIndicatorsInput:
+    currency: str | None = strawberry.field(
+        default=None, description="ISO 4217 currency of the incomes; required with an income."
+    )
+    income_per_member_before: MinorUnits | None = strawberry.field(
+        default=None, description="Annual income per member before (minor units, 0 or more)."
+    )
+    income_per_member_after: MinorUnits | None = strawberry.field(
+        default=None, description="Annual income per member after (minor units, 0 or more)."
+    )
+    households_lifted_out: int | None = strawberry.field(
+        default=None, description="Households lifted out of poverty, 0 or more."
+    )
+    jobs_created: int | None = strawberry.field(
+        default=None, description="Jobs created, 0 or more."
+    )
+
+
+@strawberry.input(description="A new case study, saved as a DRAFT.")
+class CaseStudyCreateInput:
+    title: str = strawberry.field(description="Title, at most 200 characters.")
+    summary: str = strawberry.field(description="Summary, at most 1000 characters.")
+    story: str | None = strawberry.field(
+        default=None, description="The full story, at most 20000 characters."
+    )
+    lessons: str | None = strawberry.field(
+        default=None, description="Lessons learned, at most 5000 characters."
+    )
+    region: relay.GlobalID = strawberry.field(
+        description="Where it happened; in their area for caseworkers."
+    )
+    intervention_type: InterventionType = strawberry.field(description="Kind of intervention.")
+    causes: list[str] = strawberry.field(description="Causes of poverty addressed (codes).")
+    indicators: CaseStudyIndicatorsInput | None = strawberry.field(
+        default=None, description="Indicators before and after."
+    )
+    projects: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Projects it reports on (at most 100), visible to you."
+    )
+    households: list[relay.GlobalID] | None = strawberry.field(
+        default=None,
+        description=(
+            "Households it helped (at most 100), visible to you and living in its region. "
+            "Only their public view is ever shown."
+        ),
+    )
+
+
+@strawberry.input(description="Changes to a DRAFT case study; omitted fields stay as they are.")
+class CaseStudyUpdateInput:
+    id: relay.GlobalID = strawberry.field(description="The case study.")
+    title: str | None = strawberry.field(default=None, description="New title.")
+    summary: str | None = strawberry.field(default=None, description="New summary.")
+    story: str | None = strawberry.field(default=None, description="New story.")
+    lessons: str | None = strawberry.field(default=None, description="New lessons.")
+    region: relay.GlobalID | None = strawberry.field(default=None, description="New region.")
+    intervention_type: InterventionType | None = strawberry.field(
+        default=None, description="New intervention type."
+    )
+    causes: list[str] | None = strawberry.field(default=None, description="Replaces the causes.")
+    indicators: CaseStudyIndicatorsInput | None = strawberry.field(
+        default=None, description="New indicators (each given one replaces the old)."
+    )
+    projects: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Replaces the linked projects."
+    )
+    households: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Replaces the linked households."
+    )
+
+
+@strawberry.input(description="The case study to act on.")
+class CaseStudyActionInput:
+    id: relay.GlobalID = strawberry.field(description="The case study.")
+
+
+@strawberry.input(description="A platform admin's review of a case study IN_REVIEW.")
+class CaseStudyReviewInput:
+    id: relay.GlobalID = strawberry.field(description="The case study.")
+    approve: bool = strawberry.field(description="True publishes it; false sends it back to DRAFT.")
+    note: str | None = strawberry.field(
+        default=None, description="A note for the authors, at most 1000 characters."
+    )
+
+
+@strawberry.type(description="Result of a case study mutation.")
+class CaseStudyPayload:
+    case_study: CaseStudy | None = strawberry.field(description="The case study, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+def _household_pks(context: Context, global_ids: list[relay.GlobalID]) -> list[int]:
+    codes = {decode_id(g, "Household", field="households") for g in global_ids}
+    if not codes:
+        return []
+    found = context.session.exec(
+        select(HouseholdRow.id).where(col(HouseholdRow.public_code).in_(codes))
+    ).all()
+    if len(found) != len(codes):
+        raise ServiceError(ErrorCode.NOT_FOUND, field="households")
+    return [pk for pk in found if pk is not None]
+
+
+def _details(
+    context: Context, input: CaseStudyCreateInput | CaseStudyUpdateInput
+) -> service.CaseStudyDetails:
+    indicators = input.indicators
+    return service.CaseStudyDetails(
+        title=input.title,
+        summary=input.summary,
+        story=input.story,
+        lessons=input.lessons,
+        region_id=decode_int_id(input.region, "Region", field="region") if input.region else None,
+        intervention_type=input.intervention_type.value if input.intervention_type else None,
+        causes=input.causes,
+        currency=indicators.currency if indicators else None,
+        income_before_minor=indicators.income_per_member_before if indicators else None,
+        income_after_minor=indicators.income_per_member_after if indicators else None,
+        households_lifted_out=indicators.households_lifted_out if indicators else None,
+        jobs_created=indicators.jobs_created if indicators else None,
+        project_ids=[decode_int_id(g, "Project", field="projects") for g in input.projects]
+        if input.projects is not None
+        else None,
+        household_ids=_household_pks(context, input.households)
+        if input.households is not None
+        else None,
+    )
+
+
+def _payload(row: CaseStudyRow | None, errors: list[UserError]) -> CaseStudyPayload:
+    if row is None:
+        return CaseStudyPayload(case_study=None, errors=errors)
+    return CaseStudyPayload(case_study=CaseStudy.from_rows([row])[0], errors=errors)
+
+
+def _pk(global_id: relay.GlobalID) -> int:
+    return decode_int_id(global_id, "CaseStudy", field="id")
 
 
 @strawberry.type
 class CaseStudyMutations:
-    pass
+    @strawberry.mutation(
+        description=(
+            "Write a case study (DRAFT). Platform admins, organisation admins, and caseworkers "
+            "for their area."
+        ),
+        extensions=requires(*EDITORS),
+    )
+    def case_study_create(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[CaseStudyCreateInput, strawberry.argument(description=INPUT)],
+    ) -> CaseStudyPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.create_case_study(
+                context.session,
+                actor=context.principal,
+                instance=context.settings.instance,
+                details=_details(context, input),
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description="Change a DRAFT case study. Its editors.", extensions=requires(*EDITORS)
+    )
+    def case_study_update(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[CaseStudyUpdateInput, strawberry.argument(description=INPUT)],
+    ) -> CaseStudyPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.update_case_study(
+                context.session,
+                actor=context.principal,
+                instance=context.settings.instance,
+                case_study_id=_pk(input.id),
+                details=_details(context, input),
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description="Submit a DRAFT for review (IN_REVIEW). Its editors.",
+        extensions=requires(*EDITORS),
+    )
+    def case_study_submit(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[CaseStudyActionInput, strawberry.argument(description=INPUT)],
+    ) -> CaseStudyPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.submit_case_study(
+                context.session, actor=context.principal, case_study_id=_pk(input.id)
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Review a case study IN_REVIEW: publish it, or send it back to DRAFT with a note. "
+            "Platform admins."
+        ),
+        extensions=requires(Role.PLATFORM_ADMIN),
+    )
+    def case_study_review(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[CaseStudyReviewInput, strawberry.argument(description=INPUT)],
+    ) -> CaseStudyPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.review_case_study(
+                context.session,
+                actor=context.principal,
+                case_study_id=_pk(input.id),
+                approve=input.approve,
+                note=input.note,
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description="Take a PUBLISHED case study back to DRAFT (to correct it). Its editors.",
+        extensions=requires(*EDITORS),
+    )
+    def case_study_unpublish(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: Annotated[CaseStudyActionInput, strawberry.argument(description=INPUT)],
+    ) -> CaseStudyPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.unpublish_case_study(
+                context.session, actor=context.principal, case_study_id=_pk(input.id)
+            ),
+        )
+        return _payload(row, errors)

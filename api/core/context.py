@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from api.core.auth import ANONYMOUS, Principal, principal_for_token
 from api.core.db import open_session
+from api.core.locales import negotiate_locale
 from api.core.settings import Settings
 
 
@@ -28,11 +29,15 @@ class Context:
     settings: Settings
     engine: Engine
     request: Request | None = None
+    # Strawberry's per-request response: headers set here reach the client.
+    response: Any = None
     bearer_token: str | None = None
     explicit_locale: str | None = None
+    accept_language: str | None = None
     is_mutation: bool = False
     _session: Session | None = None
     _principal: Principal | None = None
+    _locale: str | None = None
     # Bulk-loaded rows keyed by (kind, id): resolvers look here before querying.
     cache: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
     # Sensitive reads gathered during execution, written as audit events at the end.
@@ -56,11 +61,16 @@ class Context:
 
     @property
     def locale(self) -> str:
-        instance = self.settings.instance
-        for candidate in (self.explicit_locale, self.principal.locale):
-            if candidate and candidate in instance.locales:
-                return candidate
-        return instance.default_locale
+        if self._locale is None:
+            instance = self.settings.instance
+            self._locale = negotiate_locale(
+                explicit=self.explicit_locale,
+                preferred=self.principal.locale if self.bearer_token else None,
+                accept_language=self.accept_language,
+                available=instance.locales,
+                default=instance.default_locale,
+            )
+        return self._locale
 
     def record_sensitive_read(self, subject_type: str, subject_id: int, field_name: str) -> None:
         key = (subject_type, subject_id)

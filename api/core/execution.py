@@ -112,6 +112,9 @@ class UnitOfWork(SchemaExtension):
         context = self.execution_context.context
         if not isinstance(context, Context):
             return
+        if context.response is not None:
+            # Say which locale messages, labels and formats were produced in.
+            context.response.headers["Content-Language"] = context.locale.replace("_", "-")
         try:
             if context._session is not None:
                 write_audit_reads(context)

@@ -10,10 +10,14 @@ from api.case_studies.models import (
     CaseStudyHousehold,
     CaseStudyProject,
 )
+from api.core.idempotency import IdempotencyKey
+from api.donation.models import Donation, ReceiptCounter
 from api.exhibitions.models import Exhibition, ExhibitionItem
 from api.help_requests.models import HelpRequest
 from api.helpers.models import Helper
 from api.households.models import Household, HouseholdCause, HouseholdStatusChange, HouseholdSubsidy
+from api.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from api.payments.models import Payment, PaymentEvent
 from api.pledges.models import Pledge
 from api.projects.models import Project, ProjectHousehold
 from api.regions.models import Region
@@ -29,6 +33,7 @@ __all__ = [
     "CaseStudyCause",
     "CaseStudyHousehold",
     "CaseStudyProject",
+    "Donation",
     "Exhibition",
     "ExhibitionItem",
     "HelpRequest",
@@ -37,9 +42,16 @@ __all__ = [
     "HouseholdCause",
     "HouseholdStatusChange",
     "HouseholdSubsidy",
+    "IdempotencyKey",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "Payment",
+    "PaymentEvent",
     "Pledge",
     "Project",
     "ProjectHousehold",
+    "ReceiptCounter",
     "Region",
     "RegionStat",
     "metadata",

@@ -52,9 +52,7 @@ class LedgerTransaction(SQLModel, table=True):
     reference: str = Field(max_length=120, index=True)
     memo: str | None = Field(default=None, max_length=500)
     # A reversing transaction names the one it undoes; each can be undone once.
-    reverses_id: int | None = Field(
-        default=None, foreign_key="ledger_transaction.id", unique=True
-    )
+    reverses_id: int | None = Field(default=None, foreign_key="ledger_transaction.id", unique=True)
     actor_account_id: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = timestamp(default_now=True, index=True)
 

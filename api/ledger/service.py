@@ -109,10 +109,15 @@ def credit(account: str, amount_minor: int, currency: str) -> Line:
     return Line(account, -amount_minor, currency)
 
 
-def allocate(source_fund: str, destination_fund: str, amount_minor: int, currency: str) -> list[Line]:
+def allocate(
+    source_fund: str, destination_fund: str, amount_minor: int, currency: str
+) -> list[Line]:
     """Lines that move money held in one fund to another (both liabilities), e.g. from
     the general fund to a request: the source owes less, the destination more."""
-    return [debit(source_fund, amount_minor, currency), credit(destination_fund, amount_minor, currency)]
+    return [
+        debit(source_fund, amount_minor, currency),
+        credit(destination_fund, amount_minor, currency),
+    ]
 
 
 def _check_lines(lines: Sequence[Line]) -> None:
@@ -277,9 +282,7 @@ def balance_of(session: Session, code: str, currency: str) -> int:
     return balances(session, code).get(currency, 0)
 
 
-def balances_of_many(
-    session: Session, codes: Iterable[str]
-) -> dict[str, dict[str, int]]:
+def balances_of_many(session: Session, codes: Iterable[str]) -> dict[str, dict[str, int]]:
     """Balances of several accounts in one statement: {code: {currency: balance}}."""
     wanted = sorted(set(codes))
     result: dict[str, dict[str, int]] = {code: {} for code in wanted}

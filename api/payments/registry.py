@@ -18,8 +18,8 @@ _plugins_loaded = False
 _lock = threading.Lock()
 
 
-class UnknownProvider(LookupError):
-    pass
+class UnknownProvider(LookupError):  # noqa: N818  (reads as the answer: "unknown provider")
+    """No provider of that name is registered."""
 
 
 def register_provider(provider: PaymentProvider, *, replace: bool = False) -> None:

@@ -13,7 +13,6 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, api_error
 from api.core.ids import decode_id, decode_int_id
-from api.core.loading import load_many
 from api.core.money import MoneyInput
 from api.core.mutations import run_service
 from api.core.pagination import (
@@ -24,8 +23,6 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import STAFF, deny, requires
-from api.help_requests.types import remember_household_page
-from api.households import service as household_service
 from api.households.models import Household as HouseholdRow
 from api.households.types import Household
 from api.projects import service
@@ -35,11 +32,10 @@ from api.projects.types import (
     Project,
     ProjectStatus,
     ProjectType,
+    prime_households,
     projects_of_rows,
 )
 from api.regions.models import Region as RegionRow
-from api.regions.service import public_region_id
-from api.regions.types import load_regions
 
 FIRST = "How many to return, 0 to 100."
 AFTER = "The `endCursor` of the previous page; omit for the first page."
@@ -76,22 +72,6 @@ def _staff_region(info: strawberry.Info[Context, Any], global_id: relay.GlobalID
     if not info.context.principal.covers_region(region.path):
         raise deny(info, ErrorCode.FORBIDDEN)
     return region
-
-
-def prime_households(context: Context, nodes: list[Household]) -> None:
-    """Cache a page of households and load their causes and public regions at once."""
-    ids = [node.row.id for node in nodes if node.row.id is not None]
-    remember_household_page(context, ids)
-    for node in nodes:
-        context.cache["household"][node.row.id] = node
-    load_many(
-        context,
-        "household_causes",
-        ids,
-        lambda m: household_service.causes_by_household(context.session, m),
-    )
-    level = context.settings.instance.public_region_level
-    load_regions(context, {public_region_id(node.region_path, level) for node in nodes})
 
 
 def _households_in_area(region: RegionRow) -> Any:

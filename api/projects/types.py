@@ -14,9 +14,12 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
+from api.help_requests.types import remember_household_page
+from api.households import service as household_service
 from api.households.types import Household
 from api.projects import service
 from api.projects.models import Project as ProjectRow
+from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions
 
 
@@ -171,6 +174,22 @@ def projects_of_rows(context: Context, rows: list[ProjectRow]) -> list[Project]:
     for row in rows:
         context.cache["project"][row.id] = row
     return Project.from_rows(rows)
+
+
+def prime_households(context: Context, nodes: list[Household]) -> None:
+    """Cache a page of households and load their causes and public regions at once."""
+    ids = [node.row.id for node in nodes if node.row.id is not None]
+    remember_household_page(context, ids)
+    for node in nodes:
+        context.cache["household"][node.row.id] = node
+    load_many(
+        context,
+        "household_causes",
+        ids,
+        lambda m: household_service.causes_by_household(context.session, m),
+    )
+    level = context.settings.instance.public_region_level
+    load_regions(context, {public_region_id(node.region_path, level) for node in nodes})
 
 
 @strawberry.type(

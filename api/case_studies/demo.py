@@ -1,0 +1,185 @@
+"""Demo case studies: twelve stories (ten published, one in review, one draft), each in a
+county with projects, linked to its projects and to a few public households there.
+Run after the projects demo."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from api.case_studies.models import (
+    CaseStudy,
+    CaseStudyCause,
+    CaseStudyHousehold,
+    CaseStudyProject,
+    CaseStudyStatus,
+    InterventionType,
+)
+from api.core.settings import Instance
+from api.core.validation import minor_unit_digits
+from api.households.models import Household, VerificationStatus
+from api.projects.models import PUBLIC_PROJECT_STATUSES, Project
+from api.regions.models import Region
+
+COUNT = 12
+_STORIES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "Apples sold on WeChat",
+        InterventionType.E_COMMERCE,
+        "Growers with good orchards but no buyers opened a shared online shop and sold ten "
+        "tons of apples in a week.",
+        "Train one young person per village to run the shop; pool the parcels.",
+    ),
+    (
+        "A tea cooperative on the hills",
+        InterventionType.INDUSTRY,
+        "Smallholders pooled their land into a cooperative and sell branded tea.",
+        "Shares in the cooperative keep the poorest households in the profits.",
+    ),
+    (
+        "From the mountain to the town",
+        InterventionType.RELOCATION,
+        "Families living where no road could reach moved to new homes near jobs.",
+        "Relocation works only with a job for every household on arrival.",
+    ),
+    (
+        "Insurance against illness",
+        InterventionType.HEALTH,
+        "Critical-illness cover stopped medical bills from pushing families back.",
+        "Pay premiums for the registered poor directly; paperwork loses people.",
+    ),
+    (
+        "Workshops in the village",
+        InterventionType.EMPLOYMENT,
+        "Small workshops brought assembly jobs to people who cannot migrate.",
+        "Flexible hours let carers and older workers take part.",
+    ),
+    (
+        "A road to market",
+        InterventionType.INFRASTRUCTURE,
+        "A paved road cut the trip to market from a day to an hour.",
+        "Plan the road with the cooperatives that will use it.",
+    ),
+    (
+        "Skills for young people",
+        InterventionType.EDUCATION,
+        "Vocational school places led to steady jobs for the first generation.",
+        "Cover boarding costs, not only fees.",
+    ),
+    (
+        "An enterprise paired with a village",
+        InterventionType.PAIRING,
+        "A company bought the village's produce at a fair price for three years.",
+        "Multi-year purchase commitments matter more than one-off donations.",
+    ),
+    (
+        "Small loans for goats",
+        InterventionType.MICROFINANCE,
+        "Interest-free loans bought breeding goats; the loans were repaid in two years.",
+        "Group guarantees keep repayment high.",
+    ),
+    (
+        "Mushrooms under cover",
+        InterventionType.INDUSTRY,
+        "Greenhouse mushrooms gave income through the winter months.",
+        "Start with a demonstration greenhouse run by a returning migrant.",
+    ),
+    (
+        "Clean water at home",
+        InterventionType.INFRASTRUCTURE,
+        "Piped water freed hours a day for work and school.",
+        "Villagers maintain it best when they helped build it.",
+    ),
+    (
+        "Forest rangers from poor households",
+        InterventionType.OTHER,
+        "Ecological ranger posts gave steady wages while protecting the forest.",
+        "Choose rangers from registered households by open lottery.",
+    ),
+)
+
+
+def generate(session: Session, *, rng: random.Random, instance: Instance, today: date) -> None:
+    projects = session.execute(
+        sa.select(Project.id, Project.region_id, Project.region_path)  # type: ignore[call-overload]
+        .where(Project.status.in_(PUBLIC_PROJECT_STATUSES))  # type: ignore[attr-defined]
+        .order_by(Project.id)
+    ).all()
+    if not projects:
+        regions = session.execute(
+            sa.select(Region.id, Region.path).order_by(Region.id).limit(COUNT)  # type: ignore[call-overload]
+        ).all()
+        if not regions:
+            return
+        places = [(None, r.id, r.path) for r in regions]
+    else:
+        places = [(p.id, p.region_id, p.region_path) for p in projects]
+    causes = [entry.code for entry in instance.poverty_causes]
+    unit = 10 ** minor_unit_digits(instance.default_currency)
+    public_households = session.execute(
+        sa.select(Household.id, Region.path)  # type: ignore[call-overload]
+        .join(Region, Region.id == Household.region_id)
+        .where(
+            Household.verification_status == VerificationStatus.VERIFIED,
+            Household.consent_to_publish.is_(True),  # type: ignore[attr-defined]
+        )
+        .order_by(Household.id)
+        .limit(5_000)
+    ).all()
+    links: dict[str, list[dict[str, Any]]] = {"cause": [], "project": [], "household": []}
+    for i in range(COUNT):
+        title, intervention, summary, lessons = _STORIES[i % len(_STORIES)]
+        project_id, region_id, region_path = places[(i * 7) % len(places)]
+        status = (
+            CaseStudyStatus.DRAFT
+            if i == COUNT - 1
+            else CaseStudyStatus.IN_REVIEW
+            if i == COUNT - 2
+            else CaseStudyStatus.PUBLISHED
+        )
+        published = datetime.combine(
+            today - timedelta(days=rng.randint(5, 400)), time(0, 0), tzinfo=UTC
+        )
+        before = rng.randint(1_500, 3_500) * unit
+        case_study = CaseStudy(
+            title=title,
+            summary=summary,
+            story=summary + " " + lessons,
+            lessons=lessons,
+            region_id=region_id,
+            region_path=region_path,
+            intervention_type=intervention,
+            currency=instance.default_currency,
+            income_before_minor=before,
+            income_after_minor=before + rng.randint(800, 4_000) * unit,
+            households_lifted_out=rng.randint(10, 400),
+            jobs_created=rng.randint(0, 150),
+            status=status,
+            submitted_at=published if status != CaseStudyStatus.DRAFT else None,
+            published_at=published if status == CaseStudyStatus.PUBLISHED else None,
+            created_at=published - timedelta(days=14),
+            updated_at=published,
+        )
+        session.add(case_study)
+        session.flush()
+        for code in rng.sample(causes, min(2, len(causes))):
+            links["cause"].append({"case_study_id": case_study.id, "cause_code": code})
+        if project_id is not None:
+            links["project"].append({"case_study_id": case_study.id, "project_id": project_id})
+        nearby = [hid for hid, path in public_households if path.startswith(region_path)]
+        for household_id in rng.sample(nearby, min(3, len(nearby))):
+            links["household"].append(
+                {"case_study_id": case_study.id, "household_id": household_id}
+            )
+    for kind, model in (
+        ("cause", CaseStudyCause),
+        ("project", CaseStudyProject),
+        ("household", CaseStudyHousehold),
+    ):
+        if links[kind]:
+            session.execute(sa.insert(model.__table__), links[kind])  # type: ignore[attr-defined]
+    session.flush()

@@ -1,0 +1,218 @@
+"""Case studies as GraphQL sees them. Relations of a page (causes, projects, households,
+region) load for the whole page in one statement each. Households appear only through the
+public `Household` type, which applies its own visibility and field permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from api.case_studies import service
+from api.case_studies.models import CaseStudy as CaseStudyRow
+from api.core.context import Context
+from api.core.loading import load_many
+from api.core.money import Money, money_or_none
+from api.core.taxonomy import TaxonomyTerm, cause_terms
+from api.households.types import Household, households_by_id
+from api.projects.types import Project, load_projects, prime_households
+from api.regions.types import Region, load_regions
+
+
+@strawberry.enum(description="Where a case study is in its editorial life.")
+class CaseStudyStatus(Enum):
+    DRAFT = strawberry.enum_value(
+        "DRAFT", description="Being written (or sent back by the reviewer); editors only."
+    )
+    IN_REVIEW = strawberry.enum_value(
+        "IN_REVIEW", description="Submitted; waiting for a platform admin's review."
+    )
+    PUBLISHED = strawberry.enum_value("PUBLISHED", description="Reviewed and public.")
+
+
+@strawberry.enum(description="The kind of intervention a case study reports on.")
+class InterventionType(Enum):
+    INDUSTRY = strawberry.enum_value(
+        "INDUSTRY", description="Developing a local industry (crops, livestock, tourism)."
+    )
+    E_COMMERCE = strawberry.enum_value("E_COMMERCE", description="Selling local produce online.")
+    INFRASTRUCTURE = strawberry.enum_value(
+        "INFRASTRUCTURE", description="Roads, water, power, internet access."
+    )
+    EDUCATION = strawberry.enum_value("EDUCATION", description="Schooling and vocational training.")
+    HEALTH = strawberry.enum_value("HEALTH", description="Medical care and insurance.")
+    EMPLOYMENT = strawberry.enum_value(
+        "EMPLOYMENT", description="Jobs and labour migration support."
+    )
+    RELOCATION = strawberry.enum_value(
+        "RELOCATION", description="Moving households out of inhospitable areas."
+    )
+    MICROFINANCE = strawberry.enum_value(
+        "MICROFINANCE", description="Small loans and cooperatives."
+    )
+    PAIRING = strawberry.enum_value(
+        "PAIRING", description="Enterprises or organisations paired with villages."
+    )
+    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
+
+
+@strawberry.type(description="What changed: indicators before and after the intervention.")
+class CaseStudyIndicators:
+    income_per_member_before: Money | None = strawberry.field(
+        description="Annual income per household member before."
+    )
+    income_per_member_after: Money | None = strawberry.field(
+        description="Annual income per household member after."
+    )
+    households_lifted_out: int | None = strawberry.field(
+        description="Households lifted out of poverty."
+    )
+    jobs_created: int | None = strawberry.field(description="Jobs created.")
+
+
+def load_case_studies(context: Context, ids: Iterable[int]) -> dict[int, CaseStudyRow]:
+    return load_many(
+        context,
+        "case_study",
+        ids,
+        lambda m: service.case_studies_by_id(context.session, context.principal, m),
+    )
+
+
+@strawberry.type(
+    description=(
+        "A story of what worked, for replication: where, which causes of poverty it "
+        "addressed, the intervention, indicators before and after, linked projects and "
+        "households, and lessons learned. Everyone sees PUBLISHED ones; caseworkers also "
+        "those of their area, organisation admins those of their organisation; platform "
+        "admins all."
+    )
+)
+class CaseStudy(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[CaseStudyRow]
+    page: strawberry.Private[list[CaseStudyRow]]
+
+    def _page_ids(self) -> list[int]:
+        return [row.id for row in self.page if row.id is not None]
+
+    @strawberry.field(description="Title, at most 200 characters.")
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="Summary, at most 1000 characters.")
+    def summary(self) -> str:
+        return self.row.summary
+
+    @strawberry.field(description="The full story, at most 20000 characters (may be empty).")
+    def story(self) -> str:
+        return self.row.story
+
+    @strawberry.field(description="Lessons learned, for those who want to replicate it.")
+    def lessons(self) -> str:
+        return self.row.lessons
+
+    @strawberry.field(description="Where it happened.")
+    def region(self, info: strawberry.Info[Context, Any]) -> Region:
+        rows = load_regions(info.context, {row.region_id for row in self.page})
+        return Region.from_row(rows[self.row.region_id])
+
+    @strawberry.field(description="The kind of intervention.")
+    def intervention_type(self) -> InterventionType:
+        return InterventionType(self.row.intervention_type)
+
+    @strawberry.field(description="Causes of poverty it addressed, from the instance taxonomy.")
+    def causes(self, info: strawberry.Info[Context, Any]) -> list[TaxonomyTerm]:
+        context = info.context
+        codes = load_many(
+            context,
+            "case_study_causes",
+            self._page_ids(),
+            lambda m: service.causes_by_case_study(context.session, m),
+        )
+        return cause_terms(context, codes.get(self.row.id, []))
+
+    @strawberry.field(description="Indicators before and after.")
+    def indicators(self) -> CaseStudyIndicators:
+        row = self.row
+        return CaseStudyIndicators(
+            income_per_member_before=money_or_none(row.income_before_minor, row.currency),
+            income_per_member_after=money_or_none(row.income_after_minor, row.currency),
+            households_lifted_out=row.households_lifted_out,
+            jobs_created=row.jobs_created,
+        )
+
+    @strawberry.field(description="Where it is in its editorial life.")
+    def status(self) -> CaseStudyStatus:
+        return CaseStudyStatus(self.row.status)
+
+    @strawberry.field(description="The reviewer's note when it was sent back or published.")
+    def review_note(self) -> str | None:
+        return self.row.review_note
+
+    @strawberry.field(description="When it was published; null if never.")
+    def published_at(self) -> datetime | None:
+        return self.row.published_at
+
+    @strawberry.field(description="When it was last changed.")
+    def updated_at(self) -> datetime:
+        return self.row.updated_at
+
+    @strawberry.field(description="Projects it reports on that you can see, oldest first.")
+    def projects(self, info: strawberry.Info[Context, Any]) -> list[Project]:
+        context = info.context
+        links = load_many(
+            context,
+            "case_study_projects",
+            self._page_ids(),
+            lambda m: service.projects_by_case_study(context.session, m),
+        )
+        rows = load_projects(context, {pid for ids in links.values() for pid in ids})
+        page = [rows[pid] for pid in sorted(rows)]
+        return [
+            Project(id=pid, row=rows[pid], page=page)
+            for pid in links.get(self.row.id, [])
+            if pid in rows
+        ]
+
+    @strawberry.field(
+        description=(
+            "Households it helped, as the public Household view, only those you may see "
+            "(for the public: verified households that consented to publication)."
+        )
+    )
+    def households(self, info: strawberry.Info[Context, Any]) -> list[Household]:
+        context = info.context
+        links = load_many(
+            context,
+            "case_study_households",
+            self._page_ids(),
+            lambda m: service.households_by_case_study(context.session, m),
+        )
+        found = households_by_id(context, {hid for ids in links.values() for hid in ids})
+        prime_households(context, list(found.values()))
+        return [found[hid] for hid in links.get(self.row.id, []) if hid in found]
+
+    @classmethod
+    def from_rows(cls, rows: list[CaseStudyRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows]  # type: ignore[arg-type]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[CaseStudy | None]:
+        wanted = [str(i) for i in node_ids]
+        rows = load_case_studies(info.context, [int(i) for i in wanted if i.isdigit()])
+        page = list(rows.values())
+        return [
+            cls(id=int(i), row=rows[int(i)], page=page) if i.isdigit() and int(i) in rows else None
+            for i in wanted
+        ]

@@ -1,0 +1,58 @@
+"""The endpoint gateways call: POST /payments/webhook/{provider}.
+
+Answers are JSON: 200 {"status": "processed"}; otherwise {"error": {"code", "message"}}
+with 401 (bad signature), 400 (stale or malformed event), 404 (unknown provider or
+payment), 409 (replayed event, payment no longer pending), 422 (amount mismatch,
+unsupported event type) or 503 (not configured). Nothing is written unless 200."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.core.auth import ANONYMOUS
+from api.core.db import unit_of_work, utcnow
+from api.payments.base import CallbackEvent, CallbackRejected, Confirmation
+from api.payments.registry import UnknownProvider, get_provider
+from api.payments.service import handle_callback
+
+MAX_BODY_BYTES = 64 * 1024
+log = logging.getLogger("aidbridge.payments")
+
+
+def _refusal(error: CallbackRejected) -> JSONResponse:
+    body = {"error": {"code": error.code, "message": error.message}}
+    return JSONResponse(body, status_code=error.status)
+
+
+async def webhook_endpoint(request: Request) -> Response:
+    """Starlette route handler; expects `app.state.settings` and `app.state.engine`."""
+    settings = request.app.state.settings
+    engine = request.app.state.engine
+    name = str(request.path_params.get("provider", ""))
+    try:
+        if request.method != "POST":
+            raise CallbackRejected(405, "METHOD_NOT_ALLOWED", "Use POST.")
+        try:
+            provider = get_provider(name)
+        except UnknownProvider:
+            raise CallbackRejected(404, "NOT_FOUND", "No such payment provider.") from None
+        if provider.confirmation != Confirmation.CALLBACK:
+            raise CallbackRejected(404, "NOT_FOUND", "This provider takes no callbacks.")
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            raise CallbackRejected(413, "TOO_LARGE", "The event is too large.")
+        event = provider.parse_callback(request.headers, body, now=utcnow(), settings=settings)
+
+        def apply(event: CallbackEvent = event) -> str:
+            with unit_of_work(engine) as session:
+                return handle_callback(session, provider=name, event=event, actor=ANONYMOUS)
+
+        status = await anyio.to_thread.run_sync(apply)
+    except CallbackRejected as error:
+        log.info("payment callback refused: provider=%s code=%s", name, error.code)
+        return _refusal(error)
+    return JSONResponse({"status": status})

@@ -25,6 +25,7 @@ from api.core.db import create_db_engine
 from api.core.execution import INTERNAL_ERROR_MESSAGE
 from api.core.settings import Settings, load_settings
 from api.migrations import MIGRATIONS_DIR
+from api.payments.http import webhook_endpoint
 from api.schema import schema
 
 FRONTEND_DIR = Path(__file__).resolve().parents[1] / "frontend" / "dist"
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         Route("/graphql", graphql),  # any method: the view answers 405 in GraphQL's shape
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/payments/webhook/{provider}", webhook_endpoint, methods=["POST"]),
     ]
     if FRONTEND_DIR.is_dir():
         routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True)))

@@ -54,10 +54,15 @@ def main() -> None:
             cwd=workdir,
             env=env,
             check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         print(f"demo data: {households} households in {time.perf_counter() - started:.1f} s")
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve"], cwd=workdir, env=env,
+        [sys.executable, "-m", "api.cli", "serve"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{env['AIDBRIDGE_PORT']}"

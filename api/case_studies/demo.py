@@ -175,11 +175,12 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             links["household"].append(
                 {"case_study_id": case_study.id, "household_id": household_id}
             )
-    for kind, model in (
-        ("cause", CaseStudyCause),
-        ("project", CaseStudyProject),
-        ("household", CaseStudyHousehold),
-    ):
+    tables: dict[str, Any] = {
+        "cause": CaseStudyCause.__table__,  # type: ignore[attr-defined]
+        "project": CaseStudyProject.__table__,  # type: ignore[attr-defined]
+        "household": CaseStudyHousehold.__table__,  # type: ignore[attr-defined]
+    }
+    for kind, table in tables.items():
         if links[kind]:
-            session.execute(sa.insert(model.__table__), links[kind])  # type: ignore[attr-defined]
+            session.execute(sa.insert(table), links[kind])
     session.flush()

@@ -9,18 +9,20 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
-from api.case_studies import service
+from api.case_studies import models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.case_studies.models import CaseStudyCause
-from api.case_studies.types import CaseStudy, CaseStudyStatus, InterventionType
+from api.case_studies.types import CaseStudy
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, api_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MinorUnits
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
+    After,
     Connection,
+    First,
     SortKey,
     build_connection,
     keyset_page,
@@ -29,9 +31,6 @@ from api.core.permissions import requires
 from api.households.models import Household as HouseholdRow
 from api.projects.schema import region_or_error
 
-FIRST = "How many to return, 0 to 100."
-AFTER = "The `endCursor` of the previous page; omit for the first page."
-INPUT = "What to do; see the input type."
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN, Role.CASEWORKER)
 
 
@@ -43,7 +42,7 @@ class CaseStudyFilter:
     region: relay.GlobalID | None = strawberry.field(
         default=None, description="Only those in this area or below it."
     )
-    intervention_type: list[InterventionType] | None = strawberry.field(
+    intervention_type: list[models.InterventionType] | None = strawberry.field(
         default=None, description="Only those with one of these intervention types."
     )
     text: str | None = strawberry.field(
@@ -53,7 +52,7 @@ class CaseStudyFilter:
             "at most 200 characters)."
         ),
     )
-    status: list[CaseStudyStatus] | None = strawberry.field(
+    status: list[models.CaseStudyStatus] | None = strawberry.field(
         default=None,
         description="Only those in one of these statuses (unpublished ones reach editors only).",
     )
@@ -75,8 +74,8 @@ class CaseStudyQueries:
             CaseStudyFilter | None,
             strawberry.argument(description="Conditions the case studies must meet."),
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[CaseStudy]:
         context = info.context
         statement = select(CaseStudyRow).where(
@@ -168,7 +167,9 @@ class CaseStudyCreateInput:
     region: relay.GlobalID = strawberry.field(
         description="Where it happened; in their area for caseworkers."
     )
-    intervention_type: InterventionType = strawberry.field(description="Kind of intervention.")
+    intervention_type: models.InterventionType = strawberry.field(
+        description="Kind of intervention."
+    )
     causes: list[str] = strawberry.field(description="Causes of poverty addressed (codes).")
     indicators: CaseStudyIndicatorsInput | None = strawberry.field(
         default=None, description="Indicators before and after."
@@ -193,7 +194,7 @@ class CaseStudyUpdateInput:
     story: str | None = strawberry.field(default=None, description="New story.")
     lessons: str | None = strawberry.field(default=None, description="New lessons.")
     region: relay.GlobalID | None = strawberry.field(default=None, description="New region.")
-    intervention_type: InterventionType | None = strawberry.field(
+    intervention_type: models.InterventionType | None = strawberry.field(
         default=None, description="New intervention type."
     )
     causes: list[str] | None = strawberry.field(default=None, description="Replaces the causes.")
@@ -288,7 +289,7 @@ class CaseStudyMutations:
     def case_study_create(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[CaseStudyCreateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[CaseStudyCreateInput],
     ) -> CaseStudyPayload | None:
         context = info.context
         row, errors = run_service(
@@ -308,7 +309,7 @@ class CaseStudyMutations:
     def case_study_update(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[CaseStudyUpdateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[CaseStudyUpdateInput],
     ) -> CaseStudyPayload | None:
         context = info.context
         row, errors = run_service(
@@ -330,7 +331,7 @@ class CaseStudyMutations:
     def case_study_submit(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[CaseStudyActionInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[CaseStudyActionInput],
     ) -> CaseStudyPayload | None:
         context = info.context
         row, errors = run_service(
@@ -351,7 +352,7 @@ class CaseStudyMutations:
     def case_study_review(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[CaseStudyReviewInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[CaseStudyReviewInput],
     ) -> CaseStudyPayload | None:
         context = info.context
         row, errors = run_service(
@@ -373,7 +374,7 @@ class CaseStudyMutations:
     def case_study_unpublish(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[CaseStudyActionInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[CaseStudyActionInput],
     ) -> CaseStudyPayload | None:
         context = info.context
         row, errors = run_service(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -98,12 +99,12 @@ def case_studies_by_id(
     return {row.id: row for row in rows if row.id is not None}
 
 
-def _links(session: Session, column: object, key: object, ids: Iterable[int]) -> dict[int, list]:
+def _links(session: Session, column: Any, key: Any, ids: Iterable[int]) -> dict[int, list[Any]]:
     wanted = set(ids)
-    found: dict[int, list] = {i: [] for i in wanted}
+    found: dict[int, list[Any]] = {i: [] for i in wanted}
     if wanted:
         rows = session.execute(
-            select(key, column).where(key.in_(wanted)).order_by(key, column)  # type: ignore[attr-defined]
+            select(key, column).where(key.in_(wanted)).order_by(key, column)
         ).all()
         for owner, value in rows:
             found[owner].append(value)
@@ -243,8 +244,10 @@ def _region_for(session: Session, actor: Principal, region_id: int) -> Region:
     return region
 
 
-def _replace(session: Session, model: type, case_study_id: int, column: str, values: list) -> None:
-    session.execute(sa.delete(model).where(model.case_study_id == case_study_id))  # type: ignore[attr-defined]
+def _replace(
+    session: Session, model: Any, case_study_id: int, column: str, values: list[Any]
+) -> None:
+    session.execute(sa.delete(model).where(model.case_study_id == case_study_id))
     session.add_all(model(case_study_id=case_study_id, **{column: v}) for v in sorted(set(values)))
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
-from api.case_studies import service
+from api.case_studies import models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.core.context import Context
+from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.core.taxonomy import TaxonomyTerm, cause_terms
@@ -22,42 +22,37 @@ from api.households.types import Household, households_by_id
 from api.projects.types import Project, load_projects, prime_households
 from api.regions.types import Region, load_regions
 
+CaseStudyStatus = graphql_enum(
+    models.CaseStudyStatus,
+    name="CaseStudyStatus",
+    description="Where a case study is in its editorial life.",
+    values={
+        "DRAFT": "Being written (or sent back by the reviewer); editors only.",
+        "IN_REVIEW": "Submitted; waiting for a platform admin's review.",
+        "PUBLISHED": "Reviewed and public.",
+    },
+)
 
-@strawberry.enum(description="Where a case study is in its editorial life.")
-class CaseStudyStatus(Enum):
-    DRAFT = strawberry.enum_value(
-        "DRAFT", description="Being written (or sent back by the reviewer); editors only."
-    )
-    IN_REVIEW = strawberry.enum_value(
-        "IN_REVIEW", description="Submitted; waiting for a platform admin's review."
-    )
-    PUBLISHED = strawberry.enum_value("PUBLISHED", description="Reviewed and public.")
 
-
-@strawberry.enum(description="The kind of intervention a case study reports on.")
-class InterventionType(Enum):
-    INDUSTRY = strawberry.enum_value(
-        "INDUSTRY", description="Developing a local industry (crops, livestock, tourism)."
-    )
-    E_COMMERCE = strawberry.enum_value("E_COMMERCE", description="Selling local produce online.")
-    INFRASTRUCTURE = strawberry.enum_value(
-        "INFRASTRUCTURE", description="Roads, water, power, internet access."
-    )
-    EDUCATION = strawberry.enum_value("EDUCATION", description="Schooling and vocational training.")
-    HEALTH = strawberry.enum_value("HEALTH", description="Medical care and insurance.")
-    EMPLOYMENT = strawberry.enum_value(
-        "EMPLOYMENT", description="Jobs and labour migration support."
-    )
-    RELOCATION = strawberry.enum_value(
-        "RELOCATION", description="Moving households out of inhospitable areas."
-    )
-    MICROFINANCE = strawberry.enum_value(
-        "MICROFINANCE", description="Small loans and cooperatives."
-    )
-    PAIRING = strawberry.enum_value(
-        "PAIRING", description="Enterprises or organisations paired with villages."
-    )
-    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
+# graphql_enum registers the model enums in place and returns the same classes; fields are
+# annotated with the model enums so type checkers see a type.
+InterventionType = graphql_enum(
+    models.InterventionType,
+    name="InterventionType",
+    description="The kind of intervention a case study reports on.",
+    values={
+        "INDUSTRY": "Developing a local industry (crops, livestock, tourism).",
+        "E_COMMERCE": "Selling local produce online.",
+        "INFRASTRUCTURE": "Roads, water, power, internet access.",
+        "EDUCATION": "Schooling and vocational training.",
+        "HEALTH": "Medical care and insurance.",
+        "EMPLOYMENT": "Jobs and labour migration support.",
+        "RELOCATION": "Moving households out of inhospitable areas.",
+        "MICROFINANCE": "Small loans and cooperatives.",
+        "PAIRING": "Enterprises or organisations paired with villages.",
+        "OTHER": "Anything else.",
+    },
+)
 
 
 @strawberry.type(description="What changed: indicators before and after the intervention.")
@@ -122,7 +117,7 @@ class CaseStudy(relay.Node):
         return Region.from_row(rows[self.row.region_id])
 
     @strawberry.field(description="The kind of intervention.")
-    def intervention_type(self) -> InterventionType:
+    def intervention_type(self) -> models.InterventionType:
         return InterventionType(self.row.intervention_type)
 
     @strawberry.field(description="Causes of poverty it addressed, from the instance taxonomy.")
@@ -147,7 +142,7 @@ class CaseStudy(relay.Node):
         )
 
     @strawberry.field(description="Where it is in its editorial life.")
-    def status(self) -> CaseStudyStatus:
+    def status(self) -> models.CaseStudyStatus:
         return CaseStudyStatus(self.row.status)
 
     @strawberry.field(description="The reviewer's note when it was sent back or published.")

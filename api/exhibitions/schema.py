@@ -14,33 +14,30 @@ from api.core.context import Context
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors, UserError
 from api.core.ids import decode_int_id
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
+    After,
     Connection,
+    First,
     SortKey,
     build_connection,
     keyset_page,
 )
 from api.core.permissions import requires
-from api.exhibitions import service
+from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.types import (
     Exhibition,
-    ExhibitionItemKind,
-    ExhibitionStatus,
     resolve_targets,
 )
 
-FIRST = "How many to return, 0 to 100."
-AFTER = "The `endCursor` of the previous page; omit for the first page."
-INPUT = "What to do; see the input type."
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN)
 
 
 @strawberry.input(description="Which exhibitions to list; every condition given must hold.")
 class ExhibitionFilter:
-    status: list[ExhibitionStatus] | None = strawberry.field(
+    status: list[models.ExhibitionStatus] | None = strawberry.field(
         default=None,
         description="Only exhibitions in one of these statuses (drafts only reach their editors).",
     )
@@ -65,8 +62,8 @@ class ExhibitionQueries:
             ExhibitionFilter | None,
             strawberry.argument(description="Conditions the exhibitions must meet."),
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[Exhibition]:
         context = info.context
         statement = select(ExhibitionRow).where(
@@ -101,7 +98,7 @@ class ExhibitionQueries:
     description="One exhibit. Give `target` for every kind but MEDIA, which needs `mediaUrl`."
 )
 class ExhibitionItemInput:
-    kind: ExhibitionItemKind = strawberry.field(description="What the exhibit shows.")
+    kind: models.ExhibitionItemKind = strawberry.field(description="What the exhibit shows.")
     target: relay.GlobalID | None = strawberry.field(
         default=None,
         description=(
@@ -227,7 +224,7 @@ class ExhibitionMutations:
     def exhibition_create(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ExhibitionCreateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ExhibitionCreateInput],
     ) -> ExhibitionPayload | None:
         context = info.context
         row, errors = run_service(
@@ -248,7 +245,7 @@ class ExhibitionMutations:
     def exhibition_update(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ExhibitionUpdateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ExhibitionUpdateInput],
     ) -> ExhibitionPayload | None:
         context = info.context
         row, errors = run_service(
@@ -269,7 +266,7 @@ class ExhibitionMutations:
     def exhibition_publish(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ExhibitionPublicationInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ExhibitionPublicationInput],
     ) -> ExhibitionPayload | None:
         context = info.context
         row, errors = run_service(
@@ -287,7 +284,7 @@ class ExhibitionMutations:
     def exhibition_unpublish(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ExhibitionPublicationInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ExhibitionPublicationInput],
     ) -> ExhibitionPayload | None:
         context = info.context
         row, errors = run_service(

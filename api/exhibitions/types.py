@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
@@ -14,26 +13,38 @@ from strawberry import relay
 
 from api.core.context import Context
 from api.core.db import utcnow
+from api.core.enums import graphql_enum
 from api.core.loading import load_many
-from api.exhibitions import service
+from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.models import ExhibitionItem as ExhibitionItemRow
 from api.regions.types import Region, load_regions
 
+# graphql_enum registers the model enums in place and returns the same classes; fields are
+# annotated with the model enums so type checkers see a type.
+ExhibitionStatus = graphql_enum(
+    models.ExhibitionStatus,
+    name="ExhibitionStatus",
+    description="Whether an exhibition is public.",
+    values={
+        "DRAFT": "Being prepared; seen only by its editors.",
+        "PUBLISHED": "Public.",
+    },
+)
 
-@strawberry.enum(description="Whether an exhibition is public.")
-class ExhibitionStatus(Enum):
-    DRAFT = strawberry.enum_value("DRAFT", description="Being prepared; seen only by its editors.")
-    PUBLISHED = strawberry.enum_value("PUBLISHED", description="Public.")
 
-
-@strawberry.enum(description="What an exhibit shows.")
-class ExhibitionItemKind(Enum):
-    PRODUCT = strawberry.enum_value("PRODUCT", description="A product of the mall.")
-    PROJECT = strawberry.enum_value("PROJECT", description="A poverty-alleviation project.")
-    CASE_STUDY = strawberry.enum_value("CASE_STUDY", description="A published case study.")
-    CAMPAIGN = strawberry.enum_value("CAMPAIGN", description="A crowd-financing campaign.")
-    MEDIA = strawberry.enum_value("MEDIA", description="A picture or video, by URL.")
+ExhibitionItemKind = graphql_enum(
+    models.ExhibitionItemKind,
+    name="ExhibitionItemKind",
+    description="What an exhibit shows.",
+    values={
+        "PRODUCT": "A product of the mall.",
+        "PROJECT": "A poverty-alleviation project.",
+        "CASE_STUDY": "A published case study.",
+        "CAMPAIGN": "A crowd-financing campaign.",
+        "MEDIA": "A picture or video, by URL.",
+    },
+)
 
 
 def load_exhibition_items(
@@ -81,7 +92,7 @@ class ExhibitionItem:
         return self.row.position
 
     @strawberry.field(description="What the exhibit shows.")
-    def kind(self) -> ExhibitionItemKind:
+    def kind(self) -> models.ExhibitionItemKind:
         return ExhibitionItemKind(self.row.kind)
 
     @strawberry.field(description="The caption written for this exhibit (may be empty).")
@@ -173,7 +184,7 @@ class Exhibition(relay.Node):
         return self.row.starts_on <= today <= self.row.ends_on
 
     @strawberry.field(description="Whether the exhibition is public.")
-    def status(self) -> ExhibitionStatus:
+    def status(self) -> models.ExhibitionStatus:
         return ExhibitionStatus(self.row.status)
 
     @strawberry.field(description="When it was (last) published; null if never.")
@@ -184,7 +195,7 @@ class Exhibition(relay.Node):
     def items(self, info: strawberry.Info[Context, Any]) -> list[ExhibitionItem]:
         page_ids = [row.id for row in self.page if row.id is not None]
         items = load_exhibition_items(info.context, page_ids)
-        return [ExhibitionItem(row=item, page_ids=page_ids) for item in items.get(self.row.id, [])]
+        return [ExhibitionItem(row=item, page_ids=page_ids) for item in items.get(self.id, [])]
 
     @classmethod
     def from_rows(cls, rows: list[ExhibitionRow]) -> list[Self]:

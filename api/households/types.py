@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 from sqlmodel import col, select
 from strawberry import relay
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.loading import load_many
-from api.core.money import Money, money_or_none
+from api.core.money import MinorUnits, Money, money_or_none
 from api.core.permissions import deny
 from api.core.taxonomy import TaxonomyTerm, cause_terms
 from api.households import models, service
@@ -49,7 +50,9 @@ class HouseholdPersonalData(BasePermission):
         return True
 
 
-SENSITIVE = [PermissionExtension(permissions=[HouseholdPersonalData()], use_directives=False)]
+SENSITIVE: list[FieldExtension] = [
+    PermissionExtension(permissions=[HouseholdPersonalData()], use_directives=False)
+]
 SENSITIVE_NOTE = " Personal data: only caseworkers covering the household and admins; audited."
 
 
@@ -57,6 +60,8 @@ def sensitive(description: str) -> Any:
     return strawberry.field(description=description + SENSITIVE_NOTE, extensions=SENSITIVE)
 
 
+# graphql_enum registers the model enums in place and returns the same classes; fields are
+# annotated with models.PovertyStatus / models.VerificationStatus so type checkers see a type.
 PovertyStatus = graphql_enum(
     models.PovertyStatus,
     name="PovertyStatus",
@@ -82,7 +87,7 @@ VerificationStatus = graphql_enum(
 
 @strawberry.type(description="A dated change of a household's poverty status.")
 class PovertyStatusChange:
-    status: PovertyStatus = strawberry.field(description="The status from this date on.")
+    status: models.PovertyStatus = strawberry.field(description="The status from this date on.")
     effective_on: date = strawberry.field(description="The date the status took effect.")
     note: str | None = strawberry.field(description="The caseworker's note, if any.")
 
@@ -191,8 +196,8 @@ class Household(relay.Node):
         return money_or_none(self.row.annual_income_per_member_minor, self.row.income_currency)
 
     @sensitive("Current poverty status.")
-    def poverty_status(self) -> PovertyStatus | None:
-        return PovertyStatus(self.row.poverty_status)  # type: ignore[call-arg]
+    def poverty_status(self) -> models.PovertyStatus | None:
+        return models.PovertyStatus(self.row.poverty_status)
 
     @sensitive("Poverty status history, oldest first.")
     def poverty_status_history(
@@ -205,7 +210,7 @@ class Household(relay.Node):
         ).all()
         return [
             PovertyStatusChange(
-                status=PovertyStatus(r.status),  # type: ignore[call-arg]
+                status=models.PovertyStatus(r.status),
                 effective_on=r.effective_on,
                 note=r.note,
             )
@@ -222,15 +227,15 @@ class Household(relay.Node):
         return [
             Subsidy(
                 programme=r.programme,
-                amount=Money(amount_minor=r.amount_minor, currency=r.currency),
+                amount=Money(amount_minor=MinorUnits(r.amount_minor), currency=r.currency),
                 received_on=r.received_on,
             )
             for r in rows
         ]
 
     @sensitive("Whether a caseworker has verified the record.")
-    def verification_status(self) -> VerificationStatus | None:
-        return VerificationStatus(self.row.verification_status)  # type: ignore[call-arg]
+    def verification_status(self) -> models.VerificationStatus | None:
+        return models.VerificationStatus(self.row.verification_status)
 
     @sensitive("When the record was verified.")
     def verified_at(self) -> datetime | None:

@@ -14,10 +14,12 @@ from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, api_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
-from api.core.mutations import run_service
+from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
+    After,
     Connection,
+    First,
     SortKey,
     build_connection,
     keyset_page,
@@ -25,21 +27,15 @@ from api.core.pagination import (
 from api.core.permissions import STAFF, deny, requires
 from api.households.models import Household as HouseholdRow
 from api.households.types import Household
-from api.projects import service
+from api.projects import models, service
 from api.projects.models import Project as ProjectRow
 from api.projects.types import (
     HouseholdCoverage,
     Project,
-    ProjectStatus,
-    ProjectType,
     prime_households,
     projects_of_rows,
 )
 from api.regions.models import Region as RegionRow
-
-FIRST = "How many to return, 0 to 100."
-AFTER = "The `endCursor` of the previous page; omit for the first page."
-INPUT = "What to do; see the input type."
 
 
 @strawberry.input(description="Which projects to list; every condition given must hold.")
@@ -47,10 +43,10 @@ class ProjectFilter:
     region: relay.GlobalID | None = strawberry.field(
         default=None, description="Only projects run in this area or below it."
     )
-    type: list[ProjectType] | None = strawberry.field(
+    type: list[models.ProjectType] | None = strawberry.field(
         default=None, description="Only projects of one of these types."
     )
-    status: list[ProjectStatus] | None = strawberry.field(
+    status: list[models.ProjectStatus] | None = strawberry.field(
         default=None, description="Only projects in one of these statuses."
     )
 
@@ -114,8 +110,8 @@ class ProjectQueries:
             ProjectFilter | None,
             strawberry.argument(description="Conditions the projects must meet."),
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[Project]:
         context = info.context
         statement = select(ProjectRow).where(service.visible_projects_condition(context.principal))
@@ -166,9 +162,9 @@ class ProjectQueries:
                 )
             ),
         ] = None,
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
-    ) -> Connection[HouseholdCoverage]:
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[HouseholdCoverage]:  # type: ignore[type-var]  # edges of a non-Node
         context = info.context
         statement = _households_in_area(_staff_region(info, region))
         if covered is not None:
@@ -205,8 +201,8 @@ class ProjectQueries:
                 description="Days without a fulfilled request, 0 to 3650 (0: ignore help)."
             ),
         ] = 90,
-        first: Annotated[int, strawberry.argument(description=FIRST)] = DEFAULT_PAGE_SIZE,
-        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
     ) -> Connection[Household]:
         if not 0 <= no_help_met_for_days <= service.MAX_NO_HELP_DAYS:
             raise api_error(
@@ -228,7 +224,7 @@ class ProjectQueries:
 class ProjectCreateInput:
     region: relay.GlobalID = strawberry.field(description="The area it runs in; in yours.")
     name: str = strawberry.field(description="Name, at most 200 characters.")
-    type: ProjectType = strawberry.field(description="What kind of work it does.")
+    type: models.ProjectType = strawberry.field(description="What kind of work it does.")
     description: str = strawberry.field(description="What it does and for whom, at most 5000.")
     budget: MoneyInput = strawberry.field(description="Total budget (0 or more).")
     starts_on: date | None = strawberry.field(default=None, description="Planned start.")
@@ -241,7 +237,7 @@ class ProjectCreateInput:
 class ProjectUpdateInput:
     id: relay.GlobalID = strawberry.field(description="The project to change.")
     name: str | None = strawberry.field(default=None, description="New name.")
-    type: ProjectType | None = strawberry.field(default=None, description="New type.")
+    type: models.ProjectType | None = strawberry.field(default=None, description="New type.")
     description: str | None = strawberry.field(default=None, description="New description.")
     budget: MoneyInput | None = strawberry.field(default=None, description="New budget.")
     starts_on: date | None = strawberry.field(default=None, description="New start date.")
@@ -254,7 +250,7 @@ class ProjectUpdateInput:
 @strawberry.input(description="A step in a project's life.")
 class ProjectStatusChangeInput:
     id: relay.GlobalID = strawberry.field(description="The project.")
-    status: ProjectStatus = strawberry.field(
+    status: models.ProjectStatus = strawberry.field(
         description=(
             "The new status: PLANNED may become ACTIVE or CANCELLED, ACTIVE may become "
             "COMPLETED or CANCELLED."
@@ -329,7 +325,7 @@ class ProjectMutations:
     def project_create(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ProjectCreateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ProjectCreateInput],
     ) -> ProjectPayload | None:
         context = info.context
         row, errors = run_service(
@@ -350,7 +346,7 @@ class ProjectMutations:
     def project_update(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ProjectUpdateInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ProjectUpdateInput],
     ) -> ProjectPayload | None:
         context = info.context
         row, errors = run_service(
@@ -371,7 +367,7 @@ class ProjectMutations:
     def project_status_change(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ProjectStatusChangeInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ProjectStatusChangeInput],
     ) -> ProjectPayload | None:
         context = info.context
         row, errors = run_service(
@@ -395,7 +391,7 @@ class ProjectMutations:
     def project_coverage_add(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ProjectCoverageInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ProjectCoverageInput],
     ) -> ProjectPayload | None:
         context = info.context
         row, errors = run_service(
@@ -419,7 +415,7 @@ class ProjectMutations:
     def project_coverage_remove(
         self,
         info: strawberry.Info[Context, Any],
-        input: Annotated[ProjectCoverageInput, strawberry.argument(description=INPUT)],
+        input: MutationInput[ProjectCoverageInput],
     ) -> ProjectPayload | None:
         context = info.context
         row, errors = run_service(

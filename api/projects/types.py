@@ -5,63 +5,54 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
 from api.help_requests.types import remember_household_page
 from api.households import service as household_service
 from api.households.types import Household
-from api.projects import service
+from api.projects import models, service
 from api.projects.models import Project as ProjectRow
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions
 
-
-@strawberry.enum(description="What kind of poverty-alleviation work a project does.")
-class ProjectType(Enum):
-    INDUSTRY = strawberry.enum_value(
-        "INDUSTRY", description="Local industries: crops, livestock, processing, tourism."
-    )
-    INFRASTRUCTURE = strawberry.enum_value(
-        "INFRASTRUCTURE", description="Roads, water, power, housing, internet access."
-    )
-    EDUCATION = strawberry.enum_value(
-        "EDUCATION", description="Schooling, scholarships and vocational training."
-    )
-    HEALTH = strawberry.enum_value("HEALTH", description="Medical care, insurance and clinics.")
-    EMPLOYMENT = strawberry.enum_value(
-        "EMPLOYMENT", description="Jobs, job matching and labour migration support."
-    )
-    RELOCATION = strawberry.enum_value(
-        "RELOCATION", description="Moving households out of inhospitable areas."
-    )
-    ECOLOGY = strawberry.enum_value(
-        "ECOLOGY", description="Ecological compensation and conservation jobs."
-    )
-    SOCIAL_SECURITY = strawberry.enum_value(
-        "SOCIAL_SECURITY", description="Minimum living allowances and other safety nets."
-    )
-    OTHER = strawberry.enum_value("OTHER", description="Anything else.")
+# graphql_enum registers the model enums in place and returns the same classes; fields are
+# annotated with the model enums so type checkers see a type.
+ProjectType = graphql_enum(
+    models.ProjectType,
+    name="ProjectType",
+    description="What kind of poverty-alleviation work a project does.",
+    values={
+        "INDUSTRY": "Local industries: crops, livestock, processing, tourism.",
+        "INFRASTRUCTURE": "Roads, water, power, housing, internet access.",
+        "EDUCATION": "Schooling, scholarships and vocational training.",
+        "HEALTH": "Medical care, insurance and clinics.",
+        "EMPLOYMENT": "Jobs, job matching and labour migration support.",
+        "RELOCATION": "Moving households out of inhospitable areas.",
+        "ECOLOGY": "Ecological compensation and conservation jobs.",
+        "SOCIAL_SECURITY": "Minimum living allowances and other safety nets.",
+        "OTHER": "Anything else.",
+    },
+)
 
 
-@strawberry.enum(description="Where a project is in its life.")
-class ProjectStatus(Enum):
-    PLANNED = strawberry.enum_value(
-        "PLANNED", description="Being prepared; seen only by the caseworkers of its area."
-    )
-    ACTIVE = strawberry.enum_value("ACTIVE", description="Running; public.")
-    COMPLETED = strawberry.enum_value(
-        "COMPLETED", description="Finished, with its outcomes recorded; public."
-    )
-    CANCELLED = strawberry.enum_value(
-        "CANCELLED", description="Stopped before completion; seen only by caseworkers."
-    )
+ProjectStatus = graphql_enum(
+    models.ProjectStatus,
+    name="ProjectStatus",
+    description="Where a project is in its life.",
+    values={
+        "PLANNED": "Being prepared; seen only by the caseworkers of its area.",
+        "ACTIVE": "Running; public.",
+        "COMPLETED": "Finished, with its outcomes recorded; public.",
+        "CANCELLED": "Stopped before completion; seen only by caseworkers.",
+    },
+)
 
 
 def load_projects(context: Context, ids: Iterable[int]) -> dict[int, ProjectRow]:
@@ -92,11 +83,11 @@ class Project(relay.Node):
         return self.row.name
 
     @strawberry.field(description="What kind of work the project does.")
-    def type(self) -> ProjectType:
+    def type(self) -> models.ProjectType:
         return ProjectType(self.row.project_type)
 
     @strawberry.field(description="Where the project is in its life.")
-    def status(self) -> ProjectStatus:
+    def status(self) -> models.ProjectStatus:
         return ProjectStatus(self.row.status)
 
     @strawberry.field(description="What the project does and for whom, at most 5000 characters.")

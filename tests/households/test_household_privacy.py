@@ -64,15 +64,18 @@ def token_of(world, who):
     return actor.token if actor else None
 
 
+PUBLIC_FIELDS = ("id", "publicCode", "membersCount", "region", "causes")
+
+
 def sensitive_values(node):
-    return {k: node[k] for k in node if k not in ("id", "publicCode", "membersCount", "region", "causes")}
+    return {k: node[k] for k in node if k not in PUBLIC_FIELDS}
 
 
 @pytest.mark.parametrize("who", ["anonymous", "helper", "caseworker_p2"])
 def test_outsiders_see_only_the_public_view_in_lists(api, world, who):
     body = api.post(LIST, token=token_of(world, who))
     nodes = body["data"]["households"]["nodes"]
-    in_c1, in_c2, private = world["codes"]
+    in_c1, in_c2, _private = world["codes"]
     assert {n["publicCode"] for n in nodes} == {in_c1, in_c2}  # no consent, no listing
     for node in nodes:
         assert all(v is None for v in sensitive_values(node).values()), node
@@ -132,8 +135,13 @@ def test_denied_reads_write_no_audit_and_public_reads_none_either(api, world, se
     assert events == []
 
 
-def test_household_list_costs_a_constant_number_of_statements(api, world, engine, settings, sql_counter):
-    query = "query { households(first: 50) { nodes { publicCode membersCount region { code name } causes { code label } } } }"
+def test_household_list_costs_a_constant_number_of_statements(
+    api, world, engine, settings, sql_counter
+):
+    query = (
+        "query { households(first: 50) { nodes { publicCode membersCount"
+        " region { code name } causes { code label } } } }"
+    )
     sql_counter.reset()
     api.data(query)
     few = sql_counter.count

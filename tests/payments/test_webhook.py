@@ -6,17 +6,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
 
-import anyio
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Route
 
 from api.donation.models import Donation, DonationStatus
 from api.ledger.models import LedgerTransaction
-from api.payments.http import webhook_endpoint
 from api.payments.models import PaymentEvent, PaymentStatus
 from api.payments.webhook import sign
 from tests.donation import factories as d
@@ -25,36 +20,11 @@ SECRET = "whsec_" + "s" * 32
 URL = "/payments/webhook/webhook"
 
 
-class Client:
-    """Real HTTP semantics in process: httpx over the ASGI interface of a tiny app with
-    the handler mounted where api/app.py mounts it."""
-
-    def __init__(self, app: Starlette) -> None:
-        self.app = app
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-                return await http.request(method, url, **kwargs)
-
-        return anyio.run(send)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-
 @pytest.fixture
-def client(world, monkeypatch) -> Iterator[Client]:
+def client(world, api, monkeypatch) -> Iterator[httpx.Client]:
+    """Real HTTP to the live server, where api/app.py mounts the webhook route."""
     monkeypatch.setenv("AIDBRIDGE_WEBHOOK_SECRET", SECRET)
-    route = Route("/payments/webhook/{provider}", webhook_endpoint, methods=["POST", "GET"])
-    app = Starlette(routes=[route])
-    app.state.settings = world.settings
-    app.state.engine = world.engine
-    yield Client(app)
+    yield api.http
 
 
 def event(
@@ -73,7 +43,7 @@ def event(
     return json.dumps(body).encode()
 
 
-def post(client: Client, body: bytes, *, secret: str = SECRET, at: int | None = None):
+def post(client: httpx.Client, body: bytes, *, secret: str = SECRET, at: int | None = None):
     header = sign(secret, body, at if at is not None else int(time.time()))
     return client.post(URL, content=body, headers={"Aidbridge-Signature": header})
 

@@ -12,11 +12,14 @@ from api.accounts.schema import AccountMutations, AccountQueries
 from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
 from api.core.execution import ThreadedSchema, schema_extensions
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
+from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.donation.schema import DonationMutations, DonationQueries
 from api.exhibitions.schema import ExhibitionMutations, ExhibitionQueries
 from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
 from api.households.schema import HouseholdMutations, HouseholdQueries
 from api.instance.schema import InstanceQueries
+from api.mall.schema import MallMutations, MallQueries
+from api.pairing.schema import PairingMutations, PairingQueries
 from api.pledges.schema import PledgeMutations
 from api.projects.schema import ProjectMutations, ProjectQueries
 from api.regions.schema import RegionMutations, RegionQueries
@@ -35,6 +38,9 @@ class Query(
     ProjectQueries,
     ExhibitionQueries,
     CaseStudyQueries,
+    MallQueries,
+    CampaignQueries,
+    PairingQueries,
 ):
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or is not visible."
@@ -55,6 +61,9 @@ class Mutation(
     ProjectMutations,
     ExhibitionMutations,
     CaseStudyMutations,
+    MallMutations,
+    CampaignMutations,
+    PairingMutations,
 ):
     pass
 

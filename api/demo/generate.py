@@ -27,6 +27,7 @@ whether households exist, so `serve --demo` loads only once.
 from __future__ import annotations
 
 import bisect
+import importlib
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,6 +139,9 @@ def generate_demo_data(
             ),
         )
         generator.run()
+        generate_sections(
+            session, rng=random.Random(f"sections-{seed}"), instance=instance, today=generator.today
+        )
         rebuild_stats(session)
         session.flush()
     return DemoSummary(
@@ -150,6 +154,24 @@ def generate_demo_data(
         seconds=perf_counter() - started,
         requests_by_status=dict(sorted(generator.requests_by_status.items())),
     )
+
+
+# Section demo generators, in order: later ones link to what earlier ones wrote
+# (case studies to projects; exhibitions to projects, case studies, products, campaigns).
+SECTION_GENERATORS = (
+    "api.projects.demo",
+    "api.case_studies.demo",
+    "api.exhibitions.demo",
+)
+
+
+def generate_sections(
+    session: Session, *, rng: random.Random, instance: Instance, today: date
+) -> None:
+    """Fill every participation section so each public list has content on first start."""
+    for module_name in SECTION_GENERATORS:
+        module = importlib.import_module(module_name)
+        module.generate(session, rng=rng, instance=instance, today=today)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from api.regions.models import Region
 
 HOUSEHOLDS_PER_PROJECT = 50
 MIN_PROJECTS = 10
+MAX_COVERED = 200
 CHUNK_ROWS = 5_000
 
 _TEMPLATES: dict[str, tuple[str, ...]] = {
@@ -124,16 +125,17 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         if project.status == ProjectStatus.CANCELLED:
             continue
         below = by_region.get(project.region_path, [])
-        share = rng.uniform(0.2, 0.6)
-        for household_id in below:
-            if rng.random() < share:
-                coverage.append(
-                    {
-                        "project_id": project.id,
-                        "household_id": household_id,
-                        "added_at": project.created_at,
-                    }
-                )
+        # A share of the county's households, at most MAX_COVERED per project, so the
+        # coverage table grows with the households rather than with their square.
+        size = min(MAX_COVERED, round(len(below) * rng.uniform(0.2, 0.6)))
+        coverage.extend(
+            {
+                "project_id": project.id,
+                "household_id": household_id,
+                "added_at": project.created_at,
+            }
+            for household_id in sorted(rng.sample(below, size))
+        )
     table: Any = ProjectHousehold.__table__  # type: ignore[attr-defined]
     for start in range(0, len(coverage), CHUNK_ROWS):
         session.execute(sa.insert(table), coverage[start : start + CHUNK_ROWS])

@@ -3,19 +3,14 @@ content, links stay inside their regions, and the same seed gives the same rows.
 
 from __future__ import annotations
 
-import random
 from datetime import date
 
 import sqlalchemy as sa
 
-from api.case_studies import demo as case_study_demo
 from api.case_studies.models import CaseStudy, CaseStudyHousehold, CaseStudyStatus
-from api.core.db import unit_of_work
 from api.demo.generate import generate_demo_data
-from api.exhibitions import demo as exhibition_demo
 from api.exhibitions.models import Exhibition, ExhibitionItem, ExhibitionStatus
 from api.households.models import Household
-from api.projects import demo as project_demo
 from api.projects.models import PUBLIC_PROJECT_STATUSES, Project, ProjectHousehold
 from api.regions.models import Region
 
@@ -23,11 +18,8 @@ TODAY = date(2026, 3, 1)
 
 
 def load(engine, settings, seed):
+    """The whole demo instance, as `aidbridge demo-data` writes it (sections included)."""
     generate_demo_data(engine, households=300, seed=seed, today=TODAY, instance=settings.instance)
-    with unit_of_work(engine) as session:
-        rng = random.Random(seed)
-        for module in (project_demo, case_study_demo, exhibition_demo):
-            module.generate(session, rng=rng, instance=settings.instance, today=TODAY)
 
 
 def snapshot(engine):

@@ -162,6 +162,7 @@ SECTION_GENERATORS = (
     "api.projects.demo",
     "api.case_studies.demo",
     "api.exhibitions.demo",
+    "api.donation.demo",
 )
 
 

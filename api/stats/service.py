@@ -190,6 +190,18 @@ _INSERT_CHUNK = 10_000
 _MICROSECONDS_PER_DAY = 86_400_000_000
 
 
+CORE_METRICS = (
+    HOUSEHOLDS_REGISTERED,
+    HOUSEHOLDS_LIFTED_OUT,
+    REQUESTS_MADE,
+    REQUESTS_PUBLISHED_BY_DAY,
+    REQUESTS_ANSWERED_90D_BY_DAY,
+    REQUESTS_MET,
+    DAYS_TO_FIRST_PLEDGE,
+    PLEDGES_DELIVERED,
+)
+
+
 def rebuild_stats(session: Session) -> None:
     """Recompute every counter from the tables: after bulk loads, or to repair drift.
 
@@ -197,12 +209,22 @@ def rebuild_stats(session: Session) -> None:
     Python adds each group to the instance and every ancestor, as `bump` would. Counters
     that are zero are not written (incremental bumps may leave zero rows; they read the
     same). On PostgreSQL the table is locked first so concurrent bumps wait for the new
-    figures instead of being wiped by them. The caller commits."""
+    figures instead of being wiped by them. The caller commits.
+
+    Only the registry → request → pledge counters are rebuilt; the sections' own counters
+    (donations, mall, crowdfunding, pairing) are kept by their services and left alone."""
     table = _stat_table()
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(sa.text("LOCK TABLE region_stat IN EXCLUSIVE MODE"))
-    session.execute(sa.delete(table))
+    session.execute(
+        sa.delete(table).where(
+            sa.or_(
+                table.c.metric.in_(CORE_METRICS),
+                table.c.metric.startswith(HELPERS_REGISTERED, autoescape=True),
+            )
+        )
+    )
     counts: Counter[tuple[int, str, int]] = Counter()
     scopes_by_path: dict[str | None, list[int]] = {}
 

@@ -381,3 +381,16 @@ def test_an_unknown_region_is_not_found(api: GraphQLClient, region: str) -> None
     body = api.post(STATS, {"region": region})
     assert body["data"] is None
     assert [error["extensions"]["code"] for error in body["errors"]] == ["NOT_FOUND"]
+
+
+def test_rebuild_leaves_the_sections_own_counters_alone(backend, session):
+    """Donations, mall, crowdfunding and pairing keep their counters in their services;
+    a rebuild of the registry counters must not wipe them."""
+    bump(session, None, "donated:USD", 2_500)
+    bump(session, None, HOUSEHOLDS_REGISTERED, 7)  # drifted: no household exists
+    session.commit()
+    rebuild_stats(session)
+    session.commit()
+    rows = stat_rows(session)
+    assert rows[(INSTANCE_SCOPE, "donated:USD", 0)] == 2_500
+    assert (INSTANCE_SCOPE, HOUSEHOLDS_REGISTERED, 0) not in rows

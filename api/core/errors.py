@@ -50,6 +50,10 @@ class ErrorCode(Enum):
             "for a new operation."
         ),
     )
+    OUT_OF_STOCK = strawberry.enum_value(
+        "OUT_OF_STOCK",
+        description="Not enough of the product is in stock for the quantity asked for.",
+    )
 
 
 # English source messages; catalogs in i18n/ translate them by this exact text.
@@ -70,6 +74,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.IDEMPOTENCY_KEY_REUSED: (
         "This idempotency key was already used for a different request."
     ),
+    ErrorCode.OUT_OF_STOCK: "Not enough of this product is in stock.",
 }
 
 

@@ -11,12 +11,29 @@ from api.case_studies.models import (
     CaseStudyProject,
 )
 from api.core.idempotency import IdempotencyKey
+from api.crowdfunding.models import Backing, Campaign, CampaignPost
 from api.donation.models import Donation, ReceiptCounter
 from api.exhibitions.models import Exhibition, ExhibitionItem
 from api.help_requests.models import HelpRequest
 from api.helpers.models import Helper
 from api.households.models import Household, HouseholdCause, HouseholdStatusChange, HouseholdSubsidy
 from api.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from api.mall.models import (
+    HouseholdSale,
+    Order,
+    OrderLine,
+    Product,
+    ProductTranslation,
+    Seller,
+    SellerManager,
+)
+from api.pairing.models import (
+    Pairing,
+    PairingCommitment,
+    PairingDelivery,
+    PairingMilestone,
+    PairingReport,
+)
 from api.payments.models import Payment, PaymentEvent
 from api.pledges.models import Pledge
 from api.projects.models import Project, ProjectHousehold
@@ -29,6 +46,9 @@ __all__ = [
     "AccessToken",
     "Account",
     "AuditEvent",
+    "Backing",
+    "Campaign",
+    "CampaignPost",
     "CaseStudy",
     "CaseStudyCause",
     "CaseStudyHousehold",
@@ -40,19 +60,31 @@ __all__ = [
     "Helper",
     "Household",
     "HouseholdCause",
+    "HouseholdSale",
     "HouseholdStatusChange",
     "HouseholdSubsidy",
     "IdempotencyKey",
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",
+    "Order",
+    "OrderLine",
+    "Pairing",
+    "PairingCommitment",
+    "PairingDelivery",
+    "PairingMilestone",
+    "PairingReport",
     "Payment",
     "PaymentEvent",
     "Pledge",
+    "Product",
+    "ProductTranslation",
     "Project",
     "ProjectHousehold",
     "ReceiptCounter",
     "Region",
     "RegionStat",
+    "Seller",
+    "SellerManager",
     "metadata",
 ]

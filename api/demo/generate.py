@@ -160,6 +160,7 @@ def generate_demo_data(
 # (case studies to projects; exhibitions to projects, case studies, products, campaigns).
 SECTION_GENERATORS = (
     "api.projects.demo",
+    "api.mall.demo",
     "api.case_studies.demo",
     "api.exhibitions.demo",
     "api.donation.demo",

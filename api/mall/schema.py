@@ -1,15 +1,791 @@
-"""GraphQL queries and mutations of the mall section (being built)."""
+"""GraphQL queries and mutations of the mall section."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from enum import Enum
+from typing import Annotated, Any
+
+import sqlalchemy as sa
 import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.errors import DEFAULT_MESSAGES, ErrorCode, ServiceError, UserError, api_error
+from api.core.i18n import gettext_for
+from api.core.ids import decode_int_id
+from api.core.money import MinorUnits, Money, MoneyInput
+from api.core.mutations import MutationInput, run_service
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    Connection,
+    First,
+    OrderDirection,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
+from api.core.permissions import STAFF, requires
+from api.donation.types import PaymentInstructions
+from api.mall import metrics, models, service
+from api.mall.models import Order as OrderRow
+from api.mall.models import Product as ProductRow
+from api.mall.models import ProductTranslation, SellerManager
+from api.mall.models import Seller as SellerRow
+from api.mall.types import (
+    MallMonthSales,
+    MallStats,
+    Order,
+    Product,
+    Seller,
+)
+from api.payments.registry import get_provider
+from api.regions.models import Region as RegionRow
+from api.regions.types import Region, load_regions
+from api.stats.metrics import INSTANCE_SCOPE
+from api.stats.models import RegionStat
+
+KEY_DESCRIPTION = (
+    "A unique key per intended operation (a UUID); retrying with the same key and input "
+    "returns the first result, with another input it is IDEMPOTENCY_KEY_REUSED."
+)
+
+
+def _pk(global_id: relay.GlobalID | str, type_name: str, field: str) -> int:
+    return decode_int_id(global_id, type_name, field=field)
+
+
+def _optional_pk(global_id: relay.GlobalID | None, type_name: str, field: str) -> int | None:
+    return None if global_id is None else _pk(global_id, type_name, field)
+
+
+def _household_pk(info: strawberry.Info[Context, Any], global_id: relay.GlobalID) -> int:
+    """Households are addressed by their public code; the row id stays inside."""
+    from api.households.models import Household as HouseholdRow
+
+    code = global_id.node_id if global_id.type_name == "Household" else ""
+    found = info.context.session.exec(
+        select(HouseholdRow.id).where(HouseholdRow.public_code == code)
+    ).first()
+    if found is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="household")
+    return found
+
+
+# --- Inputs ----------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Which products to list; every given condition must hold.")
+class ProductFilter:
+    region: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only produce from this region or the areas inside it."
+    )
+    seller: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only this seller's products."
+    )
+    text: str | None = strawberry.field(
+        default=None,
+        description="Words in the name or description, in the original or a translation "
+        "(case-insensitive substring).",
+    )
+    in_stock: bool | None = strawberry.field(
+        default=None, description="True: only products in stock; false: only sold out."
+    )
+
+
+@strawberry.enum(description="What to order products by.")
+class ProductOrderField(Enum):
+    CREATED_AT = strawberry.enum_value("CREATED_AT", description="When it was listed.")
+    PRICE = strawberry.enum_value("PRICE", description="Unit price in minor units.")
+
+
+@strawberry.input(description="An ordering of products.")
+class ProductOrder:
+    field: ProductOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="Which way; latest (largest) first by default."
+    )
+
+
+@strawberry.input(description="A seller to register; you become its manager.")
+class SellerRegisterInput:
+    kind: models.SellerKind = strawberry.field(description="Who sells.")
+    display_name: str = strawberry.field(description="The name buyers see, at most 120.")
+    region: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Where the seller is (a village for VILLAGE sellers). Not for HOUSEHOLD "
+        "sellers, which sell from their household's region.",
+    )
+    household: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="HOUSEHOLD sellers only: the verified household (its representative or "
+        "a caseworker covering it registers it).",
+    )
+    producer_share_bps: int = strawberry.field(
+        default=models.BPS_WHOLE,
+        description="Default share of each sale for the producer, in basis points (0 to "
+        "10000), for new products.",
+    )
+
+
+@strawberry.input(description="A verification decision on a seller.")
+class SellerVerifyInput:
+    seller: relay.GlobalID = strawberry.field(description="The seller.")
+    approve: bool = strawberry.field(description="True to verify, false to reject.")
+
+
+@strawberry.input(description="A product to list.")
+class ProductCreateInput:
+    seller: relay.GlobalID = strawberry.field(description="A seller you manage.")
+    name: str = strawberry.field(description="The name, at most 200 characters.")
+    description: str = strawberry.field(
+        default="", description="The description, at most 4000 characters."
+    )
+    source_language: str = strawberry.field(
+        description="The locale name and description are written in, e.g. zh_Hans."
+    )
+    price: MoneyInput = strawberry.field(description="Price of one unit.")
+    unit: str = strawberry.field(description='What one unit is, e.g. "kg"; at most 40.')
+    stock: int = strawberry.field(default=0, description="Units in stock.")
+    origin_region: relay.GlobalID = strawberry.field(description="Where the produce comes from.")
+    producer_household: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The verified household that produces it and receives the producer "
+        "share. Defaults to the seller's household (HOUSEHOLD sellers).",
+    )
+    producer_village: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Or the village (a region) that receives the producer share. Defaults "
+        "to the seller's village (VILLAGE sellers).",
+    )
+    producer_share_bps: int | None = strawberry.field(
+        default=None,
+        description="Share of each sale for the producer in basis points (0 to 10000); "
+        "defaults to the seller's.",
+    )
+    image_urls: list[str] = strawberry.field(
+        default_factory=list, description="Up to 10 absolute http(s) URLs of pictures."
+    )
+
+
+@strawberry.input(description="Changes to a product; omitted fields stay as they are.")
+class ProductUpdateInput:
+    product: relay.GlobalID = strawberry.field(description="A product of a seller you manage.")
+    name: str | None = strawberry.field(default=None, description="New name.")
+    description: str | None = strawberry.field(default=None, description="New description.")
+    source_language: str | None = strawberry.field(
+        default=None, description="New locale of the name and description."
+    )
+    price: MoneyInput | None = strawberry.field(
+        default=None, description="New unit price; placed orders keep theirs."
+    )
+    unit: str | None = strawberry.field(default=None, description="New unit.")
+    stock: int | None = strawberry.field(
+        default=None, description="Units in stock now (an absolute count)."
+    )
+    origin_region: relay.GlobalID | None = strawberry.field(
+        default=None, description="New origin region."
+    )
+    producer_household: relay.GlobalID | None = strawberry.field(
+        default=None, description="New producing household."
+    )
+    producer_village: relay.GlobalID | None = strawberry.field(
+        default=None, description="New producing village."
+    )
+    producer_share_bps: int | None = strawberry.field(
+        default=None, description="New producer share in basis points; placed orders keep theirs."
+    )
+    image_urls: list[str] | None = strawberry.field(
+        default=None, description="New list of picture URLs (replaces the old list)."
+    )
+
+
+@strawberry.input(description="A product's name and description in one more locale.")
+class ProductTranslationSetInput:
+    product: relay.GlobalID = strawberry.field(description="A product of a seller you manage.")
+    locale: str = strawberry.field(
+        description="The locale, e.g. en or zh_Hans; not the product's source language."
+    )
+    name: str | None = strawberry.field(
+        default=None, description="The translated name; null removes the translation."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="The translated description; null shows the original."
+    )
+
+
+@strawberry.input(description="A product to take off sale.")
+class ProductArchiveInput:
+    product: relay.GlobalID = strawberry.field(description="A product of a seller you manage.")
+
+
+@strawberry.input(description="One product to order.")
+class OrderLineInput:
+    product: relay.GlobalID = strawberry.field(description="An active product.")
+    quantity: int = strawberry.field(description="How many units, 1 to 10000.")
+
+
+@strawberry.input(
+    description="An order: products of one seller, in one currency, one line per product."
+)
+class OrderPlaceInput:
+    lines: list[OrderLineInput] = strawberry.field(description="What to buy, 1 to 50 lines.")
+    shipping_address: str = strawberry.field(
+        description="Where to send it, at most 500 characters."
+    )
+    provider: str = strawberry.field(
+        description="How to pay: a name from `paymentProviders` (offline, webhook...)."
+    )
+    idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
+
+
+@strawberry.input(description="An offline order payment that arrived.")
+class OrderReconcileInput:
+    order: relay.GlobalID = strawberry.field(description="The PLACED order.")
+    external_reference: str = strawberry.field(
+        description="The bank, cash-book or mobile-money reference, at most 200 characters."
+    )
+    idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
+
+
+@strawberry.input(description="An order to move on (ship or confirm delivery).")
+class OrderStepInput:
+    order: relay.GlobalID = strawberry.field(description="The order.")
+
+
+@strawberry.input(description="A delivered order to complete.")
+class OrderCompleteInput:
+    order: relay.GlobalID = strawberry.field(description="The DELIVERED order.")
+    idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
+
+
+@strawberry.input(description="An order to cancel.")
+class OrderCancelInput:
+    order: relay.GlobalID = strawberry.field(description="A PLACED or PAID order.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why, for the ledger's memo; at most 500 characters."
+    )
+    idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
+
+
+# --- Payloads --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Result of a seller mutation.")
+class SellerPayload:
+    seller: Seller | None = strawberry.field(description="The seller as it is now, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of a product mutation.")
+class ProductPayload:
+    product: Product | None = strawberry.field(
+        description="The product as it is now, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of orderPlace.")
+class OrderPlacePayload:
+    order: Order | None = strawberry.field(description="The order, unless errors.")
+    payment_instructions: PaymentInstructions | None = strawberry.field(
+        description="How to pay it, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of an order mutation.")
+class OrderPayload:
+    order: Order | None = strawberry.field(description="The order as it is now, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+def _product_data(info: strawberry.Info[Context, Any], data: Any) -> service.ProductInput:
+    price: MoneyInput | None = data.price
+    household = data.producer_household
+    return service.ProductInput(
+        name=data.name,
+        description=data.description,
+        source_language=data.source_language,
+        price_minor=price.amount_minor if price else None,
+        currency=price.currency if price else None,
+        unit=data.unit,
+        stock=data.stock,
+        origin_region_id=_optional_pk(data.origin_region, "Region", "originRegion"),
+        producer_household_id=_household_pk(info, household) if household else None,
+        producer_region_id=_optional_pk(data.producer_village, "Region", "producerVillage"),
+        producer_share_bps=data.producer_share_bps,
+        image_urls=data.image_urls,
+    )
+
+
+def _page_orders(
+    info: strawberry.Info[Context, Any], condition: Any, first: int, after: str | None
+) -> Connection[Order]:
+    rows, more, cursors = keyset_page(
+        info.context.session,
+        select(OrderRow).where(condition),
+        [
+            SortKey(col(OrderRow.created_at), descending=True, kind="datetime"),
+            SortKey(col(OrderRow.id), descending=True),
+        ],
+        first=first,
+        after=after,
+        key_of=lambda r: (r[0].created_at, r[0].id),
+    )
+    nodes = Order.from_rows([row for (row,) in rows])
+    return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+
+def _not_found(context: Context) -> Exception:
+    message = gettext_for(context.locale)(DEFAULT_MESSAGES[ErrorCode.NOT_FOUND])
+    return api_error(ErrorCode.NOT_FOUND.name, message)
 
 
 @strawberry.type
 class MallQueries:
-    pass
+    @strawberry.field(
+        description="The public catalogue: active products of verified sellers. Public."
+    )
+    def products(
+        self,
+        info: strawberry.Info[Context, Any],
+        filter: Annotated[
+            ProductFilter | None, strawberry.argument(description="Which products.")
+        ] = None,
+        order_by: Annotated[
+            ProductOrder | None,
+            strawberry.argument(description="Ordering; newest first by default."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Product]:
+        context = info.context
+        statement = select(ProductRow).where(service.public_products_condition())
+        if filter is not None:
+            if filter.region is not None:
+                region_id = _pk(filter.region, "Region", "region")
+                region = load_regions(context, [region_id]).get(region_id)
+                if region is None:
+                    raise _not_found(context)
+                statement = statement.where(
+                    col(ProductRow.origin_region_path).startswith(region.path)
+                )
+            if filter.seller is not None:
+                statement = statement.where(
+                    col(ProductRow.seller_id) == _pk(filter.seller, "Seller", "seller")
+                )
+            text = (filter.text or "").strip().lower()
+            if text:
+                translated = sa.exists().where(
+                    col(ProductTranslation.product_id) == ProductRow.id,
+                    sa.or_(
+                        sa.func.lower(ProductTranslation.name).contains(text, autoescape=True),
+                        sa.func.lower(ProductTranslation.description).contains(
+                            text, autoescape=True
+                        ),
+                    ),
+                )
+                statement = statement.where(
+                    sa.or_(
+                        sa.func.lower(ProductRow.name).contains(text, autoescape=True),
+                        sa.func.lower(ProductRow.description).contains(text, autoescape=True),
+                        translated,
+                    )
+                )
+            if filter.in_stock is not None:
+                in_stock = col(ProductRow.stock) > 0
+                statement = statement.where(in_stock if filter.in_stock else sa.not_(in_stock))
+        order = order_by or ProductOrder(field=ProductOrderField.CREATED_AT)
+        descending = order.direction == OrderDirection.DESC
+        if order.field == ProductOrderField.PRICE:
+            keys = [
+                SortKey(col(ProductRow.price_minor), descending=descending),
+                SortKey(col(ProductRow.id), descending=descending),
+            ]
+            key_of: Any = lambda r: (r[0].price_minor, r[0].id)  # noqa: E731
+        else:
+            keys = [
+                SortKey(col(ProductRow.created_at), descending=descending, kind="datetime"),
+                SortKey(col(ProductRow.id), descending=descending),
+            ]
+            key_of = lambda r: (r[0].created_at, r[0].id)  # noqa: E731
+        rows, more, cursors = keyset_page(
+            context.session, statement, keys, first=first, after=after, key_of=key_of
+        )
+        nodes = Product.from_rows([row for (row,) in rows])
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+    @strawberry.field(
+        description="The sellers you manage, newest first (any state).", extensions=requires()
+    )
+    def my_sellers(self, info: strawberry.Info[Context, Any]) -> list[Seller]:
+        context = info.context
+        rows = context.session.exec(
+            select(SellerRow)
+            .join(SellerManager, col(SellerManager.seller_id) == SellerRow.id)
+            .where(col(SellerManager.account_id) == context.principal.account_id)
+            .order_by(col(SellerRow.id).desc())
+        ).all()
+        return Seller.from_rows(rows)
+
+    @strawberry.field(
+        description="Orders of a seller, newest first: its managers and admins. Others get "
+        "an error with code NOT_FOUND.",
+        extensions=requires(),
+    )
+    def seller_orders(
+        self,
+        info: strawberry.Info[Context, Any],
+        seller: Annotated[relay.GlobalID, strawberry.argument(description="The seller.")],
+        status: Annotated[
+            models.OrderStatus | None,
+            strawberry.argument(description="Only orders in this state."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Order]:
+        context = info.context
+        seller_id = _pk(seller, "Seller", "seller")
+        principal = context.principal
+        if not (principal.is_admin or service.is_manager(context.session, principal, seller_id)):
+            raise _not_found(context)
+        condition = col(OrderRow.seller_id) == seller_id
+        if status is not None:
+            condition = sa.and_(condition, col(OrderRow.status) == status.value)
+        return _page_orders(info, condition, first, after)
+
+    @strawberry.field(description="Your orders as a buyer, newest first.", extensions=requires())
+    def my_orders(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Order]:
+        condition = col(OrderRow.buyer_account_id) == info.context.principal.account_id
+        return _page_orders(info, condition, first, after)
+
+    @strawberry.field(
+        description="Mall figures for the whole instance, or for `region` and everything "
+        "inside it. Public."
+    )
+    def mall_stats(
+        self,
+        info: strawberry.Info[Context, Any],
+        region: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Global ID of a Region; omit for the instance."),
+        ] = None,
+    ) -> MallStats:
+        context = info.context
+        scope = INSTANCE_SCOPE
+        region_row: RegionRow | None = None
+        if region is not None:
+            try:
+                scope = decode_int_id(region, "Region", field="region")
+            except ServiceError:
+                raise _not_found(context) from None
+            region_row = load_regions(context, [scope]).get(scope)
+            if region_row is None:
+                raise _not_found(context)
+        table = RegionStat.__table__  # type: ignore[attr-defined]
+        rows = context.session.execute(
+            sa.select(table.c.metric, table.c.bucket, table.c.value).where(
+                table.c.scope_id == scope, table.c.metric.startswith(metrics.PREFIX)
+            )
+        ).all()
+        sales: dict[str, int] = defaultdict(int)
+        months: list[MallMonthSales] = []
+        counts: dict[str, int] = defaultdict(int)
+        for metric, bucket, value in sorted(rows, key=lambda r: (r[1], r[0])):
+            if metric.startswith(metrics.SALES_BY_MONTH):
+                if value:
+                    year, month = metrics.bucket_month(bucket)
+                    currency = metric.removeprefix(metrics.SALES_BY_MONTH)
+                    amount = Money(amount_minor=MinorUnits(value), currency=currency)
+                    months.append(MallMonthSales(year=year, month=month, amount=amount))
+            elif metric.startswith(metrics.SALES):
+                sales[metric.removeprefix(metrics.SALES)] += value
+            else:
+                counts[metric] += value
+        return MallStats(
+            sales=[
+                Money(amount_minor=MinorUnits(v), currency=c) for c, v in sorted(sales.items()) if v
+            ],
+            monthly_sales=months,
+            orders_completed=counts[metrics.ORDERS_COMPLETED],
+            households_with_ebusiness_income=counts[metrics.EBIZ_HOUSEHOLDS],
+            region=Region.from_row(region_row) if region_row else None,
+        )
 
 
 @strawberry.type
 class MallMutations:
-    pass
+    @strawberry.mutation(
+        description="Register a seller (PENDING until a caseworker or admin verifies it); "
+        "you become its manager. Any logged-in account.",
+        extensions=requires(),
+    )
+    def seller_register(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[SellerRegisterInput]
+    ) -> SellerPayload:
+        context = info.context
+
+        def register() -> SellerRow:
+            household = _household_pk(info, input.household) if input.household else None
+            return service.register_seller(
+                context.session,
+                actor=context.principal,
+                data=service.SellerInput(
+                    kind=input.kind,
+                    display_name=input.display_name,
+                    region_id=_optional_pk(input.region, "Region", "region"),
+                    household_id=household,
+                    producer_share_bps=input.producer_share_bps,
+                ),
+            )
+
+        row, errors = run_service(info, register)
+        return SellerPayload(seller=Seller.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Verify or reject a seller: caseworkers covering its region, and admins.",
+        extensions=requires(*STAFF),
+    )
+    def seller_verify(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[SellerVerifyInput]
+    ) -> SellerPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.verify_seller(
+                context.session,
+                actor=context.principal,
+                seller_id=_pk(input.seller, "Seller", "seller"),
+                approve=input.approve,
+            ),
+        )
+        return SellerPayload(seller=Seller.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="List a product: managers of the seller, and admins.", extensions=requires()
+    )
+    def product_create(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[ProductCreateInput]
+    ) -> ProductPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.create_product(
+                context.session,
+                actor=context.principal,
+                seller_id=_pk(input.seller, "Seller", "seller"),
+                data=_product_data(info, input),
+            ),
+        )
+        return ProductPayload(product=Product.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Change a product: managers of its seller, and admins.", extensions=requires()
+    )
+    def product_update(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[ProductUpdateInput]
+    ) -> ProductPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.update_product(
+                context.session,
+                actor=context.principal,
+                product_id=_pk(input.product, "Product", "product"),
+                data=_product_data(info, input),
+            ),
+        )
+        return ProductPayload(product=Product.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Set or remove a product's name and description in one locale: managers "
+        "of its seller, and admins.",
+        extensions=requires(),
+    )
+    def product_translation_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[ProductTranslationSetInput],
+    ) -> ProductPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.set_translation(
+                context.session,
+                actor=context.principal,
+                product_id=_pk(input.product, "Product", "product"),
+                locale=input.locale,
+                name=input.name,
+                description=input.description,
+            ),
+        )
+        # The page cache may hold the old translations.
+        context.cache.pop("mall_product_translations", None)
+        return ProductPayload(product=Product.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Take a product off sale: managers of its seller, and admins.",
+        extensions=requires(),
+    )
+    def product_archive(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[ProductArchiveInput]
+    ) -> ProductPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.archive_product(
+                context.session,
+                actor=context.principal,
+                product_id=_pk(input.product, "Product", "product"),
+            ),
+        )
+        return ProductPayload(product=Product.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Order products of one seller; logged-in buyers. Stock is reserved at "
+        "once (OUT_OF_STOCK if not enough); the order is PLACED until the money arrives: "
+        "follow `paymentInstructions`.",
+        extensions=requires(),
+    )
+    def order_place(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[OrderPlaceInput]
+    ) -> OrderPlacePayload:
+        context = info.context
+
+        def place() -> service.Placed:
+            return service.place_order(
+                context.session,
+                actor=context.principal,
+                settings=context.settings,
+                data=service.OrderInput(
+                    lines=[
+                        service.OrderLineInput(
+                            product_id=_pk(line.product, "Product", "lines"),
+                            quantity=line.quantity,
+                        )
+                        for line in input.lines
+                    ],
+                    shipping_address=input.shipping_address,
+                    provider=input.provider,
+                    idempotency_key=input.idempotency_key,
+                ),
+            )
+
+        placed, errors = run_service(info, place)
+        if placed is None:
+            return OrderPlacePayload(order=None, payment_instructions=None, errors=errors)
+        instructions = get_provider(placed.payment.provider).instructions(
+            placed.payment, context.settings, context.locale
+        )
+        return OrderPlacePayload(
+            order=Order.one(placed.order),
+            payment_instructions=PaymentInstructions.of(instructions),
+            errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Record that an offline order payment arrived: the money is held by the "
+        "platform until completion. Admins and the seller's managers.",
+        extensions=requires(),
+    )
+    def order_reconcile(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[OrderReconcileInput]
+    ) -> OrderPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.reconcile_order(
+                context.session,
+                actor=context.principal,
+                order_id=_pk(input.order, "Order", "order"),
+                external_reference=input.external_reference,
+                idempotency_key=input.idempotency_key,
+            ),
+        )
+        return OrderPayload(order=Order.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Mark a PAID order as shipped: the seller's managers and admins.",
+        extensions=requires(),
+    )
+    def order_ship(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[OrderStepInput]
+    ) -> OrderPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.ship_order(
+                context.session,
+                actor=context.principal,
+                order_id=_pk(input.order, "Order", "order"),
+            ),
+        )
+        return OrderPayload(order=Order.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Confirm a SHIPPED order was delivered: its buyer or the seller.",
+        extensions=requires(),
+    )
+    def order_deliver(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[OrderStepInput]
+    ) -> OrderPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.deliver_order(
+                context.session,
+                actor=context.principal,
+                order_id=_pk(input.order, "Order", "order"),
+            ),
+        )
+        return OrderPayload(order=Order.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Complete a DELIVERED order: its buyer, or an admin. The held money "
+        "goes to the producers (their share), the seller and the platform (its fee).",
+        extensions=requires(),
+    )
+    def order_complete(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[OrderCompleteInput]
+    ) -> OrderPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.complete_order(
+                context.session,
+                actor=context.principal,
+                order_id=_pk(input.order, "Order", "order"),
+                idempotency_key=input.idempotency_key,
+            ),
+        )
+        return OrderPayload(order=Order.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description="Cancel a PLACED or PAID order: its buyer, the seller's managers or an "
+        "admin. Stock is restored; a paid order is refunded (a reversing ledger entry).",
+        extensions=requires(),
+    )
+    def order_cancel(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[OrderCancelInput]
+    ) -> OrderPayload:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.cancel_order(
+                context.session,
+                actor=context.principal,
+                settings=context.settings,
+                order_id=_pk(input.order, "Order", "order"),
+                reason=input.reason,
+                idempotency_key=input.idempotency_key,
+            ),
+        )
+        return OrderPayload(order=Order.one(row), errors=errors)

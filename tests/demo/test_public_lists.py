@@ -11,10 +11,11 @@ from api.demo.generate import generate_demo_data
 PUBLIC_LISTS = {
     "helpRequests": "helpRequests(first: 5) { nodes { id title } }",
     "households": "households(first: 5) { nodes { publicCode } }",
-    "donationWall": "donationWall(first: 5) { nodes { displayName } }",
+    "donationWall": "donationWall(first: 5) { nodes { donorName } }",
     "projects": "projects(first: 5) { nodes { id name } }",
     "exhibitions": "exhibitions(first: 5) { nodes { id title } }",
     "caseStudies": "caseStudies(first: 5) { nodes { id title } }",
+    "products": "products(first: 5) { nodes { id } }",
 }
 
 

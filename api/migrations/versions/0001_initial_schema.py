@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:37:38.628610
+Create Date: 2026-11-22 14:01:33.606162
 """
 
 from __future__ import annotations
@@ -311,6 +311,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_project_region_path'), ['region_path'], unique=False)
         batch_op.create_index('ix_project_status_id', ['status', 'id'], unique=False)
 
+    op.create_table('campaign',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('target_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=True),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('goal_minor', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('funding_model', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('deadline', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('raised_minor', sa.BigInteger(), nullable=False),
+    sa.Column('backers_count', sa.Integer(), nullable=False),
+    sa.Column('organiser_account_id', sa.Integer(), nullable=False),
+    sa.Column('organiser_helper_id', sa.Integer(), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('payout_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('goal_minor > 0', name=op.f('ck_campaign_goal_positive')),
+    sa.CheckConstraint('raised_minor >= 0', name=op.f('ck_campaign_raised_not_negative')),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['account.id'], name=op.f('fk_campaign_approved_by_id_account')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_campaign_household_id_household')),
+    sa.ForeignKeyConstraint(['organiser_account_id'], ['account.id'], name=op.f('fk_campaign_organiser_account_id_account')),
+    sa.ForeignKeyConstraint(['organiser_helper_id'], ['helper.id'], name=op.f('fk_campaign_organiser_helper_id_helper')),
+    sa.ForeignKeyConstraint(['payout_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_campaign_payout_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_campaign_project_id_project')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_campaign_region_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign'))
+    )
+    with op.batch_alter_table('campaign', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_organiser_account_id'), ['organiser_account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_organiser_helper_id'), ['organiser_helper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_region_id'), ['region_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_region_path'), ['region_path'], unique=False)
+        batch_op.create_index('ix_campaign_status_deadline_id', ['status', 'deadline', 'id'], unique=False)
+
     op.create_table('case_study_cause',
     sa.Column('case_study_id', sa.Integer(), nullable=False),
     sa.Column('cause_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -481,6 +525,65 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ledger_entry_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entry_transaction_id'), ['transaction_id'], unique=False)
 
+    op.create_table('mall_seller',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('producer_share_bps', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
+    sa.Column('verified_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('producer_share_bps BETWEEN 0 AND 10000', name=op.f('ck_mall_seller_producer_share_bps_range')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['account.id'], name=op.f('fk_mall_seller_created_by_id_account')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_mall_seller_household_id_household')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_mall_seller_region_id_region')),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['account.id'], name=op.f('fk_mall_seller_verified_by_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mall_seller'))
+    )
+    with op.batch_alter_table('mall_seller', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mall_seller_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_seller_region_id'), ['region_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_seller_region_path'), ['region_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_seller_status'), ['status'], unique=False)
+
+    op.create_table('pairing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('helper_id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=True),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('proposed_by_id', sa.Integer(), nullable=True),
+    sa.Column('proposed_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_by_id', sa.Integer(), nullable=True),
+    sa.Column('accepted_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_by_id', sa.Integer(), nullable=True),
+    sa.Column('ended_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(kind = 'ENTERPRISE_VILLAGE' AND village_id IS NOT NULL AND household_id IS NULL) OR (kind = 'HELPER_HOUSEHOLD' AND household_id IS NOT NULL AND village_id IS NULL)", name=op.f('ck_pairing_one_target')),
+    sa.CheckConstraint('period_end >= period_start', name=op.f('ck_pairing_period_order')),
+    sa.ForeignKeyConstraint(['accepted_by_id'], ['account.id'], name=op.f('fk_pairing_accepted_by_id_account')),
+    sa.ForeignKeyConstraint(['ended_by_id'], ['account.id'], name=op.f('fk_pairing_ended_by_id_account')),
+    sa.ForeignKeyConstraint(['helper_id'], ['helper.id'], name=op.f('fk_pairing_helper_id_helper')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_pairing_household_id_household')),
+    sa.ForeignKeyConstraint(['proposed_by_id'], ['account.id'], name=op.f('fk_pairing_proposed_by_id_account')),
+    sa.ForeignKeyConstraint(['village_id'], ['region.id'], name=op.f('fk_pairing_village_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing'))
+    )
+    with op.batch_alter_table('pairing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_helper_id'), ['helper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pairing_household_id'), ['household_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pairing_region_path'), ['region_path'], unique=False)
+        batch_op.create_index('ix_pairing_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pairing_village_id'), ['village_id'], unique=False)
+
     op.create_table('project_household',
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
@@ -493,6 +596,171 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('project_household', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_household_household_id'), ['household_id'], unique=False)
+
+    op.create_table('campaign_backing',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('backer_account_id', sa.Integer(), nullable=True),
+    sa.Column('backer_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('ledger_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('refund_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refunded_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['backer_account_id'], ['account.id'], name=op.f('fk_campaign_backing_backer_account_id_account')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_campaign_backing_campaign_id_campaign')),
+    sa.ForeignKeyConstraint(['ledger_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_campaign_backing_ledger_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_campaign_backing_payment_id_payment')),
+    sa.ForeignKeyConstraint(['refund_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_campaign_backing_refund_transaction_id_ledger_transaction')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_backing')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_campaign_backing_payment_id'))
+    )
+    with op.batch_alter_table('campaign_backing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_backing_backer_account_id'), ['backer_account_id'], unique=False)
+        batch_op.create_index('ix_campaign_backing_campaign_status_received', ['campaign_id', 'status', 'received_at'], unique=False)
+
+    op.create_table('campaign_post',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('author_account_id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_account_id'], ['account.id'], name=op.f('fk_campaign_post_author_account_id_account')),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_campaign_post_campaign_id_campaign')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_post'))
+    )
+    with op.batch_alter_table('campaign_post', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_post_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('mall_order',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('buyer_account_id', sa.Integer(), nullable=False),
+    sa.Column('seller_id', sa.Integer(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('total_minor', sa.BigInteger(), nullable=False),
+    sa.Column('fee_bps', sa.Integer(), nullable=False),
+    sa.Column('shipping_address', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('paid_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('payout_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('refund_transaction_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('shipped_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['buyer_account_id'], ['account.id'], name=op.f('fk_mall_order_buyer_account_id_account')),
+    sa.ForeignKeyConstraint(['paid_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_mall_order_paid_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_mall_order_payment_id_payment')),
+    sa.ForeignKeyConstraint(['payout_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_mall_order_payout_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['refund_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_mall_order_refund_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['seller_id'], ['mall_seller.id'], name=op.f('fk_mall_order_seller_id_mall_seller')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mall_order')),
+    sa.UniqueConstraint('payment_id', name=op.f('uq_mall_order_payment_id'))
+    )
+    with op.batch_alter_table('mall_order', schema=None) as batch_op:
+        batch_op.create_index('ix_mall_order_buyer_created_at_id', ['buyer_account_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_mall_order_seller_created_at_id', ['seller_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_order_status'), ['status'], unique=False)
+
+    op.create_table('mall_product',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('seller_id', sa.Integer(), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('price_minor', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('stock', sa.Integer(), nullable=False),
+    sa.Column('origin_region_id', sa.Integer(), nullable=False),
+    sa.Column('origin_region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('producer_household_id', sa.Integer(), nullable=True),
+    sa.Column('producer_region_id', sa.Integer(), nullable=True),
+    sa.Column('producer_share_bps', sa.Integer(), nullable=False),
+    sa.Column('image_urls', sa.JSON(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('price_minor > 0', name=op.f('ck_mall_product_price_positive')),
+    sa.CheckConstraint('producer_share_bps BETWEEN 0 AND 10000', name=op.f('ck_mall_product_producer_share_bps_range')),
+    sa.CheckConstraint('stock >= 0', name=op.f('ck_mall_product_stock_not_negative')),
+    sa.ForeignKeyConstraint(['origin_region_id'], ['region.id'], name=op.f('fk_mall_product_origin_region_id_region')),
+    sa.ForeignKeyConstraint(['producer_household_id'], ['household.id'], name=op.f('fk_mall_product_producer_household_id_household')),
+    sa.ForeignKeyConstraint(['producer_region_id'], ['region.id'], name=op.f('fk_mall_product_producer_region_id_region')),
+    sa.ForeignKeyConstraint(['seller_id'], ['mall_seller.id'], name=op.f('fk_mall_product_seller_id_mall_seller')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mall_product'))
+    )
+    with op.batch_alter_table('mall_product', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mall_product_origin_region_id'), ['origin_region_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_product_origin_region_path'), ['origin_region_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_product_seller_id'), ['seller_id'], unique=False)
+        batch_op.create_index('ix_mall_product_status_created_at_id', ['status', 'created_at', 'id'], unique=False)
+
+    op.create_table('mall_seller_manager',
+    sa.Column('seller_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_mall_seller_manager_account_id_account')),
+    sa.ForeignKeyConstraint(['seller_id'], ['mall_seller.id'], name=op.f('fk_mall_seller_manager_seller_id_mall_seller')),
+    sa.PrimaryKeyConstraint('seller_id', 'account_id', name=op.f('pk_mall_seller_manager'))
+    )
+    with op.batch_alter_table('mall_seller_manager', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mall_seller_manager_account_id'), ['account_id'], unique=False)
+
+    op.create_table('pairing_commitment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pairing_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('target_amount_minor', sa.BigInteger(), nullable=True),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=True),
+    sa.Column('target_count', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pairing_id'], ['pairing.id'], name=op.f('fk_pairing_commitment_pairing_id_pairing')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing_commitment'))
+    )
+    with op.batch_alter_table('pairing_commitment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_commitment_pairing_id'), ['pairing_id'], unique=False)
+
+    op.create_table('pairing_milestone',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pairing_id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('done_on', sa.Date(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pairing_id'], ['pairing.id'], name=op.f('fk_pairing_milestone_pairing_id_pairing')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing_milestone'))
+    )
+    with op.batch_alter_table('pairing_milestone', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_milestone_pairing_id'), ['pairing_id'], unique=False)
+
+    op.create_table('pairing_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pairing_id', sa.Integer(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('narrative', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['pairing_id'], ['pairing.id'], name=op.f('fk_pairing_report_pairing_id_pairing')),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['account.id'], name=op.f('fk_pairing_report_submitted_by_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing_report'))
+    )
+    with op.batch_alter_table('pairing_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_report_pairing_id'), ['pairing_id'], unique=False)
 
     op.create_table('pledge',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -522,6 +790,60 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pledge_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pledge_status'), ['status'], unique=False)
 
+    op.create_table('mall_household_sale',
+    sa.Column('household_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('first_order_id', sa.Integer(), nullable=False),
+    sa.Column('first_completed_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['first_order_id'], ['mall_order.id'], name=op.f('fk_mall_household_sale_first_order_id_mall_order')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_mall_household_sale_household_id_household')),
+    sa.PrimaryKeyConstraint('household_id', name=op.f('pk_mall_household_sale'))
+    )
+    op.create_table('mall_order_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('unit_price_minor', sa.BigInteger(), nullable=False),
+    sa.Column('total_minor', sa.BigInteger(), nullable=False),
+    sa.Column('producer_share_minor', sa.BigInteger(), nullable=False),
+    sa.Column('fee_minor', sa.BigInteger(), nullable=False),
+    sa.Column('seller_minor', sa.BigInteger(), nullable=False),
+    sa.Column('producer_household_id', sa.Integer(), nullable=True),
+    sa.Column('producer_region_id', sa.Integer(), nullable=True),
+    sa.Column('origin_region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['mall_order.id'], name=op.f('fk_mall_order_line_order_id_mall_order')),
+    sa.ForeignKeyConstraint(['producer_household_id'], ['household.id'], name=op.f('fk_mall_order_line_producer_household_id_household')),
+    sa.ForeignKeyConstraint(['producer_region_id'], ['region.id'], name=op.f('fk_mall_order_line_producer_region_id_region')),
+    sa.ForeignKeyConstraint(['product_id'], ['mall_product.id'], name=op.f('fk_mall_order_line_product_id_mall_product')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mall_order_line'))
+    )
+    with op.batch_alter_table('mall_order_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mall_order_line_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mall_order_line_product_id'), ['product_id'], unique=False)
+
+    op.create_table('mall_product_translation',
+    sa.Column('product_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['product_id'], ['mall_product.id'], name=op.f('fk_mall_product_translation_product_id_mall_product')),
+    sa.PrimaryKeyConstraint('product_id', 'locale', name=op.f('pk_mall_product_translation'))
+    )
+    op.create_table('pairing_delivery',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('commitment_id', sa.Integer(), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=True),
+    sa.Column('quantity', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['commitment_id'], ['pairing_commitment.id'], name=op.f('fk_pairing_delivery_commitment_id_pairing_commitment')),
+    sa.ForeignKeyConstraint(['report_id'], ['pairing_report.id'], name=op.f('fk_pairing_delivery_report_id_pairing_report')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing_delivery'))
+    )
+    with op.batch_alter_table('pairing_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_delivery_commitment_id'), ['commitment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pairing_delivery_report_id'), ['report_id'], unique=False)
+
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_foreign_key('fk_account_household_id_household', 'household', ['household_id'], ['id'], use_alter=True)
 
@@ -533,16 +855,81 @@ def downgrade() -> None:
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_constraint('fk_account_household_id_household', type_='foreignkey')
 
+    with op.batch_alter_table('pairing_delivery', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_delivery_report_id'))
+        batch_op.drop_index(batch_op.f('ix_pairing_delivery_commitment_id'))
+
+    op.drop_table('pairing_delivery')
+    op.drop_table('mall_product_translation')
+    with op.batch_alter_table('mall_order_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mall_order_line_product_id'))
+        batch_op.drop_index(batch_op.f('ix_mall_order_line_order_id'))
+
+    op.drop_table('mall_order_line')
+    op.drop_table('mall_household_sale')
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pledge_status'))
         batch_op.drop_index(batch_op.f('ix_pledge_request_id'))
         batch_op.drop_index(batch_op.f('ix_pledge_helper_id'))
 
     op.drop_table('pledge')
+    with op.batch_alter_table('pairing_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_report_pairing_id'))
+
+    op.drop_table('pairing_report')
+    with op.batch_alter_table('pairing_milestone', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_milestone_pairing_id'))
+
+    op.drop_table('pairing_milestone')
+    with op.batch_alter_table('pairing_commitment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_commitment_pairing_id'))
+
+    op.drop_table('pairing_commitment')
+    with op.batch_alter_table('mall_seller_manager', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mall_seller_manager_account_id'))
+
+    op.drop_table('mall_seller_manager')
+    with op.batch_alter_table('mall_product', schema=None) as batch_op:
+        batch_op.drop_index('ix_mall_product_status_created_at_id')
+        batch_op.drop_index(batch_op.f('ix_mall_product_seller_id'))
+        batch_op.drop_index(batch_op.f('ix_mall_product_origin_region_path'))
+        batch_op.drop_index(batch_op.f('ix_mall_product_origin_region_id'))
+
+    op.drop_table('mall_product')
+    with op.batch_alter_table('mall_order', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mall_order_status'))
+        batch_op.drop_index('ix_mall_order_seller_created_at_id')
+        batch_op.drop_index('ix_mall_order_buyer_created_at_id')
+
+    op.drop_table('mall_order')
+    with op.batch_alter_table('campaign_post', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_post_campaign_id'))
+
+    op.drop_table('campaign_post')
+    with op.batch_alter_table('campaign_backing', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_backing_campaign_status_received')
+        batch_op.drop_index(batch_op.f('ix_campaign_backing_backer_account_id'))
+
+    op.drop_table('campaign_backing')
     with op.batch_alter_table('project_household', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_household_household_id'))
 
     op.drop_table('project_household')
+    with op.batch_alter_table('pairing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_village_id'))
+        batch_op.drop_index('ix_pairing_status_id')
+        batch_op.drop_index(batch_op.f('ix_pairing_region_path'))
+        batch_op.drop_index(batch_op.f('ix_pairing_household_id'))
+        batch_op.drop_index(batch_op.f('ix_pairing_helper_id'))
+
+    op.drop_table('pairing')
+    with op.batch_alter_table('mall_seller', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mall_seller_status'))
+        batch_op.drop_index(batch_op.f('ix_mall_seller_region_path'))
+        batch_op.drop_index(batch_op.f('ix_mall_seller_region_id'))
+        batch_op.drop_index(batch_op.f('ix_mall_seller_household_id'))
+
+    op.drop_table('mall_seller')
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entry_transaction_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_entry_account_id'))
@@ -592,6 +979,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_case_study_cause_cause_code'))
 
     op.drop_table('case_study_cause')
+    with op.batch_alter_table('campaign', schema=None) as batch_op:
+        batch_op.drop_index('ix_campaign_status_deadline_id')
+        batch_op.drop_index(batch_op.f('ix_campaign_region_path'))
+        batch_op.drop_index(batch_op.f('ix_campaign_region_id'))
+        batch_op.drop_index(batch_op.f('ix_campaign_project_id'))
+        batch_op.drop_index(batch_op.f('ix_campaign_organiser_helper_id'))
+        batch_op.drop_index(batch_op.f('ix_campaign_organiser_account_id'))
+        batch_op.drop_index(batch_op.f('ix_campaign_household_id'))
+
+    op.drop_table('campaign')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_index('ix_project_status_id')
         batch_op.drop_index(batch_op.f('ix_project_region_path'))

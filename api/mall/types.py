@@ -1,0 +1,581 @@
+"""The mall as GraphQL sees it: sellers, products with text in the reader's language,
+orders with their lines, and the mall's statistics.
+
+List resolvers hand every node the whole page (`page`), so a field of one node loads that
+field for the page in one statement (api/core/loading.py): a page of 40 products costs
+as many statements as a page of 5."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.enums import graphql_enum
+from api.core.loading import load_many
+from api.core.locales import match_locale
+from api.core.money import MinorUnits, Money
+from api.households.types import Household, households_by_id
+from api.mall import models, service
+from api.mall.models import Order as OrderRow
+from api.mall.models import OrderLine as OrderLineRow
+from api.mall.models import Product as ProductRow
+from api.mall.models import ProductTranslation
+from api.mall.models import Seller as SellerRow
+from api.payments.models import Payment
+from api.regions.types import Region, load_regions
+
+SellerKind = graphql_enum(
+    models.SellerKind,
+    name="SellerKind",
+    description="Who sells in the mall on behalf of the poor.",
+    values={
+        "HOUSEHOLD": "A registered household selling its own produce.",
+        "COOPERATIVE": "A farmers' cooperative.",
+        "VILLAGE": "A village collective selling for its households.",
+        "ENTERPRISE": "An enterprise selling produce from poor regions on their behalf.",
+    },
+)
+SellerStatus = graphql_enum(
+    models.SellerStatus,
+    name="SellerStatus",
+    description="Whether a caseworker or admin has verified a seller.",
+    values={
+        "PENDING": "Registered, waiting for verification; its products are not public.",
+        "VERIFIED": "Verified: its active products are in the public catalogue.",
+        "REJECTED": "Verification was refused.",
+    },
+)
+ProductStatus = graphql_enum(
+    models.ProductStatus,
+    name="ProductStatus",
+    description="Whether a product is on sale.",
+    values={
+        "ACTIVE": "On sale (public when its seller is verified).",
+        "ARCHIVED": "Taken off sale; orders already placed go on.",
+    },
+)
+OrderStatus = graphql_enum(
+    models.OrderStatus,
+    name="OrderStatus",
+    description="Where an order is in its life.",
+    values={
+        "PLACED": "Stock reserved; waiting for the payment.",
+        "PAID": "The money arrived and is held by the platform until completion.",
+        "SHIPPED": "The seller sent the goods.",
+        "DELIVERED": "The buyer or the seller confirmed delivery.",
+        "COMPLETED": "Done: the money went to the producers, the seller and the platform.",
+        "CANCELLED": "Cancelled: stock restored, and refunded if it was paid.",
+    },
+)
+
+
+def _money(amount_minor: int, currency: str) -> Money:
+    return Money(amount_minor=MinorUnits(amount_minor), currency=currency)
+
+
+# --- Localized text --------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description=(
+        "A text in the reader's language when a translation exists, else the original; "
+        "`language` says which, so the client can mark it (lang attribute)."
+    )
+)
+class LocalizedText:
+    text: str = strawberry.field(description="The text.")
+    language: str = strawberry.field(
+        description="The locale the text is written in, e.g. zh_Hans or en."
+    )
+    is_translation: bool = strawberry.field(
+        description="True when this is a translation, false for the original text."
+    )
+
+
+def localize(
+    original: str,
+    source_language: str,
+    translations: dict[str, str | None],
+    locale: str,
+) -> LocalizedText:
+    """The text for `locale`: the original when written in it, else a translation that
+    matches on language and script (zh_Hans_CN reads zh_Hans), else the original."""
+    if match_locale(locale, [source_language]) is None:
+        usable = [tag for tag, text in translations.items() if text]
+        chosen = match_locale(locale, usable)
+        if chosen is not None:
+            return LocalizedText(
+                text=translations[chosen] or "", language=chosen, is_translation=True
+            )
+    return LocalizedText(text=original, language=source_language, is_translation=False)
+
+
+# --- Sellers ---------------------------------------------------------------------------------
+
+
+def load_sellers(context: Context, ids: Iterable[int]) -> dict[int, SellerRow]:
+    def fetch(missing: set[int]) -> dict[int, SellerRow]:
+        rows = context.session.exec(select(SellerRow).where(col(SellerRow.id).in_(missing)))
+        return {row.id: row for row in rows if row.id is not None}
+
+    return load_many(context, "mall_seller", ids, fetch)
+
+
+@strawberry.type(
+    description=(
+        "A verified household, cooperative, village or enterprise selling produce from poor "
+        "regions. Public once verified; before that, seen by its managers and by staff."
+    )
+)
+class Seller(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[SellerRow]
+    page: strawberry.Private[Sequence[SellerRow]]
+
+    @strawberry.field(description="Who the seller is.")
+    def kind(self) -> models.SellerKind:
+        return models.SellerKind(self.row.kind)
+
+    @strawberry.field(description="The name buyers see.")
+    def display_name(self) -> str:
+        return self.row.display_name
+
+    @strawberry.field(description="Where the seller is.")
+    def region(self, info: strawberry.Info[Context, Any]) -> Region:
+        rows = load_regions(info.context, [r.region_id for r in self.page])
+        return Region.from_row(rows[self.row.region_id])
+
+    @strawberry.field(description="Verification state.")
+    def status(self) -> models.SellerStatus:
+        return models.SellerStatus(self.row.status)
+
+    @strawberry.field(
+        description="HOUSEHOLD sellers: the household, public view only; null when the "
+        "household is not public."
+    )
+    def household(self, info: strawberry.Info[Context, Any]) -> Household | None:
+        if self.row.household_id is None:
+            return None
+        found = households_by_id(
+            info.context, [r.household_id for r in self.page if r.household_id is not None]
+        )
+        return found.get(self.row.household_id)
+
+    @strawberry.field(
+        description="Default share of each sale that reaches the producer, in basis points "
+        "(10000 = 100 %), for new products."
+    )
+    def producer_share_bps(self) -> int:
+        return self.row.producer_share_bps
+
+    @strawberry.field(description="When it was verified.")
+    def verified_at(self) -> datetime | None:
+        return self.row.verified_at
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[SellerRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+
+    @classmethod
+    def one(cls, row: SellerRow | None) -> Self | None:
+        return cls.from_rows([row])[0] if row is not None else None
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Seller | None]:
+        ids = [str(i) for i in node_ids]
+        context = info.context
+        wanted = sorted({int(i) for i in ids if i.isdigit()})
+        rows = context.session.exec(
+            select(SellerRow)
+            .where(col(SellerRow.id).in_(wanted))
+            .where(service.visible_sellers_condition(context.principal))
+        ).all()
+        nodes = {node.row.id: node for node in cls.from_rows(rows)}
+        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+# --- Products --------------------------------------------------------------------------------
+
+
+def _translations(
+    context: Context, page: Sequence[ProductRow]
+) -> dict[int, dict[str, ProductTranslation]]:
+    """Translations of the page's products, by product and locale, in one statement."""
+
+    def fetch(missing: set[int]) -> dict[int, dict[str, ProductTranslation]]:
+        found: dict[int, dict[str, ProductTranslation]] = {i: {} for i in missing}
+        for row in context.session.exec(
+            select(ProductTranslation).where(col(ProductTranslation.product_id).in_(missing))
+        ):
+            found[row.product_id][row.locale] = row
+        return found
+
+    return load_many(context, "mall_product_translations", [p.id for p in page], fetch)
+
+
+@strawberry.type(description="A product's text in one locale, as its seller wrote it.")
+class ProductTranslationInfo:
+    locale: str = strawberry.field(description="The locale, e.g. en or zh_Hans.")
+    name: str = strawberry.field(description="The name in that locale.")
+    description: str | None = strawberry.field(
+        description="The description in that locale; null shows the original."
+    )
+
+
+@strawberry.type(
+    description=(
+        "Produce from a poor region, sold by a verified seller. Public while ACTIVE and its "
+        "seller is verified; its managers and admins always see it."
+    )
+)
+class Product(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[ProductRow]
+    page: strawberry.Private[Sequence[ProductRow]]
+
+    def _text(self, info: strawberry.Info[Context, Any], field: str) -> LocalizedText:
+        context = info.context
+        assert self.row.id is not None
+        translations = _translations(context, self.page).get(self.row.id, {})
+        return localize(
+            getattr(self.row, field),
+            self.row.source_language,
+            {tag: getattr(t, field) for tag, t in translations.items()},
+            context.locale,
+        )
+
+    @strawberry.field(description="The name, in the reader's language when translated.")
+    def name(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "name")
+
+    @strawberry.field(description="The description, in the reader's language when translated.")
+    def description(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "description")
+
+    @strawberry.field(description="The locale the seller wrote the name and description in.")
+    def source_language(self) -> str:
+        return self.row.source_language
+
+    @strawberry.field(description="Every translation (for editors), ordered by locale.")
+    def translations(self, info: strawberry.Info[Context, Any]) -> list[ProductTranslationInfo]:
+        assert self.row.id is not None
+        found = _translations(info.context, self.page).get(self.row.id, {})
+        return [
+            ProductTranslationInfo(locale=t.locale, name=t.name, description=t.description)
+            for _, t in sorted(found.items())
+        ]
+
+    @strawberry.field(description="The price of one unit.")
+    def price(self) -> Money:
+        return _money(self.row.price_minor, self.row.currency)
+
+    @strawberry.field(description='What one unit is, e.g. "500 g bag" or "kg".')
+    def unit(self) -> str:
+        return self.row.unit
+
+    @strawberry.field(description="Units in stock now.")
+    def stock(self) -> int:
+        return self.row.stock
+
+    @strawberry.field(description="True when at least one unit is in stock.")
+    def in_stock(self) -> bool:
+        return self.row.stock > 0
+
+    @strawberry.field(description="Whether it is on sale.")
+    def status(self) -> models.ProductStatus:
+        return models.ProductStatus(self.row.status)
+
+    @strawberry.field(description="Pictures of the product (absolute URLs).")
+    def image_urls(self) -> list[str]:
+        return list(self.row.image_urls)
+
+    @strawberry.field(description="Where the produce comes from.")
+    def origin_region(self, info: strawberry.Info[Context, Any]) -> Region:
+        rows = load_regions(info.context, [p.origin_region_id for p in self.page])
+        return Region.from_row(rows[self.row.origin_region_id])
+
+    @strawberry.field(description="Who sells it.")
+    def seller(self, info: strawberry.Info[Context, Any]) -> Seller:
+        rows = load_sellers(info.context, [p.seller_id for p in self.page])
+        row = rows[self.row.seller_id]
+        page = [rows[p.seller_id] for p in self.page if p.seller_id in rows]
+        return Seller(id=row.id, row=row, page=page)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="The household that produces it and receives the producer share, public "
+        "view only; null when a village receives it or the household is not public."
+    )
+    def producer_household(self, info: strawberry.Info[Context, Any]) -> Household | None:
+        if self.row.producer_household_id is None:
+            return None
+        found = households_by_id(
+            info.context,
+            [p.producer_household_id for p in self.page if p.producer_household_id is not None],
+        )
+        return found.get(self.row.producer_household_id)
+
+    @strawberry.field(description="The village that receives the producer share, if any.")
+    def producer_village(self, info: strawberry.Info[Context, Any]) -> Region | None:
+        if self.row.producer_region_id is None:
+            return None
+        rows = load_regions(
+            info.context,
+            [p.producer_region_id for p in self.page if p.producer_region_id is not None],
+        )
+        row = rows.get(self.row.producer_region_id)
+        return Region.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Share of each sale that reaches the producer, in basis points (10000 = "
+        "100 %), rounded down to the minor unit."
+    )
+    def producer_share_bps(self) -> int:
+        return self.row.producer_share_bps
+
+    @strawberry.field(description="When it was listed.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[ProductRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+
+    @classmethod
+    def one(cls, row: ProductRow | None) -> Self | None:
+        return cls.from_rows([row])[0] if row is not None else None
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Product | None]:
+        ids = [str(i) for i in node_ids]
+        context = info.context
+        wanted = sorted({int(i) for i in ids if i.isdigit()})
+        rows = context.session.exec(
+            select(ProductRow)
+            .where(col(ProductRow.id).in_(wanted))
+            .where(service.visible_products_condition(context.principal))
+        ).all()
+        nodes = {node.row.id: node for node in cls.from_rows(rows)}
+        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+# --- Orders ----------------------------------------------------------------------------------
+
+
+def _products_by_id(context: Context, ids: Iterable[int]) -> dict[int, ProductRow]:
+    def fetch(missing: set[int]) -> dict[int, ProductRow]:
+        rows = context.session.exec(select(ProductRow).where(col(ProductRow.id).in_(missing)))
+        return {row.id: row for row in rows if row.id is not None}
+
+    return load_many(context, "mall_product", ids, fetch)
+
+
+@strawberry.type(description="One product of an order, with the price and split fixed then.")
+class OrderLine:
+    row: strawberry.Private[OrderLineRow]
+    page: strawberry.Private[Sequence[OrderLineRow]]
+    currency: strawberry.Private[str]
+
+    @strawberry.field(description="The product bought (also when archived since).")
+    def product(self, info: strawberry.Info[Context, Any]) -> Product:
+        rows = _products_by_id(info.context, [line.product_id for line in self.page])
+        page = [rows[line.product_id] for line in self.page if line.product_id in rows]
+        row = rows[self.row.product_id]
+        return Product(id=row.id, row=row, page=page)  # type: ignore[arg-type]
+
+    @strawberry.field(description="How many units.")
+    def quantity(self) -> int:
+        return self.row.quantity
+
+    @strawberry.field(description="The price of one unit when the order was placed.")
+    def unit_price(self) -> Money:
+        return _money(self.row.unit_price_minor, self.currency)
+
+    @strawberry.field(description="Quantity times unit price.")
+    def total(self) -> Money:
+        return _money(self.row.total_minor, self.currency)
+
+    @strawberry.field(
+        description="The part of the total that reaches the producing household or village."
+    )
+    def producer_share(self) -> Money:
+        return _money(self.row.producer_share_minor, self.currency)
+
+    @strawberry.field(description="The platform's fee on this line.")
+    def platform_fee(self) -> Money:
+        return _money(self.row.fee_minor, self.currency)
+
+    @strawberry.field(description="What the seller keeps: total minus share and fee.")
+    def seller_amount(self) -> Money:
+        return _money(self.row.seller_minor, self.currency)
+
+
+def _lines(context: Context, page: Sequence[OrderRow]) -> dict[int, list[OrderLineRow]]:
+    def fetch(missing: set[int]) -> dict[int, list[OrderLineRow]]:
+        found: dict[int, list[OrderLineRow]] = {i: [] for i in missing}
+        for row in context.session.exec(
+            select(OrderLineRow)
+            .where(col(OrderLineRow.order_id).in_(missing))
+            .order_by(col(OrderLineRow.id))
+        ):
+            found[row.order_id].append(row)
+        return found
+
+    return load_many(context, "mall_order_lines", [o.id for o in page], fetch)
+
+
+@strawberry.type(
+    description="An order of one buyer from one seller: seen by the buyer, the seller's "
+    "managers and admins."
+)
+class Order(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[OrderRow]
+    page: strawberry.Private[Sequence[OrderRow]]
+
+    @strawberry.field(description="Where the order is in its life.")
+    def status(self) -> models.OrderStatus:
+        return models.OrderStatus(self.row.status)
+
+    @strawberry.field(description="The products, quantities and prices.")
+    def lines(self, info: strawberry.Info[Context, Any]) -> list[OrderLine]:
+        assert self.row.id is not None
+        all_lines = _lines(info.context, self.page)
+        flat = [line for rows in all_lines.values() for line in rows]
+        return [
+            OrderLine(row=line, page=flat, currency=self.row.currency)
+            for line in all_lines.get(self.row.id, [])
+        ]
+
+    @strawberry.field(description="The sum of the lines; what the buyer pays.")
+    def total(self) -> Money:
+        return _money(self.row.total_minor, self.row.currency)
+
+    @strawberry.field(description="Who sells it.")
+    def seller(self, info: strawberry.Info[Context, Any]) -> Seller:
+        rows = load_sellers(info.context, [o.seller_id for o in self.page])
+        page = [rows[o.seller_id] for o in self.page if o.seller_id in rows]
+        row = rows[self.row.seller_id]
+        return Seller(id=row.id, row=row, page=page)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Where to send the goods (personal data of the buyer).")
+    def shipping_address(self) -> str:
+        return self.row.shipping_address
+
+    @strawberry.field(description="The payment provider's name, e.g. offline.")
+    def provider(self) -> str:
+        return self.row.provider
+
+    @strawberry.field(description="The reference to quote when paying (e.g. PAY-7QK2M9XA).")
+    def payment_reference(self, info: strawberry.Info[Context, Any]) -> str:
+        context = info.context
+        found = load_many(
+            context,
+            "mall_payment_refs",
+            [o.payment_id for o in self.page],
+            lambda ids: dict(
+                context.session.exec(
+                    select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(ids)))
+                ).all()
+            ),
+        )
+        return str(found.get(self.row.payment_id, ""))
+
+    @strawberry.field(description="When it was placed.")
+    def placed_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When the payment arrived.")
+    def paid_at(self) -> datetime | None:
+        return self.row.paid_at
+
+    @strawberry.field(description="When the seller shipped it.")
+    def shipped_at(self) -> datetime | None:
+        return self.row.shipped_at
+
+    @strawberry.field(description="When delivery was confirmed.")
+    def delivered_at(self) -> datetime | None:
+        return self.row.delivered_at
+
+    @strawberry.field(description="When it was completed.")
+    def completed_at(self) -> datetime | None:
+        return self.row.completed_at
+
+    @strawberry.field(description="When it was cancelled.")
+    def cancelled_at(self) -> datetime | None:
+        return self.row.cancelled_at
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[OrderRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+
+    @classmethod
+    def one(cls, row: OrderRow | None) -> Self | None:
+        return cls.from_rows([row])[0] if row is not None else None
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Order | None]:
+        ids = [str(i) for i in node_ids]
+        context = info.context
+        wanted = sorted({int(i) for i in ids if i.isdigit()})
+        rows = context.session.exec(
+            select(OrderRow)
+            .where(col(OrderRow.id).in_(wanted))
+            .where(service.visible_orders_condition(context.principal))
+        ).all()
+        nodes = {node.row.id: node for node in cls.from_rows(rows)}
+        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+# --- Statistics ------------------------------------------------------------------------------
+
+
+@strawberry.type(description="Completed mall sales of one month, in one currency.")
+class MallMonthSales:
+    year: int = strawberry.field(description="The year.")
+    month: int = strawberry.field(description="The month, 1 to 12.")
+    amount: Money = strawberry.field(description="Value of sales completed that month.")
+
+
+@strawberry.type(
+    description="Mall figures for the instance or a region and the areas inside it; public."
+)
+class MallStats:
+    sales: list[Money] = strawberry.field(
+        description="Value of completed sales of produce from the area, per currency."
+    )
+    monthly_sales: list[MallMonthSales] = strawberry.field(
+        description="The same per month of completion, oldest first."
+    )
+    orders_completed: int = strawberry.field(
+        description="Completed orders from sellers in the area."
+    )
+    households_with_ebusiness_income: int = strawberry.field(
+        description="Producing households in the area with at least one completed sale."
+    )
+    region: Region | None = strawberry.field(
+        description="The area these figures cover; null for the whole instance."
+    )

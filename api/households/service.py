@@ -29,6 +29,7 @@ from api.households.models import (
 )
 from api.regions.models import Region
 from api.stats.metrics import HOUSEHOLDS_LIFTED_OUT, HOUSEHOLDS_REGISTERED
+from api.stats.sections import HOUSEHOLDS_LIFTED_OUT_BY_MONTH
 from api.stats.service import bump
 
 MAX_MEMBERS = 100
@@ -392,6 +393,12 @@ def change_poverty_status(
     path = region.path if region else None
     if status == PovertyStatus.LIFTED_OUT:
         bump(session, path, HOUSEHOLDS_LIFTED_OUT)
+        bump(
+            session,
+            path,
+            HOUSEHOLDS_LIFTED_OUT_BY_MONTH,
+            bucket=effective_on.year * 12 + effective_on.month,
+        )
     elif household.poverty_status == PovertyStatus.LIFTED_OUT:
         bump(session, path, HOUSEHOLDS_LIFTED_OUT, -1)
     household.poverty_status = status

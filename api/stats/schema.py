@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -11,9 +13,44 @@ from api.core.db import utcnow
 from api.core.errors import DEFAULT_MESSAGES, ErrorCode, ServiceError, api_error
 from api.core.i18n import gettext_for
 from api.core.ids import decode_int_id
+from api.core.money import MinorUnits, Money
 from api.regions.types import Region, load_regions
+from api.stats import sections
 from api.stats.metrics import ANSWER_WINDOW_DAYS, INSTANCE_SCOPE
+from api.stats.sections import SectionTotals, read_section_totals
 from api.stats.service import StatsSnapshot, read_stats
+
+MAX_MONTHS = 120
+
+
+@strawberry.enum(description="A figure available as a monthly series.")
+class StatsSeries(Enum):
+    MONEY_DONATED = strawberry.enum_value(
+        "MONEY_DONATED", description="Donations received, by month of receipt (money)."
+    )
+    MALL_SALES = strawberry.enum_value(
+        "MALL_SALES", description="Mall sales, by month the order was completed (money)."
+    )
+    CAMPAIGN_MONEY_RAISED = strawberry.enum_value(
+        "CAMPAIGN_MONEY_RAISED",
+        description="Money received by campaigns and kept, by month of receipt (money).",
+    )
+    PAIRINGS_STARTED = strawberry.enum_value(
+        "PAIRINGS_STARTED", description="Pairings accepted, by month of acceptance (count)."
+    )
+    HOUSEHOLDS_LIFTED_OUT = strawberry.enum_value(
+        "HOUSEHOLDS_LIFTED_OUT",
+        description="Households recorded as lifted out, by effective month (count).",
+    )
+
+
+@strawberry.type(description="One month of a monthly series.")
+class MonthlyFigure:
+    month: str = strawberry.field(description="The calendar month, as YYYY-MM.")
+    count: int = strawberry.field(description="The count for count series; 0 for money ones.")
+    amounts: list[Money] = strawberry.field(
+        description="For money series: one amount per currency; empty for count series."
+    )
 
 
 @strawberry.type(description="How many helpers of one kind have registered.")
@@ -68,9 +105,106 @@ class Stats:
     region: Region | None = strawberry.field(
         description="The area these figures cover; null for the whole instance."
     )
+    scope_id: strawberry.Private[int]
+
+    def _sections(self, info: strawberry.Info[Context, Any]) -> SectionTotals:
+        cache = info.context.cache["section_totals"]
+        if self.scope_id not in cache:
+            cache[self.scope_id] = read_section_totals(info.context.session, scope_id=self.scope_id)
+        totals: SectionTotals = cache[self.scope_id]
+        return totals
+
+    def _money(self, info: strawberry.Info[Context, Any], prefix: str) -> list[Money]:
+        by_currency = self._sections(info).money[prefix]
+        return [
+            Money(amount_minor=MinorUnits(amount), currency=currency)
+            for currency, amount in sorted(by_currency.items())
+        ]
+
+    @strawberry.field(
+        description="Money donated and received, one amount per currency (never converted)."
+    )
+    def money_donated(self, info: strawberry.Info[Context, Any]) -> list[Money]:
+        return self._money(info, sections.MONEY_DONATED)
+
+    @strawberry.field(description="Mall sales of completed orders, one amount per currency.")
+    def mall_sales(self, info: strawberry.Info[Context, Any]) -> list[Money]:
+        return self._money(info, sections.MALL_SALES)
+
+    @strawberry.field(
+        description="Money received and kept by crowdfunding campaigns, one amount per currency."
+    )
+    def campaign_money_raised(self, info: strawberry.Info[Context, Any]) -> list[Money]:
+        return self._money(info, sections.CAMPAIGN_RAISED)
+
+    @strawberry.field(description="Mall orders completed.")
+    def mall_orders_completed(self, info: strawberry.Info[Context, Any]) -> int:
+        return self._sections(info).counters[sections.MALL_ORDERS_COMPLETED]
+
+    @strawberry.field(
+        description="Households with e-business income: at least one completed mall sale."
+    )
+    def households_with_ebusiness_income(self, info: strawberry.Info[Context, Any]) -> int:
+        return self._sections(info).counters[sections.HOUSEHOLDS_WITH_EBUSINESS_INCOME]
+
+    @strawberry.field(description="Crowdfunding campaigns that reached their goal.")
+    def campaigns_funded(self, info: strawberry.Info[Context, Any]) -> int:
+        return self._sections(info).counters[sections.CAMPAIGNS_FUNDED]
+
+    @strawberry.field(description="Pairings (enterprise-village, helper-household) now active.")
+    def pairings_active(self, info: strawberry.Info[Context, Any]) -> int:
+        return self._sections(info).counters[sections.PAIRINGS_ACTIVE]
+
+    @strawberry.field(description="Distinct enterprises with an active pairing with a village.")
+    def enterprises_paired(self, info: strawberry.Info[Context, Any]) -> int:
+        return self._sections(info).counters[sections.ENTERPRISES_PAIRED]
+
+    @strawberry.field(description="Distinct villages with an active pairing with an enterprise.")
+    def villages_paired(self, info: strawberry.Info[Context, Any]) -> int:
+        return self._sections(info).counters[sections.VILLAGES_PAIRED]
+
+    @strawberry.field(
+        description=(
+            "A monthly series, one entry per calendar month from `from` to `to` inclusive "
+            f"(at most {MAX_MONTHS} months), months without activity included as zero."
+        )
+    )
+    def monthly(
+        self,
+        info: strawberry.Info[Context, Any],
+        series: Annotated[StatsSeries, strawberry.argument(description="Which figure.")],
+        from_: Annotated[
+            date, strawberry.argument(name="from", description="Any day of the first month.")
+        ],
+        to: Annotated[date, strawberry.argument(description="Any day of the last month.")],
+    ) -> list[MonthlyFigure]:
+        months = sections.month_bucket(to) - sections.month_bucket(from_) + 1
+        if not 1 <= months <= MAX_MONTHS:
+            raise api_error(
+                "BAD_USER_INPUT",
+                f"`from` must not be after `to`, and the range at most {MAX_MONTHS} months.",
+            )
+        chosen = sections.Series[series.name]
+        return [
+            MonthlyFigure(
+                month=sections.bucket_label(value.bucket),
+                count=value.count,
+                amounts=[
+                    Money(amount_minor=MinorUnits(amount), currency=currency)
+                    for currency, amount in value.amounts.items()
+                ],
+            )
+            for value in sections.read_monthly(
+                info.context.session,
+                scope_id=self.scope_id,
+                series=chosen,
+                first=from_,
+                last=to,
+            )
+        ]
 
     @classmethod
-    def from_snapshot(cls, snapshot: StatsSnapshot, region: Region | None) -> Stats:
+    def from_snapshot(cls, snapshot: StatsSnapshot, region: Region | None, scope_id: int) -> Stats:
         return cls(
             households_registered=snapshot.households_registered,
             helpers_registered=[
@@ -84,6 +218,7 @@ class Stats:
             pledges_delivered=snapshot.pledges_delivered,
             households_lifted_out=snapshot.households_lifted_out,
             region=region,
+            scope_id=scope_id,
         )
 
 
@@ -102,15 +237,13 @@ class StatsQueries:
         # answered NOT_FOUND, instead of failing argument conversion as an internal error.
         region: Annotated[
             strawberry.ID | None,
-            strawberry.argument(
-                description="Global ID of a Region; omit for the whole instance."
-            ),
+            strawberry.argument(description="Global ID of a Region; omit for the whole instance."),
         ] = None,
     ) -> Stats:
         context = info.context
         if region is None:
             snapshot = read_stats(context.session, scope_id=INSTANCE_SCOPE, today=utcnow().date())
-            return Stats.from_snapshot(snapshot, None)
+            return Stats.from_snapshot(snapshot, None, INSTANCE_SCOPE)
         not_found = api_error(
             ErrorCode.NOT_FOUND.name,
             gettext_for(context.locale)(DEFAULT_MESSAGES[ErrorCode.NOT_FOUND]),
@@ -123,4 +256,4 @@ class StatsQueries:
         if row is None:
             raise not_found
         snapshot = read_stats(context.session, scope_id=region_id, today=utcnow().date())
-        return Stats.from_snapshot(snapshot, Region.from_row(row))
+        return Stats.from_snapshot(snapshot, Region.from_row(row), region_id)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from api.help_requests.models import HelpRequest, RequestStatus
 from api.helpers.models import Helper, HelperKind
-from api.households.models import Household, PovertyStatus
+from api.households.models import Household, HouseholdStatusChange, PovertyStatus
 from api.pledges.models import Pledge
 from api.regions.models import Region
 from api.stats.metrics import (
@@ -33,6 +33,7 @@ from api.stats.metrics import (
     helpers_metric,
 )
 from api.stats.models import RegionStat
+from api.stats.sections import HOUSEHOLDS_LIFTED_OUT_BY_MONTH
 
 EPOCH = date(1970, 1, 1)
 
@@ -199,6 +200,7 @@ CORE_METRICS = (
     REQUESTS_MET,
     DAYS_TO_FIRST_PLEDGE,
     PLEDGES_DELIVERED,
+    HOUSEHOLDS_LIFTED_OUT_BY_MONTH,
 )
 
 
@@ -248,6 +250,19 @@ def rebuild_stats(session: Session) -> None:
     ):
         add(path, HOUSEHOLDS_REGISTERED, int(registered))
         add(path, HOUSEHOLDS_LIFTED_OUT, int(lifted_out or 0))
+
+    # Each recorded lift out of poverty, by the month it took effect (a flow, not a stock).
+    changes = HouseholdStatusChange.__table__  # type: ignore[attr-defined]
+    for path, effective_on in session.execute(
+        sa.select(region.c.path, changes.c.effective_on)
+        .select_from(
+            changes.join(household, changes.c.household_id == household.c.id).join(
+                region, household.c.region_id == region.c.id
+            )
+        )
+        .where(changes.c.status == PovertyStatus.LIFTED_OUT.value)
+    ):
+        add(path, HOUSEHOLDS_LIFTED_OUT_BY_MONTH, 1, effective_on.year * 12 + effective_on.month)
 
     helper = Helper.__table__  # type: ignore[attr-defined]
     for kind, registered in session.execute(

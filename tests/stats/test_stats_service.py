@@ -32,6 +32,7 @@ from api.stats.metrics import (
     helpers_metric,
 )
 from api.stats.models import RegionStat
+from api.stats.sections import HOUSEHOLDS_LIFTED_OUT_BY_MONTH
 from api.stats.service import (
     answered_in_window,
     bump,
@@ -185,14 +186,16 @@ def replay_bumps(session: Session) -> None:
     for household_id, path in household_paths.items():
         bump(session, path, HOUSEHOLDS_REGISTERED)
         history = session.execute(
-            sa.select(col(HouseholdStatusChange.status))
+            sa.select(col(HouseholdStatusChange.status), col(HouseholdStatusChange.effective_on))
             .where(col(HouseholdStatusChange.household_id) == household_id)
             .order_by(col(HouseholdStatusChange.effective_on), col(HouseholdStatusChange.id))
-        ).scalars()
+        ).all()
         previous = None
-        for status in history:
+        for status, effective_on in history:
             if status == PovertyStatus.LIFTED_OUT:
                 bump(session, path, HOUSEHOLDS_LIFTED_OUT)
+                month = effective_on.year * 12 + effective_on.month
+                bump(session, path, HOUSEHOLDS_LIFTED_OUT_BY_MONTH, bucket=month)
             elif previous == PovertyStatus.LIFTED_OUT:
                 bump(session, path, HOUSEHOLDS_LIFTED_OUT, -1)
             previous = status

@@ -88,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sweep.add_argument("--today", type=_iso_date, default=None, help="default: today (UTC)")
 
+    close_campaigns = commands.add_parser(
+        "close-campaigns",
+        help="close crowdfunding campaigns past their deadline (refund or disburse)",
+    )
+    close_campaigns.add_argument("--limit", type=int, default=None, help="at most this many")
+
     admin = commands.add_parser("create-admin", help="create a platform admin account")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="Platform admin")
@@ -120,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _demo_data(args, settings)
     if args.command == "sweep":
         return _sweep(args, settings)
+    if args.command == "close-campaigns":
+        return _close_campaigns(args, settings)
     if args.command == "create-admin":
         return _create_admin(args, settings)
     return 1  # pragma: no cover
@@ -173,6 +181,25 @@ def _sweep(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"{result.expired_requests} request(s) expired, "
         f"{result.lapsed_pledges} pledge(s) lapsed",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _close_campaigns(args: argparse.Namespace, settings: Settings) -> int:
+    """Run from a scheduler (e.g. every few minutes); idempotent, and safe next to reads
+    that close overdue campaigns lazily: each campaign is closed by exactly one caller."""
+    from api.core.db import create_db_engine, unit_of_work, utcnow
+    from api.crowdfunding.service import close_due_campaigns
+
+    engine = create_db_engine(settings.database_url)
+    try:
+        with unit_of_work(engine) as session:
+            result = close_due_campaigns(session, now=utcnow(), settings=settings, limit=args.limit)
+    finally:
+        engine.dispose()
+    print(
+        f"{len(result.disbursed)} campaign(s) disbursed, {len(result.refunded)} refunded",
         file=sys.stderr,
     )
     return 0

@@ -161,6 +161,8 @@ def generate_demo_data(
 SECTION_GENERATORS = (
     "api.projects.demo",
     "api.mall.demo",
+    "api.crowdfunding.demo",
+    "api.pairing.demo",
     "api.case_studies.demo",
     "api.exhibitions.demo",
     "api.donation.demo",

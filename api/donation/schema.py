@@ -59,7 +59,8 @@ class DonationTargetInput:
         default=None, description="A project taking donations."
     )
     campaign: relay.GlobalID | None = strawberry.field(
-        default=None, description="A crowdfunding campaign taking donations."
+        default=None,
+        description="Refused with INVALID_STATE: campaigns are backed with campaignBack.",
     )
     general_fund: bool = strawberry.field(
         default=False, description="True to give to the general fund."

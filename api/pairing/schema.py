@@ -1,15 +1,528 @@
-"""GraphQL queries and mutations of the pairing section (being built)."""
+"""GraphQL queries and mutations of pairings: the public pairing ledger and the pairing
+lifecycle. (Pairing counters are read through `Stats` in api/stats.)"""
 
 from __future__ import annotations
 
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any
+
 import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.accounts.models import Role
+from api.core.context import Context
+from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.ids import decode_id, decode_int_id
+from api.core.money import MoneyInput
+from api.core.mutations import MutationInput, run_service
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    Connection,
+    First,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
+from api.core.permissions import STAFF, requires
+from api.households.models import Household as HouseholdRow
+from api.pairing import models, service
+from api.pairing.models import Pairing as PairingRow
+from api.pairing.types import (
+    Pairing,
+    PairingCommitment,
+    PairingMilestone,
+    PairingReport,
+)
+from api.regions.models import Region as RegionRow
+
+# Who may work on a pairing at all; which pairing is decided in the service.
+PAIRING_ROLES = (Role.HELPER, Role.ORGANISATION_ADMIN, *STAFF)
+
+
+def _bad_input(message: str) -> Exception:
+    return api_error("BAD_USER_INPUT", message)
+
+
+@strawberry.input(description="Which pairings to list; every condition given must hold.")
+class PairingFilter:
+    region: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description=(
+            "Only pairings in this area or below it. Household pairings match areas below "
+            "the instance's public level only for caseworkers covering them and admins."
+        ),
+    )
+    kind: models.PairingKind | None = strawberry.field(
+        default=None, description="Only pairings of this kind."
+    )
+    status: list[models.PairingStatus] | None = strawberry.field(
+        default=None, description="Only pairings in one of these statuses."
+    )
+    helper: relay.GlobalID | None = strawberry.field(
+        default=None, description="Only pairings of this helper (a Helper id)."
+    )
 
 
 @strawberry.type
 class PairingQueries:
-    pass
+    @strawberry.field(
+        description=(
+            "The pairing ledger: ACTIVE and COMPLETED pairings for everyone (household "
+            "pairings only of public households); also their own pairings for helpers, every "
+            "pairing of their area for caseworkers, all for admins. Newest first; `first` is "
+            "at most 100."
+        )
+    )
+    def pairings(
+        self,
+        info: strawberry.Info[Context, Any],
+        filter: Annotated[
+            PairingFilter | None,
+            strawberry.argument(description="Conditions the pairings must meet."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Pairing]:
+        context = info.context
+        statement = select(PairingRow).where(service.visible_pairings_condition(context.principal))
+        if filter is not None:
+            conditions = _filter_conditions(context, filter)
+            if conditions is None:
+                return build_connection([], [], has_next=False, has_previous=False)
+            statement = statement.where(*conditions)
+        rows, more, cursors = keyset_page(
+            context.session,
+            statement,
+            [SortKey(col(PairingRow.id), descending=True)],
+            first=first,
+            after=after,
+            key_of=lambda r: [r[0].id],
+        )
+        nodes = Pairing.from_rows([row for (row,) in rows])
+        for node in nodes:
+            context.cache["pairing"][node.row.id] = node.row
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+
+def _filter_conditions(context: Context, given: PairingFilter) -> list[Any] | None:
+    """The filter as SQL conditions; None when it cannot match anything (unknown ids)."""
+    conditions: list[Any] = []
+    if given.region is not None:
+        try:
+            region_id = decode_int_id(given.region, "Region", field="region")
+        except ServiceError:
+            raise _bad_input("`region` must be the id of a Region.") from None
+        region = context.session.get(RegionRow, region_id)
+        if region is None:
+            return None
+        conditions.append(
+            service.area_condition(
+                context.principal, region, context.settings.instance.public_region_level
+            )
+        )
+    if given.kind is not None:
+        conditions.append(col(PairingRow.kind) == given.kind.value)
+    if given.status:
+        conditions.append(col(PairingRow.status).in_([s.value for s in given.status]))
+    if given.helper is not None:
+        try:
+            helper_id = decode_int_id(given.helper, "Helper", field="helper")
+        except ServiceError:
+            raise _bad_input("`helper` must be the id of a Helper.") from None
+        conditions.append(col(PairingRow.helper_id) == helper_id)
+    return conditions
+
+
+# --- Mutations -------------------------------------------------------------------------------
+
+
+@strawberry.input(
+    description=(
+        "A commitment: give `target` for MONEY and PURCHASES, `targetCount` for JOBS and TRAINING."
+    )
+)
+class PairingCommitmentInput:
+    kind: models.CommitmentKind = strawberry.field(description="What is committed.")
+    description: str | None = strawberry.field(
+        default=None, description="What exactly is promised, at most 500 characters. Public."
+    )
+    target: MoneyInput | None = strawberry.field(
+        default=None, description="Target amount (MONEY, PURCHASES), at least 1 minor unit."
+    )
+    target_count: int | None = strawberry.field(
+        default=None, description="Target count (JOBS: jobs; TRAINING: people), at least 1."
+    )
+
+
+@strawberry.input(
+    description=(
+        "A new pairing, PROPOSED until a caseworker covering the area (or an admin) accepts. "
+        "ENTERPRISE_VILLAGE needs `village` and an enterprise helper; HELPER_HOUSEHOLD needs "
+        "`household`."
+    )
+)
+class PairingProposeInput:
+    kind: models.PairingKind = strawberry.field(description="Who is paired with whom.")
+    helper: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description=(
+            "The helper committing. Helpers and organisation admins may omit it (their own "
+            "profile); caseworkers and admins must give it."
+        ),
+    )
+    village: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="The village (a Region at the lowest level), for ENTERPRISE_VILLAGE.",
+    )
+    household: relay.GlobalID | None = strawberry.field(
+        default=None, description="The household (public to helpers), for HELPER_HOUSEHOLD."
+    )
+    period_start: date = strawberry.field(description="First day of the agreed period.")
+    period_end: date = strawberry.field(
+        description="Last day of the agreed period, on or after the first, within ten years."
+    )
+    commitments: list[PairingCommitmentInput] | None = strawberry.field(
+        default=None, description="The first commitments (at most 20); more can be added later."
+    )
+
+
+@strawberry.input(description="A proposed pairing to accept.")
+class PairingAcceptInput:
+    id: relay.GlobalID = strawberry.field(description="The pairing, PROPOSED.")
+
+
+@strawberry.enum(description="How a pairing ends.")
+class PairingEndOutcome(Enum):
+    COMPLETED = strawberry.enum_value(
+        "COMPLETED",
+        description="Finished as planned (ACTIVE only; caseworkers covering it and admins).",
+    )
+    ENDED_EARLY = strawberry.enum_value(
+        "ENDED_EARLY",
+        description="Withdrawn (PROPOSED) or stopped early (ACTIVE); the helper side too.",
+    )
+
+
+@strawberry.input(description="A pairing to end.")
+class PairingEndInput:
+    id: relay.GlobalID = strawberry.field(description="The pairing, PROPOSED or ACTIVE.")
+    outcome: PairingEndOutcome = strawberry.field(description="How it ends.")
+
+
+@strawberry.input(description="A commitment to add to a PROPOSED or ACTIVE pairing.")
+class PairingCommitmentAddInput:
+    pairing: relay.GlobalID = strawberry.field(description="The pairing.")
+    commitment: PairingCommitmentInput = strawberry.field(description="The commitment.")
+
+
+@strawberry.input(description="A milestone to add to a PROPOSED or ACTIVE pairing.")
+class PairingMilestoneAddInput:
+    pairing: relay.GlobalID = strawberry.field(description="The pairing.")
+    title: str = strawberry.field(description="What is to be achieved, at most 200 characters.")
+    due_on: date = strawberry.field(description="When it is due, within the pairing's period.")
+
+
+@strawberry.input(description="A milestone of an ACTIVE pairing to mark as done.")
+class PairingMilestoneCompleteInput:
+    id: relay.GlobalID = strawberry.field(description="The milestone, not yet done.")
+    done_on: date | None = strawberry.field(
+        default=None, description="When it was done (not in the future); today if omitted."
+    )
+
+
+@strawberry.input(
+    description="What a report delivered towards one commitment: `amount` or `count`."
+)
+class PairingDeliveryInput:
+    commitment: relay.GlobalID = strawberry.field(
+        description="A commitment of the same pairing, at most once per report."
+    )
+    amount: MoneyInput | None = strawberry.field(
+        default=None,
+        description="For MONEY and PURCHASES: in the commitment's currency, at least 1.",
+    )
+    count: int | None = strawberry.field(
+        default=None, description="For JOBS (jobs created) and TRAINING (people trained)."
+    )
+
+
+@strawberry.input(description="A progress report on an ACTIVE pairing; it cannot be changed later.")
+class PairingReportSubmitInput:
+    pairing: relay.GlobalID = strawberry.field(description="The pairing, ACTIVE.")
+    period_start: date = strawberry.field(
+        description="First day covered, not before the pairing's period."
+    )
+    period_end: date = strawberry.field(description="Last day covered, not in the future.")
+    narrative: str = strawberry.field(
+        description=(
+            "What was done, at most 5000 characters. Published as written: no names, ID "
+            "numbers or addresses."
+        )
+    )
+    deliveries: list[PairingDeliveryInput] | None = strawberry.field(
+        default=None, description="What was delivered towards commitments (at most 20)."
+    )
+
+
+@strawberry.type(description="Result of a pairing mutation.")
+class PairingPayload:
+    pairing: Pairing | None = strawberry.field(
+        description="The pairing as it is now, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of adding a commitment.")
+class PairingCommitmentPayload:
+    commitment: PairingCommitment | None = strawberry.field(
+        description="The new commitment, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of a milestone mutation.")
+class PairingMilestonePayload:
+    milestone: PairingMilestone | None = strawberry.field(
+        description="The milestone as it is now, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of submitting a report.")
+class PairingReportPayload:
+    report: PairingReport | None = strawberry.field(description="The new report, unless errors.")
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+def _pairing_payload(
+    context: Context, row: PairingRow | None, errors: list[UserError]
+) -> PairingPayload:
+    if row is None:
+        return PairingPayload(pairing=None, errors=errors)
+    context.cache["pairing"][row.id] = row
+    return PairingPayload(pairing=Pairing.from_row(row, [row]), errors=errors)
+
+
+def _pk(global_id: relay.GlobalID, type_name: str, field: str) -> int:
+    return decode_int_id(global_id, type_name, field=field)
+
+
+def _household_pk(context: Context, global_id: relay.GlobalID | None) -> int | None:
+    if global_id is None:
+        return None
+    code = decode_id(global_id, "Household", field="household")
+    pk = context.session.exec(
+        select(HouseholdRow.id).where(col(HouseholdRow.public_code) == code)
+    ).first()
+    if pk is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="household")
+    return pk
+
+
+def _draft(given: PairingCommitmentInput) -> service.CommitmentDraft:
+    return service.CommitmentDraft(
+        kind=given.kind.value,
+        description=given.description,
+        target_minor=given.target.amount_minor if given.target else None,
+        currency=given.target.currency if given.target else None,
+        target_count=given.target_count,
+    )
+
+
+def _delivery(index: int, given: PairingDeliveryInput) -> service.DeliveryDraft:
+    return service.DeliveryDraft(
+        commitment_id=_pk(given.commitment, "PairingCommitment", f"deliveries.{index}.commitment"),
+        amount_minor=given.amount.amount_minor if given.amount else None,
+        currency=given.amount.currency if given.amount else None,
+        count=given.count,
+    )
 
 
 @strawberry.type
 class PairingMutations:
-    pass
+    @strawberry.mutation(
+        description=(
+            "Propose a pairing: an enterprise's organisation admin (village pairings) or any "
+            "helper (household pairings) for its own profile, a caseworker covering the "
+            "village or household, or an admin."
+        ),
+        extensions=requires(*PAIRING_ROLES),
+    )
+    def pairing_propose(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[PairingProposeInput]
+    ) -> PairingPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.propose_pairing(
+                context.session,
+                actor=context.principal,
+                instance=context.settings.instance,
+                kind=input.kind.value,
+                helper_id=_pk(input.helper, "Helper", "helper") if input.helper else None,
+                village_id=_pk(input.village, "Region", "village") if input.village else None,
+                household_id=_household_pk(context, input.household),
+                period_start=input.period_start,
+                period_end=input.period_end,
+                commitments=[_draft(c) for c in input.commitments or []],
+            ),
+        )
+        return _pairing_payload(context, row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Accept a PROPOSED pairing, making it ACTIVE and public: caseworkers covering the "
+            "village or household, and admins."
+        ),
+        extensions=requires(*STAFF),
+    )
+    def pairing_accept(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[PairingAcceptInput]
+    ) -> PairingPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.accept_pairing(
+                context.session,
+                actor=context.principal,
+                pairing_id=_pk(input.id, "Pairing", "id"),
+            ),
+        )
+        return _pairing_payload(context, row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "End a pairing: COMPLETED (caseworkers covering it, admins) or ENDED_EARLY (also "
+            "its helper side)."
+        ),
+        extensions=requires(*PAIRING_ROLES),
+    )
+    def pairing_end(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[PairingEndInput]
+    ) -> PairingPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.end_pairing(
+                context.session,
+                actor=context.principal,
+                pairing_id=_pk(input.id, "Pairing", "id"),
+                outcome=input.outcome.name,
+            ),
+        )
+        return _pairing_payload(context, row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Add a commitment to a PROPOSED or ACTIVE pairing: its helper side, caseworkers "
+            "covering it, admins."
+        ),
+        extensions=requires(*PAIRING_ROLES),
+    )
+    def pairing_commitment_add(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PairingCommitmentAddInput],
+    ) -> PairingCommitmentPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.add_commitment(
+                context.session,
+                actor=context.principal,
+                pairing_id=_pk(input.pairing, "Pairing", "pairing"),
+                draft=_draft(input.commitment),
+            ),
+        )
+        if row is None or row.id is None:
+            return PairingCommitmentPayload(commitment=None, errors=errors)
+        progress = service.CommitmentProgress(row, 0, 0)
+        return PairingCommitmentPayload(
+            commitment=PairingCommitment(id=row.id, progress_row=progress), errors=errors
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Add a milestone to a PROPOSED or ACTIVE pairing: its helper side, caseworkers "
+            "covering it, admins."
+        ),
+        extensions=requires(*PAIRING_ROLES),
+    )
+    def pairing_milestone_add(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PairingMilestoneAddInput],
+    ) -> PairingMilestonePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.add_milestone(
+                context.session,
+                actor=context.principal,
+                pairing_id=_pk(input.pairing, "Pairing", "pairing"),
+                title=input.title,
+                due_on=input.due_on,
+            ),
+        )
+        milestone = PairingMilestone(id=row.id, row=row) if row and row.id else None
+        return PairingMilestonePayload(milestone=milestone, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Mark a milestone of an ACTIVE pairing as done: its helper side, caseworkers "
+            "covering it, admins."
+        ),
+        extensions=requires(*PAIRING_ROLES),
+    )
+    def pairing_milestone_complete(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PairingMilestoneCompleteInput],
+    ) -> PairingMilestonePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.complete_milestone(
+                context.session,
+                actor=context.principal,
+                milestone_id=_pk(input.id, "PairingMilestone", "id"),
+                done_on=input.done_on,
+            ),
+        )
+        milestone = PairingMilestone(id=row.id, row=row) if row and row.id else None
+        return PairingMilestonePayload(milestone=milestone, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Submit a progress report on an ACTIVE pairing (append-only): its helper side, "
+            "caseworkers covering it, admins."
+        ),
+        extensions=requires(*PAIRING_ROLES),
+    )
+    def pairing_report_submit(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PairingReportSubmitInput],
+    ) -> PairingReportPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.submit_report(
+                context.session,
+                actor=context.principal,
+                pairing_id=_pk(input.pairing, "Pairing", "pairing"),
+                period_start=input.period_start,
+                period_end=input.period_end,
+                narrative=input.narrative,
+                deliveries=[_delivery(i, d) for i, d in enumerate(input.deliveries or [])],
+            ),
+        )
+        if row is None or row.id is None:
+            return PairingReportPayload(report=None, errors=errors)
+        return PairingReportPayload(
+            report=PairingReport(id=row.id, row=row, page=[row.id], pairing_page=[row.pairing_id]),
+            errors=errors,
+        )

@@ -147,7 +147,12 @@ class Stats:
     def households_with_ebusiness_income(self, info: strawberry.Info[Context, Any]) -> int:
         return self._sections(info).counters[sections.HOUSEHOLDS_WITH_EBUSINESS_INCOME]
 
-    @strawberry.field(description="Crowdfunding campaigns that reached their goal.")
+    @strawberry.field(
+        description=(
+            "Crowdfunding campaigns that succeeded and were paid out: all-or-nothing ones "
+            "that reached their goal, keep-what-you-raise ones that raised anything."
+        )
+    )
     def campaigns_funded(self, info: strawberry.Info[Context, Any]) -> int:
         return self._sections(info).counters[sections.CAMPAIGNS_FUNDED]
 

@@ -77,7 +77,7 @@ class SectionTotals:
 
 
 def _table() -> sa.Table:
-    return RegionStat.__table__  # type: ignore[attr-defined,no-any-return]
+    return RegionStat.__table__  # type: ignore[attr-defined]
 
 
 def read_section_totals(session: Session, *, scope_id: int) -> SectionTotals:

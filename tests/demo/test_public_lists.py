@@ -16,6 +16,8 @@ PUBLIC_LISTS = {
     "exhibitions": "exhibitions(first: 5) { nodes { id title } }",
     "caseStudies": "caseStudies(first: 5) { nodes { id title } }",
     "products": "products(first: 5) { nodes { id } }",
+    "campaigns": "campaigns(first: 5) { nodes { id } }",
+    "pairings": "pairings(first: 5) { nodes { id status } }",
 }
 
 

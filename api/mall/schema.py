@@ -182,8 +182,13 @@ class ProductUpdateInput:
         default=None, description="New unit price; placed orders keep theirs."
     )
     unit: str | None = strawberry.field(default=None, description="New unit.")
-    stock: int | None = strawberry.field(
-        default=None, description="Units in stock now (an absolute count)."
+    stock_adjustment: int | None = strawberry.field(
+        default=None,
+        description=(
+            "Units to add (a new harvest) or, if negative, remove (spoiled, sold elsewhere). "
+            "Applied atomically, so orders placed at the same moment are never lost; the "
+            "stock may not go below zero (OUT_OF_RANGE)."
+        ),
     )
     origin_region: relay.GlobalID | None = strawberry.field(
         default=None, description="New origin region."
@@ -312,7 +317,8 @@ def _product_data(info: strawberry.Info[Context, Any], data: Any) -> service.Pro
         price_minor=price.amount_minor if price else None,
         currency=price.currency if price else None,
         unit=data.unit,
-        stock=data.stock,
+        stock=getattr(data, "stock", None),
+        stock_adjustment=getattr(data, "stock_adjustment", None),
         origin_region_id=_optional_pk(data.origin_region, "Region", "originRegion"),
         producer_household_id=_household_pk(info, household) if household else None,
         producer_region_id=_optional_pk(data.producer_village, "Region", "producerVillage"),

@@ -310,7 +310,8 @@ class ProductInput:
     price_minor: int | None = None
     currency: str | None = None
     unit: str | None = None
-    stock: int | None = None
+    stock: int | None = None  # on create: the opening stock
+    stock_adjustment: int | None = None  # on update: units added (or removed, if negative)
     origin_region_id: int | None = None
     producer_household_id: int | None = None
     producer_region_id: int | None = None
@@ -473,11 +474,28 @@ def update_product(
     assert seller is not None
     if data.currency is not None and data.price_minor is None:
         raise ServiceError(ErrorCode.REQUIRED, field="price")
-    # Stock is set as an absolute figure ("we now have N"): the seller counted it.
+    if data.stock is not None:
+        raise ServiceError(ErrorCode.INVALID, field="stock")
     _apply_product(session, product, seller, data)
     product.updated_at = utcnow()
     session.add(product)
     session.flush()
+    if data.stock_adjustment:
+        # A relative, guarded change: an order reserving units at the same moment is
+        # never overwritten (an absolute "we now have N" would lose it and oversell).
+        delta = data.stock_adjustment
+        changed = session.execute(
+            sa.update(Product)
+            .where(
+                col(Product.id) == product_id,
+                col(Product.stock) + delta >= 0,
+                col(Product.stock) + delta <= MAX_STOCK,
+            )
+            .values(stock=col(Product.stock) + delta)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise ServiceError(ErrorCode.OUT_OF_RANGE, field="stockAdjustment")
+        session.refresh(product)
     return product
 
 

@@ -363,3 +363,52 @@ def test_who_may_do_what(world):
     assert codes(many.value) == [("household", ErrorCode.FORBIDDEN)]
     with Session(world.engine) as session:
         assert session.get(Order, order_id).status == OrderStatus.DELIVERED
+
+
+def adjust(world, product_id: int, delta: int) -> None:
+    with unit_of_work(world.engine) as session:
+        service.update_product(
+            session,
+            actor=world.principal(world.rep),
+            product_id=product_id,
+            data=service.ProductInput(stock_adjustment=delta),
+        )
+
+
+def test_a_stock_adjustment_never_loses_concurrent_orders(world):
+    """A harvest delivery (+10) lands while 12 buyers race for 5 units: every unit is
+    accounted for, and none is sold twice."""
+    honey = m.product(world, m.seller(world), stock=5)
+    barrier = threading.Barrier(13)
+
+    def buy(_: int) -> str:
+        barrier.wait()
+        try:
+            m.place(world, {honey: 1})
+        except ServiceError as error:
+            return error.code.name
+        return "OK"
+
+    def restock() -> None:
+        barrier.wait()
+        adjust(world, honey, 10)
+
+    with ThreadPoolExecutor(13) as pool:
+        delivery = pool.submit(restock)
+        results = list(pool.map(buy, range(12)))
+        delivery.result()
+
+    sold = results.count("OK")
+    assert 5 <= sold <= 12
+    assert m.stock(world, honey) == 5 + 10 - sold
+    assert m.count(world, Order) == sold
+
+
+def test_a_stock_adjustment_below_zero_is_refused_and_changes_nothing(world):
+    honey = m.product(world, m.seller(world), stock=3)
+    with pytest.raises(ServiceError) as refused:
+        adjust(world, honey, -4)
+    assert (refused.value.code, refused.value.field) == (ErrorCode.OUT_OF_RANGE, "stockAdjustment")
+    assert m.stock(world, honey) == 3
+    adjust(world, honey, -3)
+    assert m.stock(world, honey) == 0

@@ -1,6 +1,7 @@
 """Demo case studies: twelve stories (ten published, one in review, one draft), each in a
-county with projects, linked to its projects and to a few public households there.
-Run after the projects demo."""
+county with projects, linked to its projects, to a few public households there and to up
+to two ACTIVE or COMPLETED enterprise-village pairings in its region (if any). Run after the
+projects and pairing demos (see api.demo.generate.SECTION_GENERATORS)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from api.case_studies.models import (
     CaseStudy,
     CaseStudyCause,
     CaseStudyHousehold,
+    CaseStudyPairing,
     CaseStudyProject,
     CaseStudyStatus,
     InterventionType,
@@ -22,10 +24,13 @@ from api.case_studies.models import (
 from api.core.settings import Instance
 from api.core.validation import minor_unit_digits
 from api.households.models import Household, VerificationStatus
+from api.pairing.models import PUBLIC_STATUSES as PUBLIC_PAIRING_STATUSES
+from api.pairing.models import Pairing, PairingKind
 from api.projects.models import PUBLIC_PROJECT_STATUSES, Project
 from api.regions.models import Region
 
 COUNT = 12
+PAIRINGS_PER_STUDY = 2
 _STORIES: tuple[tuple[str, str, str, str], ...] = (
     (
         "Apples sold on WeChat",
@@ -130,7 +135,21 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         .order_by(Household.id)
         .limit(5_000)
     ).all()
-    links: dict[str, list[dict[str, Any]]] = {"cause": [], "project": [], "household": []}
+    village_pairings = session.execute(
+        sa.select(Pairing.id, Pairing.region_path)  # type: ignore[call-overload]
+        .where(
+            Pairing.kind == PairingKind.ENTERPRISE_VILLAGE,
+            Pairing.status.in_(PUBLIC_PAIRING_STATUSES),  # type: ignore[attr-defined]
+        )
+        .order_by(Pairing.id)
+        .limit(5_000)
+    ).all()
+    links: dict[str, list[dict[str, Any]]] = {
+        "cause": [],
+        "project": [],
+        "household": [],
+        "pairing": [],
+    }
     for i in range(COUNT):
         title, intervention, summary, lessons = _STORIES[i % len(_STORIES)]
         project_id, region_id, region_path = places[(i * 7) % len(places)]
@@ -175,10 +194,15 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             links["household"].append(
                 {"case_study_id": case_study.id, "household_id": household_id}
             )
+        # Chosen without the random generator, so the sections after this one are unchanged.
+        paired = [pid for pid, path in village_pairings if path.startswith(region_path)]
+        for pairing_id in paired[:PAIRINGS_PER_STUDY]:
+            links["pairing"].append({"case_study_id": case_study.id, "pairing_id": pairing_id})
     tables: dict[str, Any] = {
         "cause": CaseStudyCause.__table__,  # type: ignore[attr-defined]
         "project": CaseStudyProject.__table__,  # type: ignore[attr-defined]
         "household": CaseStudyHousehold.__table__,  # type: ignore[attr-defined]
+        "pairing": CaseStudyPairing.__table__,  # type: ignore[attr-defined]
     }
     for kind, table in tables.items():
         if links[kind]:

@@ -79,3 +79,12 @@ class CaseStudyHousehold(SQLModel, table=True):
 
     case_study_id: int = Field(foreign_key="case_study.id", primary_key=True)
     household_id: int = Field(foreign_key="household.id", primary_key=True, index=True)
+
+
+class CaseStudyPairing(SQLModel, table=True):
+    """A pairing the story reports on (e.g. an enterprise paired with a village)."""
+
+    __tablename__ = "case_study_pairing"
+
+    case_study_id: int = Field(foreign_key="case_study.id", primary_key=True)
+    pairing_id: int = Field(foreign_key="pairing.id", primary_key=True, index=True)

@@ -184,6 +184,13 @@ class CaseStudyCreateInput:
             "Only their public view is ever shown."
         ),
     )
+    pairings: list[relay.GlobalID] | None = strawberry.field(
+        default=None,
+        description=(
+            "Pairings it reports on (at most 100), visible to you and with a village or "
+            "household in its region. The public sees only ACTIVE and COMPLETED ones."
+        ),
+    )
 
 
 @strawberry.input(description="Changes to a DRAFT case study; omitted fields stay as they are.")
@@ -206,6 +213,9 @@ class CaseStudyUpdateInput:
     )
     households: list[relay.GlobalID] | None = strawberry.field(
         default=None, description="Replaces the linked households."
+    )
+    pairings: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Replaces the linked pairings."
     )
 
 
@@ -263,6 +273,9 @@ def _details(
         else None,
         household_ids=_household_pks(context, input.households)
         if input.households is not None
+        else None,
+        pairing_ids=[decode_int_id(g, "Pairing", field="pairings") for g in input.pairings]
+        if input.pairings is not None
         else None,
     )
 

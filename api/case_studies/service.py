@@ -2,7 +2,9 @@
 organisation admins (for their organisation) and caseworkers (for their area); published
 only after a platform admin's review: DRAFT → IN_REVIEW → PUBLISHED, or back to DRAFT.
 
-Pairings are not linked yet: the pairing section adds them."""
+A case study links projects, households and pairings it reports on; each linked one must be
+visible to the editor, and households and pairings must lie in the case study's region
+(or below it)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from api.case_studies.models import (
     CaseStudy,
     CaseStudyCause,
     CaseStudyHousehold,
+    CaseStudyPairing,
     CaseStudyProject,
     CaseStudyStatus,
     InterventionType,
@@ -30,6 +33,8 @@ from api.core.settings import Instance
 from api.core.validation import check_amount, check_currency, clean_text, optional_text
 from api.households.models import Household
 from api.households.service import visible_households_condition
+from api.pairing.models import Pairing
+from api.pairing.service import visible_pairings_condition
 from api.projects.models import Project
 from api.projects.service import visible_projects_condition
 from api.regions.models import Region
@@ -58,6 +63,7 @@ class CaseStudyDetails:
     jobs_created: int | None = None
     project_ids: list[int] | None = None
     household_ids: list[int] | None = None
+    pairing_ids: list[int] | None = None
 
 
 def visible_case_studies_condition(principal: Principal) -> sa.ColumnElement[bool]:
@@ -124,6 +130,12 @@ def projects_by_case_study(session: Session, ids: Iterable[int]) -> dict[int, li
 def households_by_case_study(session: Session, ids: Iterable[int]) -> dict[int, list[int]]:
     return _links(
         session, col(CaseStudyHousehold.household_id), col(CaseStudyHousehold.case_study_id), ids
+    )
+
+
+def pairings_by_case_study(session: Session, ids: Iterable[int]) -> dict[int, list[int]]:
+    return _links(
+        session, col(CaseStudyPairing.pairing_id), col(CaseStudyPairing.case_study_id), ids
     )
 
 
@@ -232,6 +244,21 @@ def _validate(
             elif region_path and not all(path.startswith(region_path) for _, path in rows):
                 # Households linked must live in the region the story is about.
                 errors.append(ServiceError(ErrorCode.INVALID, field="households"))
+    if details.pairing_ids is not None:
+        wanted = set(details.pairing_ids)
+        if len(wanted) > MAX_LINKS:
+            errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="pairings"))
+        elif wanted:
+            paths = session.execute(
+                select(Pairing.region_path)
+                .where(col(Pairing.id).in_(wanted))
+                .where(visible_pairings_condition(actor))
+            ).all()
+            if len(paths) != len(wanted):
+                errors.append(ServiceError(ErrorCode.NOT_FOUND, field="pairings"))
+            elif region_path and not all(path.startswith(region_path) for (path,) in paths):
+                # Pairings linked must be with a village or household in the story's region.
+                errors.append(ServiceError(ErrorCode.INVALID, field="pairings"))
     return errors
 
 
@@ -273,6 +300,8 @@ def _apply(session: Session, case_study: CaseStudy, details: CaseStudyDetails) -
         _replace(session, CaseStudyProject, case_study.id, "project_id", details.project_ids)
     if details.household_ids is not None:
         _replace(session, CaseStudyHousehold, case_study.id, "household_id", details.household_ids)
+    if details.pairing_ids is not None:
+        _replace(session, CaseStudyPairing, case_study.id, "pairing_id", details.pairing_ids)
 
 
 def create_case_study(

@@ -1,6 +1,8 @@
 """Case studies as GraphQL sees them. Relations of a page (causes, projects, households,
 region) load for the whole page in one statement each. Households appear only through the
-public `Household` type, which applies its own visibility and field permissions."""
+public `Household` type, which applies its own visibility and field permissions; pairings
+only through `Pairing`, which applies pairing visibility (the public sees the public ledger:
+ACTIVE and COMPLETED pairings)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.core.taxonomy import TaxonomyTerm, cause_terms
 from api.households.types import Household, households_by_id
+from api.pairing.types import Pairing, pairings_by_id
 from api.projects.types import Project, load_projects, prime_households
 from api.regions.types import Region, load_regions
 
@@ -81,10 +84,10 @@ def load_case_studies(context: Context, ids: Iterable[int]) -> dict[int, CaseStu
 @strawberry.type(
     description=(
         "A story of what worked, for replication: where, which causes of poverty it "
-        "addressed, the intervention, indicators before and after, linked projects and "
-        "households, and lessons learned. Everyone sees PUBLISHED ones; caseworkers also "
-        "those of their area, organisation admins those of their organisation; platform "
-        "admins all."
+        "addressed, the intervention, indicators before and after, linked projects, "
+        "households and pairings, and lessons learned. Everyone sees PUBLISHED ones; "
+        "caseworkers also those of their area, organisation admins those of their "
+        "organisation; platform admins all."
     )
 )
 class CaseStudy(relay.Node):
@@ -191,6 +194,23 @@ class CaseStudy(relay.Node):
         found = households_by_id(context, {hid for ids in links.values() for hid in ids})
         prime_households(context, list(found.values()))
         return [found[hid] for hid in links.get(self.row.id, []) if hid in found]
+
+    @strawberry.field(
+        description=(
+            "Pairings it reports on that you may see, oldest first (for the public: ACTIVE "
+            "and COMPLETED pairings on the public ledger)."
+        )
+    )
+    def pairings(self, info: strawberry.Info[Context, Any]) -> list[Pairing]:
+        context = info.context
+        links = load_many(
+            context,
+            "case_study_pairings",
+            self._page_ids(),
+            lambda m: service.pairings_by_case_study(context.session, m),
+        )
+        found = pairings_by_id(context, {pid for ids in links.values() for pid in ids})
+        return [found[pid] for pid in links.get(self.row.id, []) if pid in found]
 
     @classmethod
     def from_rows(cls, rows: list[CaseStudyRow]) -> list[Self]:

@@ -8,6 +8,7 @@ from api.case_studies.models import (
     CaseStudy,
     CaseStudyCause,
     CaseStudyHousehold,
+    CaseStudyPairing,
     CaseStudyProject,
 )
 from api.core.idempotency import IdempotencyKey
@@ -52,6 +53,7 @@ __all__ = [
     "CaseStudy",
     "CaseStudyCause",
     "CaseStudyHousehold",
+    "CaseStudyPairing",
     "CaseStudyProject",
     "Donation",
     "Exhibition",

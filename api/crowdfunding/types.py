@@ -17,6 +17,7 @@ from api.accounts.models import Account
 from api.core.context import Context
 from api.core.db import unit_of_work, utcnow
 from api.core.enums import graphql_enum
+from api.core.errors import ErrorCode
 from api.core.i18n import gettext_for
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
@@ -29,11 +30,13 @@ from api.core.pagination import (
     build_connection,
     keyset_page,
 )
+from api.core.permissions import deny
 from api.crowdfunding import models, service
 from api.crowdfunding.models import Backing as BackingRow
 from api.crowdfunding.models import Campaign as CampaignRow
 from api.crowdfunding.models import CampaignPost as CampaignPostRow
 from api.households.types import Household, households_by_id
+from api.payments.models import Payment
 from api.projects.types import Project, load_projects
 from api.regions.types import Region, load_regions
 
@@ -42,6 +45,9 @@ BASIS_POINTS = 10_000
 MAX_UPDATES = 20
 # A read closes at most this many overdue campaigns itself; the scheduler does the rest.
 LAZY_CLOSE_LIMIT = 20
+# Context caches: payment references by payment id, visible campaigns by id (for backings).
+PAYMENT_REFERENCES = "backing_payment_reference"
+BACKING_CAMPAIGNS = "backing_campaign"
 
 CampaignStatus = graphql_enum(
     models.CampaignStatus,
@@ -394,6 +400,56 @@ class Campaign(relay.Node):
         nodes = [CampaignBacker(row=row) for (row,) in rows]
         return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
 
+    @strawberry.field(
+        description=(
+            "Every backing of the campaign, newest first, pending ones included, so offline "
+            "backings can be matched to the money that arrived and reconciled with "
+            "campaignBackingReconcile. Only the campaign's managers (admins of the organising "
+            "organisation) and platform admins; anyone else gets a FORBIDDEN (or "
+            "UNAUTHENTICATED) error. One statement per campaign: read it on one campaign."
+        )
+    )
+    def backings(
+        self,
+        info: strawberry.Info[Context, Any],
+        status: Annotated[
+            models.BackingStatus | None,
+            strawberry.argument(description="Only backings in this status."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Backing] | None:
+        context = info.context
+        principal = context.principal
+        if not principal.is_authenticated:
+            raise deny(info, ErrorCode.UNAUTHENTICATED)
+        if not service.may_reconcile(principal, self.row):
+            raise deny(info, ErrorCode.FORBIDDEN)
+        statement = (
+            select(BackingRow, Payment.reference)
+            .join(Payment, col(Payment.id) == BackingRow.payment_id)
+            .where(BackingRow.campaign_id == self.row.id)
+        )
+        if status is not None:
+            statement = statement.where(BackingRow.status == status.value)
+        rows, more, cursors = keyset_page(
+            context.session,
+            statement,
+            [SortKey(col(BackingRow.id), descending=True)],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[0].id,),
+        )
+        # Prime the caches the backings' fields read, so the page costs no more statements.
+        references = context.cache[PAYMENT_REFERENCES]
+        campaigns = context.cache[BACKING_CAMPAIGNS]
+        campaigns[self.row.id] = self.row
+        nodes = []
+        for backing, reference in rows:
+            references[backing.payment_id] = reference
+            nodes.append(Backing(id=backing.id, row=backing))
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
     @classmethod
     def from_rows(cls, rows: list[CampaignRow]) -> list[Self]:
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
@@ -462,10 +518,34 @@ class Backing(relay.Node):
     def provider(self) -> str:
         return self.row.provider
 
+    @strawberry.field(
+        description=(
+            "The reference the payer quotes on a bank transfer or at the cash desk "
+            "(as in `paymentInstructions.reference`), to match the money that arrived."
+        )
+    )
+    def payment_reference(self, info: strawberry.Info[Context, Any]) -> str:
+        context = info.context
+
+        def fetch(ids: set[Any]) -> dict[Any, str]:
+            found = context.session.exec(
+                select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(ids)))
+            ).all()
+            return {i: reference for i, reference in found}
+
+        return load_many(context, PAYMENT_REFERENCES, [self.row.payment_id], fetch).get(
+            self.row.payment_id, ""
+        )
+
     @strawberry.field(description="The campaign backed, if you may see it.")
     def campaign(self, info: strawberry.Info[Context, Any]) -> Campaign | None:
         context = info.context
-        rows = campaigns_by_id(context.session, context, [self.row.campaign_id])
+        rows = load_many(
+            context,
+            BACKING_CAMPAIGNS,
+            [self.row.campaign_id],
+            lambda ids: campaigns_by_id(context.session, context, ids),
+        )
         row = rows.get(self.row.campaign_id)
         return Campaign(id=row.id, row=row, page=[row]) if row else None  # type: ignore[arg-type]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:01:33.606162
+Create Date: 2026-11-22 14:11:37.070597
 """
 
 from __future__ import annotations
@@ -640,6 +640,16 @@ def upgrade() -> None:
     with op.batch_alter_table('campaign_post', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_post_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('case_study_pairing',
+    sa.Column('case_study_id', sa.Integer(), nullable=False),
+    sa.Column('pairing_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_study_id'], ['case_study.id'], name=op.f('fk_case_study_pairing_case_study_id_case_study')),
+    sa.ForeignKeyConstraint(['pairing_id'], ['pairing.id'], name=op.f('fk_case_study_pairing_pairing_id_pairing')),
+    sa.PrimaryKeyConstraint('case_study_id', 'pairing_id', name=op.f('pk_case_study_pairing'))
+    )
+    with op.batch_alter_table('case_study_pairing', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_study_pairing_pairing_id'), ['pairing_id'], unique=False)
+
     op.create_table('mall_order',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('buyer_account_id', sa.Integer(), nullable=False),
@@ -902,6 +912,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_mall_order_buyer_created_at_id')
 
     op.drop_table('mall_order')
+    with op.batch_alter_table('case_study_pairing', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_study_pairing_pairing_id'))
+
+    op.drop_table('case_study_pairing')
     with op.batch_alter_table('campaign_post', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_post_campaign_id'))
 

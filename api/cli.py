@@ -179,8 +179,7 @@ def _sweep(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     print(
-        f"{result.expired_requests} request(s) expired, "
-        f"{result.lapsed_pledges} pledge(s) lapsed",
+        f"{result.expired_requests} request(s) expired, {result.lapsed_pledges} pledge(s) lapsed",
         file=sys.stderr,
     )
     return 0

@@ -11,6 +11,8 @@ from strawberry.schema.config import StrawberryConfig
 from api.accounts.schema import AccountMutations, AccountQueries
 from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
 from api.core.execution import ThreadedSchema, schema_extensions
+from api.core.in_context import in_context
+from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.donation.schema import DonationMutations, DonationQueries
@@ -30,6 +32,7 @@ from api.stats.schema import StatsQueries
 class Query(
     AccountQueries,
     InstanceQueries,
+    LabelQueries,
     RegionQueries,
     HouseholdQueries,
     HelpRequestQueries,
@@ -73,6 +76,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=schema_extensions(),
+        directives=[in_context],
         config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
     )
 

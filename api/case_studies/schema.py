@@ -14,7 +14,7 @@ from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.case_studies.models import CaseStudyCause
 from api.case_studies.types import CaseStudy
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MinorUnits
 from api.core.mutations import MutationInput, run_service
@@ -107,8 +107,8 @@ class CaseStudyQueries:
                 )
             text = (filter.text or "").strip()
             if len(text) > service.TEXT_LIMIT:
-                raise api_error(
-                    "BAD_USER_INPUT", f"`text` is limited to {service.TEXT_LIMIT} characters."
+                raise coded_error(
+                    ErrorCode.TOO_LONG, reported_as="BAD_USER_INPUT", limit=service.TEXT_LIMIT
                 )
             if text:
                 # LIKE on lower(): the same on SQLite and PostgreSQL; % and _ match literally.

@@ -16,6 +16,7 @@ from strawberry import relay
 from api.case_studies import models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.core.context import Context
+from api.core.dates import optional_formatted_day_field
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
@@ -155,6 +156,10 @@ class CaseStudy(relay.Node):
     @strawberry.field(description="When it was published; null if never.")
     def published_at(self) -> datetime | None:
         return self.row.published_at
+
+    published_at_formatted = optional_formatted_day_field(
+        lambda self: self.row.published_at, of="publishedAt"
+    )
 
     @strawberry.field(description="When it was last changed.")
     def updated_at(self) -> datetime:

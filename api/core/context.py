@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from api.core.auth import ANONYMOUS, Principal, principal_for_token
 from api.core.db import open_session
+from api.core.i18n import Translator, translator_for
 from api.core.locales import negotiate_locale
 from api.core.settings import Settings
 
@@ -62,15 +63,31 @@ class Context:
     @property
     def locale(self) -> str:
         if self._locale is None:
-            instance = self.settings.instance
-            self._locale = negotiate_locale(
-                explicit=self.explicit_locale,
-                preferred=self.principal.locale if self.bearer_token else None,
-                accept_language=self.accept_language,
-                available=instance.locales,
-                default=instance.default_locale,
-            )
+            self._locale = self._negotiate(self.principal.locale if self.bearer_token else None)
         return self._locale
+
+    def _negotiate(self, preferred: str | None) -> str:
+        instance = self.settings.instance
+        return negotiate_locale(
+            explicit=self.explicit_locale,
+            preferred=preferred,
+            accept_language=self.accept_language,
+            available=instance.locales,
+            default=instance.default_locale,
+        )
+
+    def translator_without_lookup(self) -> Translator:
+        """The request's translator without touching the database: for errors raised
+        before execution (or after the session closed), when the account's language may
+        not have been looked up."""
+        if self._locale is not None:
+            return self.translator
+        return translator_for(self.settings.instance.localisation, self._negotiate(None))
+
+    @property
+    def translator(self) -> Translator:
+        """Messages, labels and formats in the request's locale."""
+        return translator_for(self.settings.instance.localisation, self.locale)
 
     def record_sensitive_read(self, subject_type: str, subject_id: int, field_name: str) -> None:
         key = (subject_type, subject_id)

@@ -3,13 +3,13 @@ everything else a client can see carries `extensions.code`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 
-from api.core.i18n import gettext_for
+from api.core.i18n import N_, Translator
 
 
 @strawberry.enum(description="Stable, machine-readable reason for a failed input or action.")
@@ -56,26 +56,47 @@ class ErrorCode(Enum):
     )
 
 
-# English source messages; catalogs in i18n/ translate them by this exact text.
+# English source messages, translated by the catalogs in i18n/. Messages with a count
+# ({limit}) take plural forms, so they are functions of the translator and the count.
 DEFAULT_MESSAGES: dict[ErrorCode, str] = {
-    ErrorCode.INVALID: "This value is not valid.",
-    ErrorCode.REQUIRED: "This value is required.",
-    ErrorCode.TOO_LONG: "This text is too long (at most {limit} characters).",
-    ErrorCode.OUT_OF_RANGE: "This value is out of range.",
-    ErrorCode.UNKNOWN_CODE: "This code is not known to this instance.",
-    ErrorCode.CURRENCY_MISMATCH: "This amount must be in {currency}.",
-    ErrorCode.NOT_FOUND: "Not found.",
-    ErrorCode.DUPLICATE: "This value is already in use.",
-    ErrorCode.INVALID_STATE: "This action is not possible in the current state.",
-    ErrorCode.FORBIDDEN: "You are not allowed to do this.",
-    ErrorCode.UNAUTHENTICATED: "Please log in first.",
-    ErrorCode.INVALID_CREDENTIALS: "The email or password is incorrect.",
-    ErrorCode.WEAK_PASSWORD: "The password must be at least {limit} characters long.",
-    ErrorCode.IDEMPOTENCY_KEY_REUSED: (
+    ErrorCode.INVALID: N_("This value is not valid."),
+    ErrorCode.REQUIRED: N_("This value is required."),
+    ErrorCode.OUT_OF_RANGE: N_("This value is out of range."),
+    ErrorCode.UNKNOWN_CODE: N_("This code is not known to this instance."),
+    ErrorCode.CURRENCY_MISMATCH: N_("This amount must be in {currency}."),
+    ErrorCode.NOT_FOUND: N_("Not found."),
+    ErrorCode.DUPLICATE: N_("This value is already in use."),
+    ErrorCode.INVALID_STATE: N_("This action is not possible in the current state."),
+    ErrorCode.FORBIDDEN: N_("You are not allowed to do this."),
+    ErrorCode.UNAUTHENTICATED: N_("Please log in first."),
+    ErrorCode.INVALID_CREDENTIALS: N_("The email or password is incorrect."),
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: N_(
         "This idempotency key was already used for a different request."
     ),
-    ErrorCode.OUT_OF_STOCK: "Not enough of this product is in stock.",
+    ErrorCode.OUT_OF_STOCK: N_("Not enough of this product is in stock."),
 }
+
+COUNTED_MESSAGES: dict[ErrorCode, Callable[[Translator, int], str]] = {
+    ErrorCode.TOO_LONG: lambda t, n: t.ngettext(
+        "This text is too long (at most {limit} character).",
+        "This text is too long (at most {limit} characters).",
+        n,
+    ),
+    ErrorCode.WEAK_PASSWORD: lambda t, n: t.ngettext(
+        "The password must be at least {limit} character long.",
+        "The password must be at least {limit} characters long.",
+        n,
+    ),
+}
+
+
+def error_message(translator: Translator, code: ErrorCode, **params: Any) -> str:
+    """The message for `code` in the translator's locale, placeholders filled."""
+    counted = COUNTED_MESSAGES.get(code)
+    if counted is not None:
+        template = counted(translator, int(params.get("limit", 0)))
+        return template.format(**translator.localized_params(params))
+    return translator.gettext(DEFAULT_MESSAGES[code], **params)
 
 
 class ServiceError(Exception):
@@ -95,9 +116,10 @@ class ServiceError(Exception):
         self.message = message
         self.params = params
 
-    def localized_message(self, locale: str) -> str:
-        template = self.message or DEFAULT_MESSAGES[self.code]
-        return gettext_for(locale)(template).format(**self.params)
+    def localized_message(self, translator: Translator) -> str:
+        if self.message is None:
+            return error_message(translator, self.code, **self.params)
+        return translator.gettext(self.message, **self.params)
 
 
 class ServiceErrors(Exception):  # noqa: N818  (plural of ServiceError, not a new kind)
@@ -117,13 +139,57 @@ class UserError:
     message: str = strawberry.field(description="Human-readable reason in the request's locale.")
 
 
-def to_user_errors(error: ServiceError | ServiceErrors, locale: str) -> list[UserError]:
+def to_user_errors(error: ServiceError | ServiceErrors, translator: Translator) -> list[UserError]:
     errors = error.errors if isinstance(error, ServiceErrors) else [error]
     return [
-        UserError(field=e.field, code=e.code, message=e.localized_message(locale)) for e in errors
+        UserError(field=e.field, code=e.code, message=e.localized_message(translator))
+        for e in errors
     ]
 
 
-def api_error(code: str, message: str) -> GraphQLError:
-    """A top-level GraphQL error with a stable `extensions.code`."""
-    return GraphQLError(message, extensions={"code": code})
+class CodedError(Exception):
+    """A top-level error with a stable `extensions.code`. Its message is an English source
+    text (or the standard message of an `ErrorCode`), translated into the request's locale
+    when the error reaches the client: where it is raised, e.g. while decoding a cursor,
+    the locale may not be known."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        message_of: ErrorCode | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(f"{code}: {message or ''}".strip())
+        self.code = code
+        self.message = message
+        self.message_of = message_of or (ErrorCode[code] if message is None else None)
+        self.params = params
+
+    def localized_message(self, translator: Translator) -> str:
+        if self.message is None:
+            assert self.message_of is not None
+            return error_message(translator, self.message_of, **self.params)
+        return translator.gettext(self.message, **self.params)
+
+
+def api_error(code: str, message: str, **params: Any) -> CodedError:
+    """A top-level error; mark `message` with `N_` so it is extracted for translation."""
+    return CodedError(code, message, **params)
+
+
+def coded_error(code: ErrorCode, *, reported_as: str | None = None, **params: Any) -> CodedError:
+    """A top-level error with `code`'s standard message, reported under its own code or
+    under `reported_as` (e.g. BAD_USER_INPUT for a query argument)."""
+    return CodedError(reported_as or code.name, message_of=code, **params)
+
+
+def bad_id_error(argument: str, type_name: str) -> CodedError:
+    """A query argument that is not the global ID of the expected type."""
+    return api_error(
+        "BAD_USER_INPUT",
+        N_("`{argument}` must be the id of a {type}."),
+        argument=argument,
+        type=type_name,
+    )

@@ -25,7 +25,9 @@ from strawberry.types.graphql import OperationType
 from api.audit.models import AuditEvent
 from api.core.context import Context
 from api.core.db import utcnow
-from api.core.errors import ServiceError, ServiceErrors
+from api.core.errors import CodedError, ServiceError, ServiceErrors
+from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
+from api.core.in_context import OperationLanguage
 
 log = logging.getLogger("aidbridge.graphql")
 
@@ -33,7 +35,7 @@ MAX_DEPTH = 12
 MAX_ALIASES = 40
 MAX_TOKENS = 4000
 
-INTERNAL_ERROR_MESSAGE = "Internal server error."
+INTERNAL_ERROR_MESSAGE = N_("Internal server error.")
 
 
 class ThreadedSchema(strawberry.Schema):
@@ -84,7 +86,8 @@ class ThreadedSchema(strawberry.Schema):
         # Done here rather than in an extension hook: a parse error raised by ParserCache
         # skips the operation hooks, but every result passes through this line.
         if result.errors:
-            result.errors = [with_code(error) for error in result.errors]
+            translator = _translator(context_value, during_execution=False)
+            result.errors = [with_code(error, translator) for error in result.errors]
         return result
 
     def process_errors(
@@ -164,20 +167,31 @@ class ErrorCodes(SchemaExtension):
         ]
 
 
+def _translator(context: Any, *, during_execution: bool = True) -> Translator:
+    # Without a request context there is no locale to ask for: the English source text.
+    if isinstance(context, Context):
+        if during_execution:  # the session is open: the account's language counts
+            return context.translator
+        return context.translator_without_lookup()
+    return translator_for(LocalisationConfig(), SOURCE_LOCALE)
+
+
 def _execution_error(error: GraphQLError, context: Any) -> list[GraphQLError]:
     original = error.original_error
     if isinstance(original, ServiceError | ServiceErrors):
-        # Without a request context there is no locale to ask for: the English source text.
-        locale = context.locale if isinstance(context, Context) else "en"
+        translator = _translator(context)
         failures = original.errors if isinstance(original, ServiceErrors) else [original]
         return [
             _copy(
                 error,
-                failure.localized_message(locale),
+                failure.localized_message(translator),
                 {"code": failure.code.name} | ({"field": failure.field} if failure.field else {}),
             )
             for failure in failures
         ]
+    if isinstance(original, CodedError):
+        message = original.localized_message(_translator(context))
+        return [_copy(error, message, {"code": original.code})]
     if error.path is None and not is_unexpected(error) and "code" not in (error.extensions or {}):
         return [_copy(error, error.message, {"code": "BAD_USER_INPUT"})]
     return [error]
@@ -186,18 +200,18 @@ def _execution_error(error: GraphQLError, context: Any) -> list[GraphQLError]:
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(
-        original, GraphQLError | ServiceError | ServiceErrors
+        original, GraphQLError | ServiceError | ServiceErrors | CodedError
     )
 
 
-def with_code(error: GraphQLError) -> GraphQLError:
+def with_code(error: GraphQLError, translator: Translator) -> GraphQLError:
     """The error as the client sees it: with a stable code, and masked if unexpected."""
     extensions = error.extensions or {}
     if "code" in extensions:
         return error
     if is_unexpected(error):
         return GraphQLError(
-            INTERNAL_ERROR_MESSAGE,
+            translator.gettext(INTERNAL_ERROR_MESSAGE),
             error.nodes,
             error.source,
             error.positions,
@@ -233,6 +247,7 @@ def schema_extensions() -> list[Any]:
     return [
         ErrorCodes,
         UnitOfWork,
+        OperationLanguage,
         ParserCache,
         ValidationCache,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),

@@ -57,9 +57,7 @@ def match_locale(tag: str | None, available: Sequence[str]) -> str | None:
         if parsed == (language, script):
             return code
     for code, parsed in candidates:
-        if parsed is not None and parsed[0] == language and (
-            parsed[1] is None or script is None
-        ):
+        if parsed is not None and parsed[0] == language and (parsed[1] is None or script is None):
             return code
     return None
 

@@ -28,7 +28,7 @@ def run_service(
         context.session.flush()
     except (ServiceError, ServiceErrors) as error:
         savepoint.rollback()
-        return None, to_user_errors(error, context.locale)
+        return None, to_user_errors(error, context.translator)
     except BaseException:
         savepoint.rollback()
         raise

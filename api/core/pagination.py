@@ -18,6 +18,7 @@ import strawberry
 from strawberry import relay
 
 from api.core.errors import api_error
+from api.core.i18n import N_
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -85,13 +86,16 @@ def _decode(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
                 values.append(value)
         return values
     except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
-        raise api_error("BAD_CURSOR", "The cursor is not valid for this list.") from None
+        raise api_error("BAD_CURSOR", N_("The cursor is not valid for this list.")) from None
 
 
 def check_page_size(first: int) -> None:
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise api_error(
-            "BAD_PAGE_SIZE", f"`first` must be between 0 and {MAX_PAGE_SIZE}; got {first}."
+            "BAD_PAGE_SIZE",
+            N_("`first` must be between 0 and {limit}; got {first}."),
+            limit=MAX_PAGE_SIZE,
+            first=first,
         )
 
 

@@ -14,13 +14,11 @@ from strawberry.permission import BasePermission, PermissionExtension
 
 from api.accounts.models import Role
 from api.core.context import Context
-from api.core.errors import DEFAULT_MESSAGES, ErrorCode, api_error
-from api.core.i18n import gettext_for
+from api.core.errors import ErrorCode, coded_error
 
 
 def deny(info: strawberry.Info[Context, Any], code: ErrorCode) -> Exception:
-    message = gettext_for(info.context.locale)(DEFAULT_MESSAGES[code])
-    return api_error(code.name, message)
+    return coded_error(code)
 
 
 class IsAuthenticated(BasePermission):

@@ -11,12 +11,15 @@ import re
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
+
+from api.core.i18n import DEFAULT_PROVIDER, LocalisationConfig
 
 DEFAULT_INSTANCE_FILE = Path(__file__).with_name("instance_default.toml")
 SECRET_FILE_NAME = ".aidbridge-secret"  # noqa: S105  (a file name, not a secret)
@@ -34,14 +37,15 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class TaxonomyEntry:
-    """One code of an instance taxonomy with its labels by locale."""
+    """One code of an instance taxonomy with the labels the instance gives it by locale.
+    Locales it gives none for are looked up in the catalogs by the English label."""
 
     code: str
     labels: Mapping[str, str]
 
-    def label(self, locale: str) -> str:
+    def own_label(self, locale: str) -> str | None:
         language = locale.split("_")[0]
-        return self.labels.get(locale) or self.labels.get(language) or self.labels["en"]
+        return self.labels.get(locale) or self.labels.get(language)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Instance:
     pledge_grace_days: int
     poverty_causes: tuple[TaxonomyEntry, ...]
     need_categories: tuple[TaxonomyEntry, ...]
+    # IANA time zone in which dates are shown and months are counted for people.
+    timezone: str = "UTC"
+    localisation: LocalisationConfig = field(default_factory=LocalisationConfig)
 
     def cause_codes(self) -> frozenset[str]:
         return frozenset(entry.code for entry in self.poverty_causes)
@@ -125,6 +132,10 @@ def load_settings(
 
     instance_path = Path(env.get("AIDBRIDGE_INSTANCE_FILE") or DEFAULT_INSTANCE_FILE)
     instance = load_instance(instance_path)
+    instance = replace(
+        instance,
+        localisation=_localisation_from_env(instance.localisation, env, workdir),
+    )
     return Settings(
         database_url=database_url,
         secret_key=secret_key,
@@ -132,6 +143,27 @@ def load_settings(
         instance=instance,
         port=int(port_text),
     )
+
+
+def _localisation_from_env(
+    config: LocalisationConfig, env: Mapping[str, str], workdir: Path
+) -> LocalisationConfig:
+    """`AIDBRIDGE_CATALOG_DIRS` (os.pathsep-separated) come before the instance file's
+    directories; `AIDBRIDGE_LOCALIZER` replaces its provider."""
+    extra = tuple(
+        _resolve(Path(part), workdir)
+        for part in env.get("AIDBRIDGE_CATALOG_DIRS", "").split(os.pathsep)
+        if part.strip()
+    )
+    for directory in extra:
+        if not directory.is_dir():
+            raise ConfigError("AIDBRIDGE_CATALOG_DIRS", f"{directory} is not a directory")
+    provider = env.get("AIDBRIDGE_LOCALIZER") or config.provider
+    return LocalisationConfig(provider=provider, catalog_dirs=(*extra, *config.catalog_dirs))
+
+
+def _resolve(path: Path, base: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
 
 
 def _local_secret(workdir: Path) -> str:
@@ -153,10 +185,10 @@ def load_instance(path: Path) -> Instance:
         raise ConfigError(setting, f"file {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(setting, f"{path} is not valid TOML: {error}") from None
-    return parse_instance(data, setting)
+    return parse_instance(data, setting, base=path.resolve().parent)
 
 
-def parse_instance(data: Mapping[str, Any], setting: str) -> Instance:
+def parse_instance(data: Mapping[str, Any], setting: str, *, base: Path | None = None) -> Instance:
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{setting} [{key}]", problem)
 
@@ -181,6 +213,13 @@ def parse_instance(data: Mapping[str, Any], setting: str) -> Instance:
     public_level = data.get("public_region_level", len(levels))
     if not isinstance(public_level, int) or not 1 <= public_level <= len(levels):
         raise fail("public_region_level", f"must be between 1 and {len(levels)}")
+    timezone = str(data.get("timezone", "UTC"))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(
+            "timezone", f"{timezone!r} is not an IANA time zone such as Africa/Nairobi"
+        ) from None
     grace = data.get("pledge_grace_days", 14)
     if not isinstance(grace, int) or grace < 0:
         raise fail("pledge_grace_days", "must be a whole number of days, 0 or more")
@@ -195,7 +234,27 @@ def parse_instance(data: Mapping[str, Any], setting: str) -> Instance:
         pledge_grace_days=grace,
         poverty_causes=_taxonomy(data.get("poverty_causes"), "poverty_causes", fail),
         need_categories=_taxonomy(data.get("need_categories"), "need_categories", fail),
+        timezone=timezone,
+        localisation=_localisation(data.get("localisation", {}), base or Path.cwd(), fail),
     )
+
+
+def _localisation(raw: Any, base: Path, fail: Any) -> LocalisationConfig:
+    """`[localisation]`: `provider` names a localizer (default "gettext"); `catalog_dirs`,
+    relative to the instance file, hold catalogs that add or override locales."""
+    if not isinstance(raw, dict):
+        raise fail("localisation", "must be a table")
+    provider = raw.get("provider", DEFAULT_PROVIDER)
+    if not isinstance(provider, str) or not provider:
+        raise fail("localisation.provider", 'must name a localizer, e.g. "gettext"')
+    dirs = raw.get("catalog_dirs", [])
+    if not isinstance(dirs, list) or not all(isinstance(item, str) for item in dirs):
+        raise fail("localisation.catalog_dirs", "must be a list of directory paths")
+    resolved = tuple(_resolve(Path(item), base) for item in dirs)
+    for directory in resolved:
+        if not directory.is_dir():
+            raise fail("localisation.catalog_dirs", f"{directory} is not a directory")
+    return LocalisationConfig(provider=provider, catalog_dirs=resolved)
 
 
 def _taxonomy(raw: Any, key: str, fail: Any) -> tuple[TaxonomyEntry, ...]:
@@ -211,6 +270,8 @@ def _taxonomy(raw: Any, key: str, fail: Any) -> tuple[TaxonomyEntry, ...]:
             raise fail(key, f"code {code} appears twice")
         seen.add(code)
         labels = item.get("label", {})
+        if isinstance(labels, str):  # one English label, translated by the catalogs
+            labels = {"en": labels}
         if not isinstance(labels, dict) or not labels.get("en"):
             raise fail(key, f"code {code} needs at least an English label (label.en)")
         entries.append(TaxonomyEntry(code=code, labels={str(k): str(v) for k, v in labels.items()}))

@@ -12,7 +12,7 @@ from strawberry import relay
 
 from api.accounts.models import Role
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
@@ -288,9 +288,7 @@ class CampaignQueries:
             try:
                 region_id = decode_int_id(filter.region, "Region", field="filter.region")
             except ServiceError:
-                raise api_error(
-                    "BAD_USER_INPUT", "`filter.region` must be the id of a Region."
-                ) from None
+                raise bad_id_error("filter.region", "Region") from None
             path = context.session.exec(
                 select(RegionRow.path).where(RegionRow.id == region_id)
             ).first()

@@ -40,6 +40,7 @@ from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
 from api.core.settings import Instance, Settings
 from api.core.validation import check_amount, check_currency, clean_text, optional_text
@@ -1050,7 +1051,7 @@ class CampaignDonationSource:
         raise ServiceError(
             ErrorCode.INVALID_STATE,
             field="target",
-            message="Campaigns are backed with campaignBack, not donated to.",
+            message=N_("Campaigns are backed with campaignBack, not donated to."),
         )
 
     def titles(self, session: Session, ids: Iterable[int]) -> dict[int, str]:

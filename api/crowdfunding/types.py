@@ -15,10 +15,11 @@ from strawberry import relay
 
 from api.accounts.models import Account
 from api.core.context import Context
+from api.core.dates import formatted_day_field
 from api.core.db import unit_of_work, utcnow
 from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
-from api.core.i18n import gettext_for
+from api.core.i18n import N_
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
 from api.core.pagination import (
@@ -40,7 +41,7 @@ from api.payments.models import Payment
 from api.projects.types import Project, load_projects
 from api.regions.types import Region, load_regions
 
-ANONYMOUS_NAME = "Anonymous"
+ANONYMOUS_NAME = N_("Anonymous")
 BASIS_POINTS = 10_000
 MAX_UPDATES = 20
 # A read closes at most this many overdue campaigns itself; the scheduler does the rest.
@@ -225,7 +226,7 @@ class CampaignBacker:
     @strawberry.field(description='The backer\'s name, or "Anonymous" (localized).')
     def name(self, info: strawberry.Info[Context, Any]) -> str:
         if self.row.anonymous or not self.row.backer_name:
-            return gettext_for(info.context.locale)(ANONYMOUS_NAME)
+            return info.context.translator.gettext(ANONYMOUS_NAME)
         return self.row.backer_name
 
     @strawberry.field(description="The amount given.")
@@ -341,6 +342,8 @@ class Campaign(relay.Node):
     @strawberry.field(description="When the campaign stops taking backings (UTC).")
     def deadline(self) -> datetime:
         return self.row.deadline
+
+    deadline_formatted = formatted_day_field(lambda self: self.row.deadline, of="deadline")
 
     @strawberry.field(description="The organiser's display name.")
     def organiser_name(self, info: strawberry.Info[Context, Any]) -> str:

@@ -1125,7 +1125,7 @@ class _Generator:
         if plan.money:
             low, high = _TARGET_RANGES.get(category.code, (200, 8_000))
             target = rng.randint(low // 10, high // 10) * 10 * self.unit
-            title = rng.choice(titles) if titles else f"Support with {category.label('en')}"
+            title = rng.choice(titles) if titles else f"Support with {category.labels['en']}"
         else:
             name, unit, most = rng.choice(items) if items else ("Support in kind", "items", 3)
             item_list = [{"name": name, "quantity": rng.randint(1, most), "unit": unit}]

@@ -11,12 +11,12 @@ from enum import Enum
 from typing import Any, Self
 
 import strawberry
-from babel.dates import format_date
 from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
-from api.core.i18n import gettext_for
+from api.core.dates import formatted_day_field
+from api.core.i18n import N_
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, format_money
 from api.donation import service
@@ -26,12 +26,12 @@ from api.donation.targets import source_for, titles
 from api.payments.base import Instructions
 from api.payments.models import Payment
 
-ANONYMOUS_NAME = "Anonymous"
+ANONYMOUS_NAME = N_("Anonymous")
 GENERIC_TITLES = {
-    TargetKind.GENERAL_FUND: "General fund",
-    TargetKind.HELP_REQUEST: "A help request",
-    TargetKind.PROJECT: "A project",
-    TargetKind.CAMPAIGN: "A crowdfunding campaign",
+    TargetKind.GENERAL_FUND: N_("General fund"),
+    TargetKind.HELP_REQUEST: N_("A help request"),
+    TargetKind.PROJECT: N_("A project"),
+    TargetKind.CAMPAIGN: N_("A crowdfunding campaign"),
 }
 
 
@@ -69,7 +69,7 @@ def _target_title(context: Context, rows: Iterable[DonationRow], row: DonationRo
         lambda wanted: titles(context.session, wanted),
     )
     title = found.get((row.target_kind, row.target_id))
-    return title or gettext_for(context.locale)(GENERIC_TITLES[TargetKind(row.target_kind)])
+    return title or context.translator.gettext(GENERIC_TITLES[TargetKind(row.target_kind)])
 
 
 def _target_global_id(row: DonationRow) -> relay.GlobalID | None:
@@ -122,8 +122,8 @@ class DonationReceipt:
     @strawberry.field(description="The day it was received, formatted for the locale.")
     def issued_on(self, info: strawberry.Info[Context, Any]) -> str:
         assert self.row.received_at is not None
-        return str(
-            format_date(self.row.received_at.date(), format="long", locale=info.context.locale)
+        return info.context.translator.datetime_as_date(
+            self.row.received_at, "long", info.context.settings.instance.timezone
         )
 
     @strawberry.field(description="The amount given.")
@@ -136,7 +136,7 @@ class DonationReceipt:
 
     @strawberry.field(description='The donor\'s name, or "Anonymous" (localized) if none.')
     def donor_name(self, info: strawberry.Info[Context, Any]) -> str:
-        return self.row.donor_name or gettext_for(info.context.locale)(ANONYMOUS_NAME)
+        return self.row.donor_name or info.context.translator.gettext(ANONYMOUS_NAME)
 
     @strawberry.field(description="What the donation went to (public title), localized.")
     def target_title(self, info: strawberry.Info[Context, Any]) -> str:
@@ -157,7 +157,7 @@ class DonationReceipt:
     @strawberry.field(description="The receipt as an HTML fragment; every value is escaped.")
     def html(self, info: strawberry.Info[Context, Any]) -> str:
         locale = info.context.locale
-        _ = gettext_for(locale)
+        _ = info.context.translator.gettext
         rows = [
             (_("Receipt number"), self.number()),
             (_("Date"), self.issued_on(info)),
@@ -167,16 +167,17 @@ class DonationReceipt:
         ]
         if self.refunded():
             rows.append((_("Status"), _("Refunded")))
+        heading, thanks = _("Donation receipt"), _("Thank you for your donation.")
         cells = "".join(
             f'<tr><th scope="row">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>'
             for label, value in rows
         )
         return (
             f'<section class="donation-receipt" lang="{html.escape(locale.replace("_", "-"))}">'
-            f"<h1>{html.escape(_('Donation receipt'))}</h1>"
+            f"<h1>{html.escape(heading)}</h1>"
             f"<p>{html.escape(self.issuer(info))}</p>"
             f"<table>{cells}</table>"
-            f"<p>{html.escape(_('Thank you for your donation.'))}</p></section>"
+            f"<p>{html.escape(thanks)}</p></section>"
         )
 
 
@@ -237,6 +238,8 @@ class Donation(relay.Node):
     def created_at(self) -> datetime:
         return self.row.created_at
 
+    created_at_formatted = formatted_day_field(lambda self: self.row.created_at, of="createdAt")
+
     @strawberry.field(description="When the money was received.")
     def received_at(self) -> datetime | None:
         return self.row.received_at
@@ -290,7 +293,7 @@ class DonationWallEntry:
     @strawberry.field(description='The donor\'s name, or "Anonymous" (localized).')
     def donor_name(self, info: strawberry.Info[Context, Any]) -> str:
         if self.row.anonymous or not self.row.donor_name:
-            return gettext_for(info.context.locale)(ANONYMOUS_NAME)
+            return info.context.translator.gettext(ANONYMOUS_NAME)
         return self.row.donor_name
 
     @strawberry.field(description="The amount given.")

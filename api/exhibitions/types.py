@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.dates import formatted_day_field
 from api.core.db import utcnow
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
@@ -174,9 +175,13 @@ class Exhibition(relay.Node):
     def starts_on(self) -> date:
         return self.row.starts_on
 
+    starts_on_formatted = formatted_day_field(lambda self: self.row.starts_on, of="startsOn")
+
     @strawberry.field(description="Last day of the exhibition.")
     def ends_on(self) -> date:
         return self.row.ends_on
+
+    ends_on_formatted = formatted_day_field(lambda self: self.row.ends_on, of="endsOn")
 
     @strawberry.field(description="True when today (UTC) lies within the exhibition's period.")
     def is_current(self) -> bool:

@@ -12,7 +12,8 @@ from strawberry import relay
 
 from api.accounts.models import Role
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.errors import ErrorCode, ServiceError, UserError, api_error, bad_id_error, coded_error
+from api.core.i18n import N_
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MinorUnits, MoneyInput
 from api.core.mutations import MutationInput, run_service
@@ -184,7 +185,7 @@ def _request_filter(
         try:
             region_id = decode_int_id(given.region, "Region", field="region")
         except ServiceError:
-            raise api_error("BAD_USER_INPUT", "`region` must be the id of a Region.") from None
+            raise bad_id_error("region", "Region") from None
         region = context.session.get(RegionRow, region_id)
         if region is None:
             return None
@@ -197,12 +198,14 @@ def _request_filter(
             wanted.currency = check_currency(given.amount.currency, field="amount.currency")
         except ServiceError:
             raise api_error(
-                "BAD_USER_INPUT", "`amount.currency` must be an ISO 4217 currency code."
+                "BAD_USER_INPUT", N_("`amount.currency` must be an ISO 4217 currency code.")
             ) from None
         wanted.min_minor = given.amount.min
         wanted.max_minor = given.amount.max
     if given.text is not None and len(given.text) > matching.TEXT_LIMIT:
-        raise api_error("BAD_USER_INPUT", f"`text` is limited to {matching.TEXT_LIMIT} characters.")
+        raise coded_error(
+            ErrorCode.TOO_LONG, reported_as="BAD_USER_INPUT", limit=matching.TEXT_LIMIT
+        )
     wanted.text = given.text
     if given.matching_my_preferences:
         principal = context.principal

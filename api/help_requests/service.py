@@ -20,6 +20,7 @@ from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.i18n import N_
 from api.core.settings import Instance
 from api.core.validation import check_amount, check_currency, clean_text
 from api.help_requests.models import (
@@ -207,7 +208,7 @@ def _validate(details: RequestDetails, instance: Instance, *, creating: bool) ->
         found.add(
             ErrorCode.INVALID,
             "items",
-            message="Ask for either money (a target) or items in kind, not both.",
+            message=N_("Ask for either money (a target) or items in kind, not both."),
         )
     elif details.has_target:
         found.check(lambda: check_amount(details.target_minor or 0, field="target.amountMinor"))
@@ -218,7 +219,7 @@ def _validate(details: RequestDetails, instance: Instance, *, creating: bool) ->
         found.add(
             ErrorCode.REQUIRED,
             "target",
-            message="Ask for money (a target) or for items in kind.",
+            message=N_("Ask for money (a target) or for items in kind."),
         )
     if details.deadline is not None and details.deadline < utcnow().date():
         found.add(ErrorCode.OUT_OF_RANGE, "deadline")
@@ -372,7 +373,7 @@ def verify_request(
         raise ServiceError(ErrorCode.INVALID_STATE)
     if approve and household.verification_status != VerificationStatus.VERIFIED:
         raise ServiceError(
-            ErrorCode.INVALID_STATE, message="Verify the household before its requests."
+            ErrorCode.INVALID_STATE, message=N_("Verify the household before its requests.")
         )
     now = utcnow()
     values: dict[str, Any] = {"verified_by_id": actor.account_id}

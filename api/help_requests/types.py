@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.dates import optional_formatted_day_field
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
 from api.core.taxonomy import TaxonomyTerm, category_term
@@ -149,6 +150,8 @@ class HelpRequest(relay.Node):
     def deadline(self) -> date | None:
         return self.row.deadline
 
+    deadline_formatted = optional_formatted_day_field(lambda self: self.row.deadline, of="deadline")
+
     @strawberry.field(description="When it was submitted for verification; null before.")
     def submitted_at(self) -> datetime | None:
         return self.row.submitted_at
@@ -156,6 +159,10 @@ class HelpRequest(relay.Node):
     @strawberry.field(description="When a caseworker published the request; null before.")
     def published_at(self) -> datetime | None:
         return self.row.published_at
+
+    published_at_formatted = optional_formatted_day_field(
+        lambda self: self.row.published_at, of="publishedAt"
+    )
 
     @strawberry.field(description="When the household confirmed the need met; null before.")
     def fulfilled_at(self) -> datetime | None:

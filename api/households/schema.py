@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError
+from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, MoneyInput
@@ -116,12 +116,11 @@ def _prime(context: Context, nodes: list[Household]) -> None:
 
 
 def _region_id_or_error(global_id: relay.GlobalID) -> int:
-    from api.core.errors import api_error
 
     try:
         return decode_int_id(global_id, "Region", field="region")
     except ServiceError:
-        raise api_error("BAD_USER_INPUT", "`region` must be the id of a Region.") from None
+        raise bad_id_error("region", "Region") from None
 
 
 @strawberry.input(description="A household as registered by a caseworker.")

@@ -12,8 +12,7 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
-from api.core.errors import DEFAULT_MESSAGES, ErrorCode, ServiceError, UserError, api_error
-from api.core.i18n import gettext_for
+from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
 from api.core.ids import decode_int_id
 from api.core.money import MinorUnits, Money, MoneyInput
 from api.core.mutations import MutationInput, run_service
@@ -346,8 +345,7 @@ def _page_orders(
 
 
 def _not_found(context: Context) -> Exception:
-    message = gettext_for(context.locale)(DEFAULT_MESSAGES[ErrorCode.NOT_FOUND])
-    return api_error(ErrorCode.NOT_FOUND.name, message)
+    return coded_error(ErrorCode.NOT_FOUND)
 
 
 @strawberry.type

@@ -13,7 +13,7 @@ from strawberry import relay
 
 from api.accounts.models import Role
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
@@ -40,10 +40,6 @@ from api.regions.models import Region as RegionRow
 
 # Who may work on a pairing at all; which pairing is decided in the service.
 PAIRING_ROLES = (Role.HELPER, Role.ORGANISATION_ADMIN, *STAFF)
-
-
-def _bad_input(message: str) -> Exception:
-    return api_error("BAD_USER_INPUT", message)
 
 
 @strawberry.input(description="Which pairings to list; every condition given must hold.")
@@ -114,7 +110,7 @@ def _filter_conditions(context: Context, given: PairingFilter) -> list[Any] | No
         try:
             region_id = decode_int_id(given.region, "Region", field="region")
         except ServiceError:
-            raise _bad_input("`region` must be the id of a Region.") from None
+            raise bad_id_error("region", "Region") from None
         region = context.session.get(RegionRow, region_id)
         if region is None:
             return None
@@ -131,7 +127,7 @@ def _filter_conditions(context: Context, given: PairingFilter) -> list[Any] | No
         try:
             helper_id = decode_int_id(given.helper, "Helper", field="helper")
         except ServiceError:
-            raise _bad_input("`helper` must be the id of a Helper.") from None
+            raise bad_id_error("helper", "Helper") from None
         conditions.append(col(PairingRow.helper_id) == helper_id)
     return conditions
 

@@ -3,14 +3,14 @@ pending until an admin reconciles it with the bank or cash-book reference."""
 
 from __future__ import annotations
 
-from api.core.i18n import gettext_for
+from api.core.i18n import N_, translator_for
 from api.core.money import format_money
 from api.core.settings import Settings
 from api.payments.base import Confirmation, Instructions, PaymentProvider
 from api.payments.config import OFFLINE_PAYMENT_DETAILS, setting
 from api.payments.models import Payment
 
-DEFAULT_DETAILS = "the account published by the organisation running this site"
+DEFAULT_DETAILS = N_("the account published by the organisation running this site")
 
 
 class OfflineProvider(PaymentProvider):
@@ -18,12 +18,11 @@ class OfflineProvider(PaymentProvider):
     confirmation = Confirmation.RECONCILIATION
 
     def instructions(self, payment: Payment, settings: Settings, locale: str) -> Instructions:
-        _ = gettext_for(locale)
-        details = setting(settings, OFFLINE_PAYMENT_DETAILS) or _(DEFAULT_DETAILS)
-        text = _(
+        translator = translator_for(settings.instance.localisation, locale)
+        details = setting(settings, OFFLINE_PAYMENT_DETAILS) or translator.gettext(DEFAULT_DETAILS)
+        text = translator.gettext(
             "Pay {amount} by bank transfer, cash or mobile money to {details}, quoting the "
-            "reference {reference}. Your donation is confirmed once the payment is matched."
-        ).format(
+            "reference {reference}. Your donation is confirmed once the payment is matched.",
             amount=format_money(payment.amount_minor, payment.currency, locale),
             details=details,
             reference=payment.reference,

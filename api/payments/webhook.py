@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from api.core.i18n import gettext_for
+from api.core.i18n import translator_for
 from api.core.settings import Settings
 from api.payments.base import (
     CallbackEvent,
@@ -78,7 +78,9 @@ class WebhookProvider(PaymentProvider):
     def instructions(self, payment: Payment, settings: Settings, locale: str) -> Instructions:
         template = setting(settings, WEBHOOK_CHECKOUT_URL)
         url = template.replace("{reference}", payment.reference) if template else None
-        text = gettext_for(locale)("Complete the payment on the payment page.")
+        text = translator_for(settings.instance.localisation, locale).gettext(
+            "Complete the payment on the payment page."
+        )
         return Instructions(
             provider=self.name,
             reference=payment.reference,

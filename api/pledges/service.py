@@ -21,6 +21,7 @@ from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.i18n import N_
 from api.core.validation import optional_text
 from api.help_requests.models import HelpRequest, RequestStatus
 from api.help_requests.service import (
@@ -119,7 +120,7 @@ def create_pledge(
             ServiceError(
                 ErrorCode.INVALID,
                 field="kind",
-                message="Money requests take MONEY pledges; in-kind requests GOODS or SERVICE.",
+                message=N_("Money requests take MONEY pledges; in-kind requests GOODS or SERVICE."),
             )
         )
     elif kind == PledgeKind.MONEY:

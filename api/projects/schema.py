@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error
+from api.core.errors import ErrorCode, ServiceError, UserError, api_error, bad_id_error
+from api.core.i18n import N_
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
@@ -56,7 +57,7 @@ def region_or_error(context: Context, global_id: relay.GlobalID, argument: str) 
     try:
         region_id = decode_int_id(global_id, "Region", field=argument)
     except ServiceError:
-        raise api_error("BAD_USER_INPUT", f"`{argument}` must be the id of a Region.") from None
+        raise bad_id_error(argument, "Region") from None
     return context.session.get(RegionRow, region_id)
 
 
@@ -64,7 +65,7 @@ def _staff_region(info: strawberry.Info[Context, Any], global_id: relay.GlobalID
     """The region of a targeting view: it must exist and lie in the caller's area."""
     region = region_or_error(info.context, global_id, "region")
     if region is None:
-        raise api_error("NOT_FOUND", "No such region.")
+        raise api_error("NOT_FOUND", N_("No such region."))
     if not info.context.principal.covers_region(region.path):
         raise deny(info, ErrorCode.FORBIDDEN)
     return region
@@ -207,7 +208,8 @@ class ProjectQueries:
         if not 0 <= no_help_met_for_days <= service.MAX_NO_HELP_DAYS:
             raise api_error(
                 "BAD_USER_INPUT",
-                f"`noHelpMetForDays` must be between 0 and {service.MAX_NO_HELP_DAYS}.",
+                N_("`noHelpMetForDays` must be between 0 and {limit}."),
+                limit=service.MAX_NO_HELP_DAYS,
             )
         context = info.context
         statement = _households_in_area(_staff_region(info, region)).where(

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.dates import optional_formatted_day_field
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
@@ -107,9 +108,15 @@ class Project(relay.Node):
     def starts_on(self) -> date | None:
         return self.row.starts_on
 
+    starts_on_formatted = optional_formatted_day_field(
+        lambda self: self.row.starts_on, of="startsOn"
+    )
+
     @strawberry.field(description="When the project ended or is planned to end.")
     def ends_on(self) -> date | None:
         return self.row.ends_on
+
+    ends_on_formatted = optional_formatted_day_field(lambda self: self.row.ends_on, of="endsOn")
 
     @strawberry.field(description="What the project achieved, as recorded by its caseworkers.")
     def outcomes(self) -> str | None:

@@ -10,7 +10,7 @@ from strawberry import relay
 
 from api.accounts.models import Role
 from api.core.context import Context
-from api.core.errors import ServiceError, UserError, api_error
+from api.core.errors import ServiceError, UserError, bad_id_error
 from api.core.ids import decode_int_id
 from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
@@ -76,7 +76,7 @@ def _parent_id_or_error(parent: relay.GlobalID) -> int:
     try:
         return decode_int_id(parent, "Region", field="parent")
     except ServiceError:
-        raise api_error("BAD_USER_INPUT", "`parent` must be the id of a Region.") from None
+        raise bad_id_error("parent", "Region") from None
 
 
 @strawberry.input(description="A new administrative area.")

@@ -10,8 +10,8 @@ import strawberry
 
 from api.core.context import Context
 from api.core.db import utcnow
-from api.core.errors import DEFAULT_MESSAGES, ErrorCode, ServiceError, api_error
-from api.core.i18n import gettext_for
+from api.core.errors import ErrorCode, ServiceError, api_error, coded_error
+from api.core.i18n import N_
 from api.core.ids import decode_int_id
 from api.core.money import MinorUnits, Money
 from api.regions.types import Region, load_regions
@@ -187,7 +187,8 @@ class Stats:
         if not 1 <= months <= MAX_MONTHS:
             raise api_error(
                 "BAD_USER_INPUT",
-                f"`from` must not be after `to`, and the range at most {MAX_MONTHS} months.",
+                N_("`from` must not be after `to`, and the range at most {limit} months."),
+                limit=MAX_MONTHS,
             )
         chosen = sections.Series[series.name]
         return [
@@ -249,10 +250,7 @@ class StatsQueries:
         if region is None:
             snapshot = read_stats(context.session, scope_id=INSTANCE_SCOPE, today=utcnow().date())
             return Stats.from_snapshot(snapshot, None, INSTANCE_SCOPE)
-        not_found = api_error(
-            ErrorCode.NOT_FOUND.name,
-            gettext_for(context.locale)(DEFAULT_MESSAGES[ErrorCode.NOT_FOUND]),
-        )
+        not_found = coded_error(ErrorCode.NOT_FOUND)
         try:
             region_id = decode_int_id(region, "Region", field="region")
         except ServiceError:

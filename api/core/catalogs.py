@@ -1,0 +1,172 @@
+"""Managing the built-in catalogs: extract, update, compile, check. Thin wrappers over
+`pybabel` with the project's options, so every contributor produces the same files."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po, write_po
+
+from api.core.i18n import BUILTIN_CATALOG_DIR, DOMAIN, SOURCE_LOCALE, TEMPLATE_FILE
+
+ROOT = BUILTIN_CATALOG_DIR.parent
+MAPPING_FILE = ROOT / "babel.cfg"
+PO_WIDTH = "100"
+
+
+def pybabel(*args: str) -> None:
+    """Run one `pybabel` command in-process (raises SystemExit-free errors on failure)."""
+    CommandLineInterface().run(["pybabel", "--quiet", *args])
+
+
+def extract(output: Path = TEMPLATE_FILE) -> None:
+    pybabel(
+        "extract",
+        "--mapping-file", str(MAPPING_FILE),
+        "--no-location",
+        "--sort-output",
+        "--width", PO_WIDTH,
+        "--ignore-dirs", ".* _* node_modules frontend i18n tests bench",
+        "--project", "Aidbridge",
+        "--copyright-holder", "The Aidbridge contributors",
+        "--msgid-bugs-address", "",
+        "--output-file", str(output),
+        str(ROOT),
+    )  # fmt: skip
+
+
+def catalog_locales(directory: Path = BUILTIN_CATALOG_DIR) -> list[str]:
+    return sorted(path.parent.parent.name for path in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def update(template: Path = TEMPLATE_FILE, directory: Path = BUILTIN_CATALOG_DIR) -> None:
+    """Bring every catalog in line with the template; the English source catalog is
+    filled with the source texts, so it is complete by construction."""
+    pybabel(*_update_args(template, directory))
+    fill_source_catalog(directory)
+
+
+def _update_args(template: Path, directory: Path) -> list[str]:
+    return [
+        "update",
+        "--input-file", str(template),
+        "--output-dir", str(directory),
+        "--domain", DOMAIN,
+        "--width", PO_WIDTH,
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+        "--ignore-pot-creation-date",
+    ]  # fmt: skip
+
+
+def init(locale: str, directory: Path = BUILTIN_CATALOG_DIR) -> Path:
+    pybabel(
+        "init",
+        "--input-file", str(TEMPLATE_FILE),
+        "--output-dir", str(directory),
+        "--domain", DOMAIN,
+        "--locale", locale,
+        "--width", PO_WIDTH,
+    )  # fmt: skip
+    if locale == SOURCE_LOCALE:
+        fill_source_catalog(directory)
+    return directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def compile_catalogs(directory: Path = BUILTIN_CATALOG_DIR) -> None:
+    """Write `.mo` files next to the `.po` files (for images; never committed)."""
+    pybabel("compile", "--directory", str(directory), "--domain", DOMAIN, "--statistics")
+
+
+def fill_source_catalog(directory: Path = BUILTIN_CATALOG_DIR) -> None:
+    path = directory / SOURCE_LOCALE / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return
+    catalog = _read(path, SOURCE_LOCALE)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            message.string = tuple(message.id)
+        else:
+            message.string = message.id
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=int(PO_WIDTH), ignore_obsolete=True)
+
+
+def _read(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    locale: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.locale}: {self.problem}"
+
+
+def check(directory: Path = BUILTIN_CATALOG_DIR) -> list[CatalogProblem]:
+    """What is wrong with the built-in catalogs: a template or catalog stale against the
+    code, an untranslated or fuzzy message, or plural forms that do not match CLDR."""
+    problems: list[CatalogProblem] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Path(scratch) / f"{DOMAIN}.pot"
+        extract(fresh)
+        fresh_ids = _keys(_read(fresh, SOURCE_LOCALE))
+        committed_ids = _keys(_read(TEMPLATE_FILE, SOURCE_LOCALE))
+        for key in sorted(fresh_ids - committed_ids):
+            problems.append(CatalogProblem("template", f"missing message {key!r}"))
+        for key in sorted(committed_ids - fresh_ids):
+            problems.append(CatalogProblem("template", f"message no longer in the code {key!r}"))
+        try:
+            pybabel("--log-level=ERROR", *_update_args(fresh, directory), "--check")
+        except BaseException as error:  # babel raises its BaseError subclass of Exception
+            problems.append(CatalogProblem("catalogs", f"stale against the code ({error})"))
+    for locale in catalog_locales(directory):
+        catalog = _read(directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po", locale)
+        problems.extend(_catalog_problems(locale, catalog, committed_ids))
+    return problems
+
+
+def _keys(catalog: Catalog) -> set[tuple[str, str]]:
+    return {
+        (m.context or "", m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog if m.id
+    }
+
+
+def _catalog_problems(
+    locale: str, catalog: Catalog, template_ids: set[tuple[str, str]]
+) -> list[CatalogProblem]:
+    problems = []
+    expected = get_plural(locale)  # gettext's plural rule for the locale, from CLDR data
+    if (catalog.num_plurals, catalog.plural_expr) != (expected.num_plurals, expected.plural_expr):
+        problems.append(
+            CatalogProblem(
+                locale,
+                f"plural forms {catalog.num_plurals} ({catalog.plural_expr}); expected "
+                f"{expected.num_plurals} ({expected.plural_expr})",
+            )
+        )
+    for key in sorted(template_ids - _keys(catalog)):
+        problems.append(CatalogProblem(locale, f"missing message {key!r}"))
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy:
+            problems.append(CatalogProblem(locale, f"fuzzy: {message.id!r}"))
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings) or (
+            isinstance(message.id, tuple) and len(strings) != catalog.num_plurals
+        ):
+            problems.append(CatalogProblem(locale, f"untranslated: {message.id!r}"))
+        for error in message.check(catalog):
+            problems.append(CatalogProblem(locale, f"{message.id!r}: {error}"))
+    return problems

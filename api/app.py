@@ -23,7 +23,8 @@ from strawberry.asgi import GraphQL
 from api.core.context import Context
 from api.core.db import create_db_engine
 from api.core.execution import INTERNAL_ERROR_MESSAGE
-from api.core.settings import Settings, load_settings
+from api.core.i18n import UnknownLocalizerError, localizer_for
+from api.core.settings import ConfigError, Settings, load_settings
 from api.migrations import MIGRATIONS_DIR
 from api.payments.http import webhook_endpoint
 from api.schema import schema
@@ -83,6 +84,14 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         )
 
 
+def check_localizer(settings: Settings) -> None:
+    """Fail at start-up, in one line, when the configured localizer does not exist."""
+    try:
+        localizer_for(settings.instance.localisation)
+    except UnknownLocalizerError as error:
+        raise ConfigError("AIDBRIDGE_LOCALIZER / [localisation] provider", str(error)) from None
+
+
 def migration_heads() -> set[str]:
     """The revisions a fully migrated database is at, according to the code."""
     return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
@@ -95,6 +104,7 @@ def database_revisions(engine: Engine) -> set[str]:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or load_settings()
+    check_localizer(settings)
     engine = engine or create_db_engine(settings.database_url)
 
     async def healthz(request: Request) -> Response:

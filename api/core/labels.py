@@ -26,6 +26,8 @@ LABEL_OVERRIDES: dict[tuple[str, str], str] = {
     ("PairingKind", "ENTERPRISE_VILLAGE"): "Enterprise and village",
     ("PairingKind", "HELPER_HOUSEHOLD"): "Helper and household",
     ("ProductOrderField", "CREATED_AT"): "Newest",
+    ("TextDirection", "LTR"): "Left to right",
+    ("TextDirection", "RTL"): "Right to left",
 }
 
 

@@ -94,6 +94,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     close_campaigns.add_argument("--limit", type=int, default=None, help="at most this many")
 
+    i18n = commands.add_parser("i18n", help="manage message catalogs (wraps pybabel)")
+    i18n_commands = i18n.add_subparsers(dest="i18n_command", required=True)
+    i18n_commands.add_parser("extract", help="write i18n/messages.pot from the code and SDL")
+    i18n_commands.add_parser("update", help="bring every catalog in line with the template")
+    i18n_commands.add_parser("check", help="fail if catalogs are stale or incomplete")
+    for name, text in (
+        ("init", "start a catalog for a new locale"),
+        ("compile", "compile .po catalogs into .mo files (for images)"),
+    ):
+        sub = i18n_commands.add_parser(name, help=text)
+        sub.add_argument(
+            "--directory", type=Path, default=None, help="default: the built-in i18n/"
+        )
+        if name == "init":
+            sub.add_argument("--locale", required=True, help="e.g. de or ha")
+
     admin = commands.add_parser("create-admin", help="create a platform admin account")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="Platform admin")
@@ -110,6 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stdout.write(sdl)
         return 0
+
+    if args.command == "i18n":
+        return _i18n(args)
 
     try:
         settings = load_settings()
@@ -131,6 +150,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "create-admin":
         return _create_admin(args, settings)
     return 1  # pragma: no cover
+
+
+def _i18n(args: argparse.Namespace) -> int:
+    from api.core import catalogs
+
+    if args.i18n_command == "extract":
+        catalogs.extract()
+    elif args.i18n_command == "update":
+        catalogs.update()
+    elif args.i18n_command == "init":
+        path = catalogs.init(args.locale, args.directory or catalogs.BUILTIN_CATALOG_DIR)
+        print(f"Created {path}", file=sys.stderr)
+    elif args.i18n_command == "compile":
+        catalogs.compile_catalogs(args.directory or catalogs.BUILTIN_CATALOG_DIR)
+    elif args.i18n_command == "check":
+        problems = catalogs.check()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} catalog problem(s)", file=sys.stderr)
+            return 1
+        print("Catalogs are current and complete.", file=sys.stderr)
+    return 0
 
 
 def _demo_data(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,6 +15,8 @@ from babel.messages.pofile import read_po, write_po
 
 from api.core.i18n import BUILTIN_CATALOG_DIR, DOMAIN, SOURCE_LOCALE, TEMPLATE_FILE
 
+__all__ = ["BUILTIN_CATALOG_DIR", "check", "compile_catalogs", "extract", "init", "update"]
+
 ROOT = BUILTIN_CATALOG_DIR.parent
 MAPPING_FILE = ROOT / "babel.cfg"
 PO_WIDTH = "100"
@@ -153,9 +155,7 @@ def _comparable(path: Path) -> list[str]:
 
 
 def _keys(catalog: Catalog) -> set[tuple[str, str]]:
-    return {
-        (m.context or "", m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog if m.id
-    }
+    return {(m.context or "", m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
 
 
 def _catalog_problems(

@@ -43,9 +43,9 @@ def format_day(context: Context, value: date | datetime | None, style: DateStyle
         return translator.datetime_as_date(
             value,
             style.value,
-            context.settings.instance.timezone,  # type: ignore[arg-type]
+            context.settings.instance.timezone,
         )
-    return translator.date(value, style.value)  # type: ignore[arg-type]
+    return translator.date(value, style.value)
 
 
 STYLE_ARGUMENT = "How much of the date to spell out; MEDIUM by default."

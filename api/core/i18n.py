@@ -78,13 +78,15 @@ LocalizerFactory = Callable[[LocalisationConfig], Localizer]
 # --- The default: gettext catalogs ---------------------------------------------------------
 
 
-def _message_key(message_id: str | tuple[str, ...], context: str | None) -> tuple[str, str]:
-    singular = message_id[0] if isinstance(message_id, tuple) else message_id
+def _message_key(
+    message_id: str | tuple[str, ...] | list[str], context: str | None
+) -> tuple[str, str]:
+    singular = message_id if isinstance(message_id, str) else message_id[0]
     return (context or "", singular)
 
 
-def _is_translated(message_string: str | tuple[str, ...] | None) -> bool:
-    if isinstance(message_string, tuple):
+def _is_translated(message_string: str | tuple[str, ...] | list[str] | None) -> bool:
+    if isinstance(message_string, tuple | list):
         return bool(message_string) and all(message_string)
     return bool(message_string)
 
@@ -246,7 +248,8 @@ class Translator:
     def date(self, value: date, style: DateStyle = "medium") -> str:
         return str(format_date(value, format=style, locale=self.locale))
 
-    def datetime(self, value: datetime, style: DateStyle = "medium", tz: str = "UTC") -> str:
+    def moment(self, value: datetime, style: DateStyle = "medium", tz: str = "UTC") -> str:
+        """Date and time, in the zone `tz`."""
         return str(format_datetime(value, format=style, tzinfo=_zone(tz), locale=self.locale))
 
     def datetime_as_date(

@@ -122,6 +122,14 @@ def test_a_copy_of_the_template_loads(tmp_path):
         ('code = "DISABILITY"', 'code = "ILLNESS"', "poverty_causes", "ILLNESS appears twice"),
         ("public_region_level = 3", "public_region_level = 9", "public_region_level", "between"),
         ("pledge_grace_days = 14", "pledge_grace_days = -1", "pledge_grace_days", "0 or more"),
+        ('timezone = "UTC"', 'timezone = "Mars/Olympus"', "timezone", "IANA time zone"),
+        (
+            "catalog_dirs = []",
+            'catalog_dirs = ["no-such-dir"]',
+            "localisation.catalog_dirs",
+            "is not a directory",
+        ),
+        ('provider = "gettext"', "provider = 3", "localisation.provider", "must name"),
     ],
     ids=[
         "bad-currency",
@@ -132,6 +140,9 @@ def test_a_copy_of_the_template_loads(tmp_path):
         "duplicate-taxonomy-code",
         "public-level-too-deep",
         "negative-grace",
+        "unknown-time-zone",
+        "missing-catalog-dir",
+        "bad-localizer-name",
     ],
 )
 def test_an_invalid_instance_file_names_the_key(tmp_path, old, new, key, problem):
@@ -151,3 +162,21 @@ def test_an_instance_file_that_is_not_toml(tmp_path):
 
     assert raised.value.setting == "AIDBRIDGE_INSTANCE_FILE"
     assert "not valid TOML" in raised.value.problem
+
+
+def test_catalog_directories_resolve_against_the_instance_file_and_the_environment(tmp_path):
+    (tmp_path / "catalogs").mkdir()
+    (tmp_path / "more").mkdir()
+    env = with_instance(tmp_path, "catalog_dirs = []", 'catalog_dirs = ["catalogs"]')
+    settings = load(
+        tmp_path, **env, AIDBRIDGE_CATALOG_DIRS=str(tmp_path / "more"), AIDBRIDGE_LOCALIZER="x"
+    )
+    config = settings.instance.localisation
+    assert config.catalog_dirs == (tmp_path / "more", tmp_path / "catalogs")
+    assert config.provider == "x"
+
+
+def test_a_missing_catalog_directory_in_the_environment_is_named(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load(tmp_path, AIDBRIDGE_CATALOG_DIRS=str(tmp_path / "nowhere"))
+    assert raised.value.setting == "AIDBRIDGE_CATALOG_DIRS"

@@ -5,13 +5,18 @@ This is the CI check that fails when a message is added, changed or removed in t
 from __future__ import annotations
 
 import gettext
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po, write_po
 
 from api.core import catalogs
 from api.core.i18n import GettextLocalizer, LocalisationConfig, template_keys
-from tests.i18n.conftest import LOCALES, po_catalog
+from tests.i18n.conftest import I18N, LOCALES, po_catalog
 
 
 def test_catalogs_are_current_and_complete():
@@ -52,15 +57,70 @@ def test_arabic_has_six_distinct_plural_forms_chosen_by_count():
 def test_a_regional_locale_falls_back_to_its_language():
     localizer = GettextLocalizer(LocalisationConfig())
     assert localizer.gettext("pt_BR", "Not found.") == localizer.gettext("pt", "Not found.")
-    assert localizer.gettext("zh_Hans_CN", "Not found.") == po_catalog("zh_Hans").get(
-        "Not found."
-    ).string
+    assert (
+        localizer.gettext("zh_Hans_CN", "Not found.")
+        == po_catalog("zh_Hans").get("Not found.").string
+    )
 
 
 def test_no_compiled_catalog_is_committed():
-    import subprocess
-
-    tracked = subprocess.run(  # noqa: S603, S607  (git, fixed arguments)
-        ["git", "ls-files", "i18n"], capture_output=True, text=True, check=False
+    tracked = subprocess.run(
+        ["git", "ls-files", "i18n"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     assert not [path for path in tracked if path.endswith(".mo")]
+
+
+def _copy(tmp_path: Path) -> Path:
+    directory = tmp_path / "i18n"
+    shutil.copytree(I18N, directory, ignore=shutil.ignore_patterns("*.mo"))
+    return directory
+
+
+def _rewrite(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=path.parents[1].name)
+    change(catalog)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, ignore_obsolete=True)
+
+
+def test_the_check_finds_untranslated_fuzzy_and_missing_messages(tmp_path):
+    directory = _copy(tmp_path)
+    french = directory / "fr" / "LC_MESSAGES" / "messages.po"
+
+    def damage(catalog):  # type: ignore[no-untyped-def]
+        catalog.get("Not found.").string = ""
+        catalog.get("Please log in first.").flags.add("fuzzy")
+        catalog.delete("Anonymous")
+
+    _rewrite(french, damage)
+    problems = {str(problem) for problem in catalogs.check(directory)}
+    assert "fr: untranslated: 'Not found.'" in problems
+    assert "fr: fuzzy: 'Please log in first.'" in problems
+    assert "fr: missing message ('', 'Anonymous')" in problems
+    assert "fr: stale against the code: run `aidbridge i18n update`" in problems
+    assert not [p for p in problems if not p.startswith("fr: ")]
+
+
+def test_the_check_finds_wrong_plural_forms(tmp_path):
+    directory = _copy(tmp_path)
+    arabic = directory / "ar" / "LC_MESSAGES" / "messages.po"
+    text = arabic.read_text(encoding="utf-8")
+    header = next(line for line in text.splitlines() if line.startswith('"Plural-Forms:'))
+    arabic.write_text(
+        text.replace(header, '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"'), encoding="utf-8"
+    )
+    problems = [str(p) for p in catalogs.check(directory)]
+    assert any(p.startswith("ar: plural forms 2") for p in problems), problems
+
+
+def test_the_command_line_check_passes_on_the_shipped_catalogs():
+    aidbridge = Path(sys.executable).with_name("aidbridge")
+    result = subprocess.run(  # noqa: S603  (our own console script, fixed arguments)
+        [str(aidbridge), "i18n", "check"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "current and complete" in result.stderr

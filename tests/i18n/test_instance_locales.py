@@ -67,7 +67,7 @@ def instance_file(tmp_path: Path, **localisation: str) -> Path:
         'locales = ["en", "zh_Hans", "fr", "es", "ar", "ru", "sw", "pt"]',
         'locales = ["en", "zh_Hans", "fr", "es", "ar", "ru", "sw", "pt", "de"]',
     )
-    text = text.replace('catalog_dirs = []', 'catalog_dirs = ["catalogs"]')
+    text = text.replace("catalog_dirs = []", 'catalog_dirs = ["catalogs"]')
     for key, value in localisation.items():
         text = text.replace(f'{key} = "gettext"', f'{key} = "{value}"')
     path = tmp_path / "instance.toml"

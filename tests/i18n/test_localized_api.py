@@ -143,7 +143,9 @@ def gettext_plural_index(locale: str, n: int) -> int:
 
 
 def test_operation_language_beats_header_and_account(api):
-    query = 'query @inContext(language: "ar") { enumLabels(enums: ["Urgency"]) { values { label } } }'
+    query = (
+        'query @inContext(language: "ar") { enumLabels(enums: ["Urgency"]) { values { label } } }'
+    )
     response = api.http.post(
         "/graphql",
         json={"query": query},
@@ -159,9 +161,7 @@ def test_operation_language_from_a_variable_and_unavailable_ones_fall_through(ap
         "query($lang: String!) @inContext(language: $lang) "
         '{ enumLabels(enums: ["Urgency"]) { values { label } } }'
     )
-    chosen = api.http.post(
-        "/graphql", json={"query": query, "variables": {"lang": "pt-BR"}}
-    )
+    chosen = api.http.post("/graphql", json={"query": query, "variables": {"lang": "pt-BR"}})
     assert chosen.headers["content-language"] == "pt"
     unavailable = api.http.post(
         "/graphql",
@@ -188,3 +188,28 @@ def test_unknown_enum_name_is_a_localized_input_error(api):
     assert error["message"] == po_text(
         "fr", "`enums` names no labelled enum called {name}."
     ).format(name="Nope")
+
+
+def test_the_locale_list_names_each_language_in_itself(api):
+    data = api.data(
+        "{ locales { code languageTag nativeName englishName direction completeness isDefault } }"
+    )
+    locales = data["locales"]
+    assert locales[0]["code"] == "en"
+    assert {entry["code"] for entry in locales} == {
+        "en",
+        "zh_Hans",
+        "fr",
+        "es",
+        "ar",
+        "ru",
+        "sw",
+        "pt",
+    }
+    by_code = {entry["code"]: entry for entry in locales}
+    assert by_code["ar"]["direction"] == "RTL"
+    assert by_code["ar"]["nativeName"] == "العربية"
+    assert by_code["zh_Hans"]["languageTag"] == "zh-Hans"
+    assert by_code["en"]["isDefault"] and not by_code["fr"]["isDefault"]
+    assert {entry["completeness"] for entry in locales} == {1.0}
+    assert all(entry["direction"] == "LTR" for code, entry in by_code.items() if code != "ar")

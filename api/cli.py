@@ -99,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     i18n_commands.add_parser("extract", help="write i18n/messages.pot from the code and SDL")
     i18n_commands.add_parser("update", help="bring every catalog in line with the template")
     i18n_commands.add_parser("check", help="fail if catalogs are stale or incomplete")
+    export_json = i18n_commands.add_parser(
+        "export-json", help="write <locale>.json catalogs for browser code"
+    )
+    export_json.add_argument("--output", type=Path, required=True)
     for name, text in (
         ("init", "start a catalog for a new locale"),
         ("compile", "compile .po catalogs into .mo files (for images)"),
@@ -164,6 +168,9 @@ def _i18n(args: argparse.Namespace) -> int:
         print(f"Created {path}", file=sys.stderr)
     elif args.i18n_command == "compile":
         catalogs.compile_catalogs(args.directory or catalogs.BUILTIN_CATALOG_DIR)
+    elif args.i18n_command == "export-json":
+        for path in catalogs.export_json(args.output):
+            print(f"Wrote {path}", file=sys.stderr)
     elif args.i18n_command == "check":
         problems = catalogs.check()
         for problem in problems:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,7 +16,15 @@ from babel.messages.pofile import read_po, write_po
 
 from api.core.i18n import BUILTIN_CATALOG_DIR, DOMAIN, SOURCE_LOCALE, TEMPLATE_FILE
 
-__all__ = ["BUILTIN_CATALOG_DIR", "check", "compile_catalogs", "extract", "init", "update"]
+__all__ = [
+    "BUILTIN_CATALOG_DIR",
+    "check",
+    "compile_catalogs",
+    "export_json",
+    "extract",
+    "init",
+    "update",
+]
 
 ROOT = BUILTIN_CATALOG_DIR.parent
 MAPPING_FILE = ROOT / "babel.cfg"
@@ -105,6 +114,33 @@ def fill_source_catalog(directory: Path = BUILTIN_CATALOG_DIR) -> None:
 def _read(path: Path, locale: str) -> Catalog:
     with path.open("rb") as handle:
         return read_po(handle, locale=locale, domain=DOMAIN)
+
+
+def export_json(output: Path, directory: Path = BUILTIN_CATALOG_DIR) -> list[Path]:
+    """One `<locale>.json` per catalog for browser code, generated from the same `.po`
+    files as the server's messages: `{"plural": <C expression>, "messages": {key: text}}`
+    where a key is the msgid, or `context + "\u0004" + msgid` (gettext's convention), and
+    a plural message's text is the list of its forms."""
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    for locale in catalog_locales(directory):
+        catalog = _read(directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po", locale)
+        messages: dict[str, str | list[str]] = {}
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            singular = message.id if isinstance(message.id, str) else message.id[0]
+            key = f"{message.context}\u0004{singular}" if message.context else singular
+            if isinstance(message.string, str):
+                if message.string:
+                    messages[key] = message.string
+            elif all(message.string):
+                messages[key] = list(message.string)
+        path = output / f"{locale}.json"
+        body = {"locale": locale, "plural": catalog.plural_expr, "messages": messages}
+        path.write_text(json.dumps(body, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 @dataclass(frozen=True)

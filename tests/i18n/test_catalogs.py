@@ -5,6 +5,7 @@ This is the CI check that fails when a message is added, changed or removed in t
 from __future__ import annotations
 
 import gettext
+import json
 import shutil
 import subprocess
 import sys
@@ -124,3 +125,15 @@ def test_the_command_line_check_passes_on_the_shipped_catalogs():
     )
     assert result.returncode == 0, result.stderr
     assert "current and complete" in result.stderr
+
+
+def test_browser_catalogs_are_generated_from_the_same_po_files(tmp_path):
+    written = catalogs.export_json(tmp_path)
+    assert sorted(path.stem for path in written) == sorted(LOCALES)
+    arabic = json.loads((tmp_path / "ar.json").read_text(encoding="utf-8"))
+    assert arabic["plural"] == get_plural("ar").plural_expr
+    assert arabic["messages"]["Not found."] == po_catalog("ar").get("Not found.").string
+    key = "HelpRequestStatus\u0004Open"
+    assert arabic["messages"][key] == po_catalog("ar").get("Open", "HelpRequestStatus").string
+    forms = arabic["messages"]["This text is too long (at most {limit} character)."]
+    assert isinstance(forms, list) and len(forms) == 6

@@ -39,6 +39,10 @@ query {
 }
 """
 TOO_MANY = "{ helpRequests(first: 500) { nodes { id } } }"
+LOGIN = (
+    "mutation($input: TokenCreateInput!) { tokenCreate(input: $input) { token "
+    "errors { code message } } }"
+)
 
 
 @pytest.fixture
@@ -85,6 +89,16 @@ def test_each_locale_gets_its_messages_labels_money_and_dates(
     assert error["message"] == expected_error.format(
         limit=format_decimal(100, locale=locale), first=format_decimal(500, locale=locale)
     )
+
+    # A typed mutation error: a code in the payload, the message in the locale.
+    login = api.http.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"input": {"email": "no@example.org", "password": "x"}}},
+        headers={"Accept-Language": accept_language},
+    ).json()["data"]["tokenCreate"]
+    [typed] = login["errors"]
+    assert typed["code"] == "INVALID_CREDENTIALS"
+    assert typed["message"] == po_text(locale, "The email or password is incorrect.")
 
     data = body["data"]
     labels = {term["code"]: term["label"] for term in data["instance"]["povertyCauses"]}

@@ -121,7 +121,7 @@ def test_an_absurdly_long_password_is_too_long_not_weak(api):
         {
             "field": "password",
             "code": "TOO_LONG",
-            "message": "This text is too long (at most 1024 characters).",
+            "message": "This text is too long (at most 1,024 characters).",  # CLDR grouping
         }
     ]
 

@@ -23,7 +23,7 @@ import httpx
 
 QUERIES = {
     "helpRequests(first: 50) + household": """
-      { helpRequests(first: 50) { nodes { id title urgency status category { label }
+      { helpRequests(first: 50) { nodes { id title { text } urgency status category { label }
           target { formatted } household { publicCode membersCount region { name }
           causes { label } } } } }""",
     "households(first: 50)": """

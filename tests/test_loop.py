@@ -53,7 +53,7 @@ FIND = """
 query($filter: HelpRequestFilter, $orderBy: HelpRequestOrder) {
   helpRequests(filter: $filter, orderBy: $orderBy, first: 10) {
     nodes {
-      id title urgency status
+      id title { text } urgency status
       category { label }
       target { amountMinor currency formatted }
       remaining { amountMinor }
@@ -81,7 +81,7 @@ query($id: ID!) {
   node(id: $id) {
     ... on Household {
       publicCode headName
-      openRequests { title }
+      openRequests { title { text } }
       thanks { message helperName confirmedOn }
     }
   }

@@ -1,7 +1,8 @@
 """Demo case studies: twelve stories (ten published, one in review, one draft), each in a
 county with projects, linked to its projects, to a few public households there and to up
 to two ACTIVE or COMPLETED enterprise-village pairings in its region (if any). Run after the
-projects and pairing demos (see api.demo.generate.SECTION_GENERATORS)."""
+projects and pairing demos (see api.demo.generate.SECTION_GENERATORS). A handful are
+translated into Simplified Chinese or French."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from api.case_studies.models import (
     CaseStudyPairing,
     CaseStudyProject,
     CaseStudyStatus,
+    CaseStudyTranslation,
     InterventionType,
 )
+from api.case_studies.service import CASE_STUDY_TEXT
 from api.core.settings import Instance
+from api.core.translations import digest_of
 from api.core.validation import minor_unit_digits
 from api.households.models import Household, VerificationStatus
 from api.pairing.models import PUBLIC_STATUSES as PUBLIC_PAIRING_STATUSES
@@ -107,6 +111,41 @@ _STORIES: tuple[tuple[str, str, str, str], ...] = (
     ),
 )
 
+# A handful of stories (by index in _STORIES) translated, so the list shows translated
+# text: (locale, title, summary, lessons); the story is the summary and the lessons.
+_TRANSLATED: dict[int, tuple[str, str, str, str]] = {
+    0: (
+        "zh_Hans",
+        "微信上卖苹果",
+        "果园很好却没有买家的果农开了一家共享网店。一周卖出十吨苹果。",
+        "每个村培训一名年轻人经营网店。合并包裹。",
+    ),
+    1: (
+        "fr",
+        "Une coopérative de thé sur les collines",
+        "Les petits exploitants ont mis leurs terres en coopérative et vendent un thé de marque.",
+        "Les parts de la coopérative gardent les ménages les plus pauvres dans les bénéfices.",
+    ),
+    3: (
+        "zh_Hans",
+        "大病保险",
+        "大病保险让医疗费用不再把家庭推回贫困。",
+        "直接为建档立卡贫困户缴纳保费。手续会让人掉队。",
+    ),
+    5: (
+        "fr",
+        "Une route vers le marché",
+        "Une route goudronnée a réduit le trajet au marché d'une journée à une heure.",
+        "Planifiez la route avec les coopératives qui l'utiliseront.",
+    ),
+    10: (
+        "zh_Hans",
+        "自来水进家门",
+        "自来水每天为工作和上学省出几个小时。",
+        "村民亲手参与修建。维护得最好。",
+    ),
+}
+
 
 def generate(session: Session, *, rng: random.Random, instance: Instance, today: date) -> None:
     projects = session.execute(
@@ -149,7 +188,10 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         "project": [],
         "household": [],
         "pairing": [],
+        "translation": [],
     }
+    # Written in English; an instance without English gets its default.
+    language = "en" if "en" in instance.locales else instance.default_locale
     for i in range(COUNT):
         title, intervention, summary, lessons = _STORIES[i % len(_STORIES)]
         project_id, region_id, region_path = places[(i * 7) % len(places)]
@@ -165,6 +207,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         )
         before = rng.randint(1_500, 3_500) * unit
         case_study = CaseStudy(
+            source_language=language,
             title=title,
             summary=summary,
             story=summary + " " + lessons,
@@ -185,6 +228,21 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         )
         session.add(case_study)
         session.flush()
+        translated = _TRANSLATED.get(i % len(_STORIES))
+        if translated is not None and translated[0] in instance.locales:
+            locale, t_title, t_summary, t_lessons = translated
+            links["translation"].append(
+                {
+                    "case_study_id": case_study.id,
+                    "locale": locale,
+                    "title": t_title,
+                    "summary": t_summary,
+                    "story": t_summary + " " + t_lessons,
+                    "lessons": t_lessons,
+                    "source_digest": digest_of(CASE_STUDY_TEXT, case_study),
+                    "updated_at": published,
+                }
+            )
         for code in rng.sample(causes, min(2, len(causes))):
             links["cause"].append({"case_study_id": case_study.id, "cause_code": code})
         if project_id is not None:
@@ -203,6 +261,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         "project": CaseStudyProject.__table__,  # type: ignore[attr-defined]
         "household": CaseStudyHousehold.__table__,  # type: ignore[attr-defined]
         "pairing": CaseStudyPairing.__table__,  # type: ignore[attr-defined]
+        "translation": CaseStudyTranslation.__table__,  # type: ignore[attr-defined]
     }
     for kind, table in tables.items():
         if links[kind]:

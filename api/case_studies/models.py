@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.core.models import timestamp
+from api.core.translations import DIGEST_LENGTH
 
 
 class CaseStudyStatus(StrEnum):
@@ -35,6 +36,8 @@ class CaseStudy(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_case_study_status_id", "status", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    # The locale title, summary, story and lessons were written in, set at creation.
+    source_language: str = Field(max_length=20)
     title: str = Field(max_length=200)
     summary: str = Field(max_length=1000)
     story: str = Field(default="", max_length=20000)
@@ -57,6 +60,23 @@ class CaseStudy(SQLModel, table=True):
     submitted_at: datetime | None = timestamp(nullable=True)
     published_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)
+
+
+class CaseStudyTranslation(SQLModel, table=True):
+    """A case study's title, summary, story and lessons in one more locale
+    (api/core/translations.py); a null field shows the original."""
+
+    __tablename__ = "case_study_translation"
+
+    case_study_id: int = Field(foreign_key="case_study.id", primary_key=True)
+    locale: str = Field(max_length=20, primary_key=True)
+    title: str | None = Field(default=None, max_length=200)
+    summary: str | None = Field(default=None, max_length=1000)
+    story: str | None = Field(default=None, max_length=20000)
+    lessons: str | None = Field(default=None, max_length=5000)
+    # Digest of the case study's four texts this translation was written for.
+    source_digest: str = Field(max_length=DIGEST_LENGTH)
     updated_at: datetime = timestamp(default_now=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 import strawberry
 from sqlmodel import col, select
 from strawberry import relay
@@ -11,7 +12,7 @@ from strawberry import relay
 from api.accounts.models import Role
 from api.case_studies import models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
-from api.case_studies.models import CaseStudyCause
+from api.case_studies.models import CaseStudyCause, CaseStudyTranslation
 from api.case_studies.types import CaseStudy
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
@@ -28,6 +29,7 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import requires
+from api.core.translations import forget_translations
 from api.households.models import Household as HouseholdRow
 from api.projects.schema import region_or_error
 
@@ -48,8 +50,8 @@ class CaseStudyFilter:
     text: str | None = strawberry.field(
         default=None,
         description=(
-            "Only those whose title, summary or lessons contain this text (case-insensitive, "
-            "at most 200 characters)."
+            "Only those whose title, summary or lessons contain this text, in the original or "
+            "a translation (case-insensitive, at most 200 characters)."
         ),
     )
     status: list[models.CaseStudyStatus] | None = strawberry.field(
@@ -112,10 +114,17 @@ class CaseStudyQueries:
                 )
             if text:
                 # LIKE on lower(): the same on SQLite and PostgreSQL; % and _ match literally.
+                translated = sa.exists().where(
+                    col(CaseStudyTranslation.case_study_id) == CaseStudyRow.id,
+                    col(CaseStudyTranslation.title).icontains(text, autoescape=True)
+                    | col(CaseStudyTranslation.summary).icontains(text, autoescape=True)
+                    | col(CaseStudyTranslation.lessons).icontains(text, autoescape=True),
+                )
                 statement = statement.where(
                     col(CaseStudyRow.title).icontains(text, autoescape=True)
                     | col(CaseStudyRow.summary).icontains(text, autoescape=True)
                     | col(CaseStudyRow.lessons).icontains(text, autoescape=True)
+                    | translated
                 )
         rows, more, cursors = keyset_page(
             context.session,
@@ -191,6 +200,11 @@ class CaseStudyCreateInput:
             "household in its region. The public sees only ACTIVE and COMPLETED ones."
         ),
     )
+    language: str | None = strawberry.field(
+        default=None,
+        description="The locale title, summary, story and lessons are written in, one of the "
+        "instance's locales (e.g. zh_Hans); defaults to the request's locale.",
+    )
 
 
 @strawberry.input(description="Changes to a DRAFT case study; omitted fields stay as they are.")
@@ -216,6 +230,30 @@ class CaseStudyUpdateInput:
     )
     pairings: list[relay.GlobalID] | None = strawberry.field(
         default=None, description="Replaces the linked pairings."
+    )
+
+
+@strawberry.input(
+    description="A case study's texts in one more locale. A null field shows the original; "
+    "with every field null the translation is removed."
+)
+class CaseStudyTranslationSetInput:
+    id: relay.GlobalID = strawberry.field(description="The case study to translate.")
+    locale: str = strawberry.field(
+        description="One of the instance's locales (e.g. fr, zh_Hans), not the case study's "
+        "source language."
+    )
+    title: str | None = strawberry.field(
+        default=None, description="The translated title, at most 200 characters."
+    )
+    summary: str | None = strawberry.field(
+        default=None, description="The translated summary, at most 1000 characters."
+    )
+    story: str | None = strawberry.field(
+        default=None, description="The translated story, at most 20000 characters."
+    )
+    lessons: str | None = strawberry.field(
+        default=None, description="The translated lessons, at most 5000 characters."
     )
 
 
@@ -312,6 +350,7 @@ class CaseStudyMutations:
                 actor=context.principal,
                 instance=context.settings.instance,
                 details=_details(context, input),
+                language=input.language or context.locale,
             ),
         )
         return _payload(row, errors)
@@ -335,6 +374,40 @@ class CaseStudyMutations:
                 details=_details(context, input),
             ),
         )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Set or remove a case study's texts in one more locale, in any status. Its "
+            "editors: platform admins, caseworkers for their area, organisation admins for "
+            "their organisation's."
+        ),
+        extensions=requires(*EDITORS),
+    )
+    def case_study_translation_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[CaseStudyTranslationSetInput],
+    ) -> CaseStudyPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.set_case_study_translation(
+                context.session,
+                actor=context.principal,
+                locales=context.settings.instance.locales,
+                case_study_id=_pk(input.id),
+                locale=input.locale,
+                texts={
+                    "title": input.title,
+                    "summary": input.summary,
+                    "story": input.story,
+                    "lessons": input.lessons,
+                },
+            ),
+        )
+        # The request's cache may hold translations read before this change.
+        forget_translations(context, service.CASE_STUDY_TEXT)
         return _payload(row, errors)
 
     @strawberry.mutation(

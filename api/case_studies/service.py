@@ -8,7 +8,7 @@ visible to the editor, and households and pairings must lie in the case study's 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,15 @@ from api.case_studies.models import (
     CaseStudyPairing,
     CaseStudyProject,
     CaseStudyStatus,
+    CaseStudyTranslation,
     InterventionType,
 )
+from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.settings import Instance
+from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import check_amount, check_currency, clean_text, optional_text
 from api.households.models import Household
 from api.households.service import visible_households_condition
@@ -42,7 +45,21 @@ from api.regions.models import Region
 AUDIT_SUBJECT = "CaseStudy"
 MAX_LINKS = 100
 MAX_COUNT = 10_000_000
-TEXT_LIMIT = 200
+TEXT_LIMIT = 200  # of the list's text search
+TITLE_LIMIT = 200
+SUMMARY_LIMIT = 1000
+STORY_LIMIT = 20000
+LESSONS_LIMIT = 5000
+CASE_STUDY_TEXT = Translatable(
+    CaseStudyTranslation,
+    "case_study_id",
+    (
+        TextField("title", "title", TITLE_LIMIT),
+        TextField("summary", "summary", SUMMARY_LIMIT),
+        TextField("story", "story", STORY_LIMIT),
+        TextField("lessons", "lessons", LESSONS_LIMIT),
+    ),
+)
 
 
 @dataclass
@@ -171,10 +188,10 @@ def _validate(
 ) -> list[ServiceError]:
     errors: list[ServiceError] = []
     for name, limit, required in (
-        ("title", 200, True),
-        ("summary", 1000, True),
-        ("story", 20000, False),
-        ("lessons", 5000, False),
+        ("title", TITLE_LIMIT, True),
+        ("summary", SUMMARY_LIMIT, True),
+        ("story", STORY_LIMIT, False),
+        ("lessons", LESSONS_LIMIT, False),
     ):
         value = getattr(details, name)
         if creating or value is not None:
@@ -305,10 +322,23 @@ def _apply(session: Session, case_study: CaseStudy, details: CaseStudyDetails) -
 
 
 def create_case_study(
-    session: Session, *, actor: Principal, instance: Instance, details: CaseStudyDetails
+    session: Session,
+    *,
+    actor: Principal,
+    instance: Instance,
+    details: CaseStudyDetails,
+    language: str | None = None,
 ) -> CaseStudy:
-    """A new DRAFT; every input error at once."""
+    """A new DRAFT; every input error at once. `language` is the locale its texts are
+    written in (an instance locale; the instance's default when not given)."""
     errors: list[ServiceError] = []
+    source_language = instance.default_locale
+    try:
+        source_language = check_source_language(
+            language or instance.default_locale, locales=instance.locales
+        )
+    except ServiceError as error:
+        errors.append(error)
     region: Region | None = None
     if details.region_id is None:
         errors.append(ServiceError(ErrorCode.REQUIRED, field="region"))
@@ -329,6 +359,7 @@ def create_case_study(
         raise ServiceErrors(errors)
     now = utcnow()
     case_study = CaseStudy(
+        source_language=source_language,
         title="",
         summary="",
         region_id=region.id,  # type: ignore[arg-type]
@@ -378,6 +409,30 @@ def update_case_study(
         case_study.region_path = region.path
     case_study.updated_at = utcnow()
     _apply(session, case_study, details)
+    return case_study
+
+
+def set_case_study_translation(
+    session: Session,
+    *,
+    actor: Principal,
+    locales: Sequence[str],
+    case_study_id: int,
+    locale: str,
+    texts: dict[str, str | None],
+) -> CaseStudy:
+    """Add, replace or remove (no text at all) the case study's title, summary, story and
+    lessons in one more locale (`texts` by field name). Its editors (see `can_edit`), in
+    any status: a published story is where a translation helps most."""
+    case_study = case_study_for_editor(session, actor, case_study_id)
+    translations.set_translation(
+        session,
+        CASE_STUDY_TEXT,
+        original=case_study,
+        locale=locale,
+        locales=locales,
+        values=texts,
+    )
     return case_study
 
 

@@ -21,6 +21,7 @@ from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.core.taxonomy import TaxonomyTerm, cause_terms
+from api.core.translations import LocalizedText, localized_field
 from api.households.types import Household, households_by_id
 from api.pairing.types import Pairing, pairings_by_id
 from api.projects.types import Project, load_projects, prime_households
@@ -99,21 +100,40 @@ class CaseStudy(relay.Node):
     def _page_ids(self) -> list[int]:
         return [row.id for row in self.page if row.id is not None]
 
-    @strawberry.field(description="Title, at most 200 characters.")
-    def title(self) -> str:
-        return self.row.title
+    def _text(self, info: strawberry.Info[Context, Any], field: str) -> LocalizedText:
+        return localized_field(info.context, service.CASE_STUDY_TEXT, self.row, self.page, field)
 
-    @strawberry.field(description="Summary, at most 1000 characters.")
-    def summary(self) -> str:
-        return self.row.summary
+    @strawberry.field(
+        description="Title, at most 200 characters; in the reader's language when translated."
+    )
+    def title(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "title")
 
-    @strawberry.field(description="The full story, at most 20000 characters (may be empty).")
-    def story(self) -> str:
-        return self.row.story
+    @strawberry.field(
+        description="Summary, at most 1000 characters; in the reader's language when translated."
+    )
+    def summary(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "summary")
 
-    @strawberry.field(description="Lessons learned, for those who want to replicate it.")
-    def lessons(self) -> str:
-        return self.row.lessons
+    @strawberry.field(
+        description="The full story, at most 20000 characters (may be empty); in the reader's "
+        "language when translated."
+    )
+    def story(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "story")
+
+    @strawberry.field(
+        description="Lessons learned, for those who want to replicate it; in the reader's "
+        "language when translated."
+    )
+    def lessons(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "lessons")
+
+    @strawberry.field(
+        description="The locale the title, summary, story and lessons were written in."
+    )
+    def source_language(self) -> str:
+        return self.row.source_language
 
     @strawberry.field(description="Where it happened.")
     def region(self, info: strawberry.Info[Context, Any]) -> Region:

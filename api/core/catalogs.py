@@ -134,7 +134,7 @@ def export_json(output: Path, directory: Path = BUILTIN_CATALOG_DIR) -> list[Pat
             if isinstance(message.string, str):
                 if message.string:
                     messages[key] = message.string
-            elif all(message.string):
+            elif message.string and all(message.string):
                 messages[key] = list(message.string)
         path = output / f"{locale}.json"
         body = {"locale": locale, "plural": catalog.plural_expr, "messages": messages}

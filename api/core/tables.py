@@ -10,12 +10,18 @@ from api.case_studies.models import (
     CaseStudyHousehold,
     CaseStudyPairing,
     CaseStudyProject,
+    CaseStudyTranslation,
 )
 from api.core.idempotency import IdempotencyKey
-from api.crowdfunding.models import Backing, Campaign, CampaignPost
+from api.crowdfunding.models import Backing, Campaign, CampaignPost, CampaignTranslation
 from api.donation.models import Donation, ReceiptCounter
-from api.exhibitions.models import Exhibition, ExhibitionItem
-from api.help_requests.models import HelpRequest
+from api.exhibitions.models import (
+    Exhibition,
+    ExhibitionItem,
+    ExhibitionItemTranslation,
+    ExhibitionTranslation,
+)
+from api.help_requests.models import HelpRequest, HelpRequestTranslation
 from api.helpers.models import Helper
 from api.households.models import Household, HouseholdCause, HouseholdStatusChange, HouseholdSubsidy
 from api.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -50,15 +56,20 @@ __all__ = [
     "Backing",
     "Campaign",
     "CampaignPost",
+    "CampaignTranslation",
     "CaseStudy",
     "CaseStudyCause",
     "CaseStudyHousehold",
     "CaseStudyPairing",
     "CaseStudyProject",
+    "CaseStudyTranslation",
     "Donation",
     "Exhibition",
     "ExhibitionItem",
+    "ExhibitionItemTranslation",
+    "ExhibitionTranslation",
     "HelpRequest",
+    "HelpRequestTranslation",
     "Helper",
     "Household",
     "HouseholdCause",

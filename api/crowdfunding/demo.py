@@ -1,6 +1,6 @@
 """Demo campaigns: about a dozen, in every status, with backings and ledger entries made
 through the real services (so the books balance and statistics agree). Deterministic for
-a given `rng` and `today` (ids aside)."""
+a given `rng` and `today` (ids aside). A handful carry a Chinese or French translation."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ from api.accounts.models import Account, Role
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.settings import Instance
+from api.core.translations import digest_of
 from api.crowdfunding import service
-from api.crowdfunding.models import Campaign, CampaignStatus, CampaignTargetKind, FundingModel
+from api.crowdfunding.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignTargetKind,
+    CampaignTranslation,
+    FundingModel,
+)
 from api.households.models import Household
 from api.households.service import public_households_condition
 from api.regions.models import Region
@@ -116,6 +123,25 @@ PLAN: tuple[tuple[str, FundingModel, int, int, int, CampaignStatus], ...] = (
     ),
 )
 
+DESCRIPTION = "Raised with neighbours and friends; every gift is in the ledger."
+# A handful of campaigns (by index in PLAN) translated, so the list shows translated text:
+# (locale, title, description).
+TRANSLATED: dict[int, tuple[str, str, str]] = {
+    0: ("zh_Hans", "{place}清洁饮水", "与邻居和朋友一起筹款。每一笔捐赠都记入账本。"),
+    1: (
+        "fr",
+        "Bus scolaire pour {place}",
+        "Collecte avec les voisins et les amis ; chaque don est inscrit au registre.",
+    ),
+    2: ("zh_Hans", "{place}太阳能灯", "与邻居和朋友一起筹款。每一笔捐赠都记入账本。"),
+    4: (
+        "fr",
+        "Toit du dispensaire de {place}",
+        "Collecte avec les voisins et les amis ; chaque don est inscrit au registre.",
+    ),
+    10: ("zh_Hans", "{place}灌溉水泵", "与邻居和朋友一起筹款。每一笔捐赠都记入账本。"),
+}
+
 
 def _key(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128)))
@@ -147,6 +173,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
     now = max(datetime.combine(today, time(12, 0), tzinfo=UTC), utcnow())
     currency = instance.default_currency
     to_close: list[int] = []
+    translated: list[dict[str, object]] = []
     for index, (title, model, goal, share, days, final) in enumerate(PLAN):
         village = villages[index % len(villages)]
         household = (
@@ -164,15 +191,29 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             target=target,
             details=service.CampaignDetails(
                 title=title.format(place=village.name),
-                description="Raised with neighbours and friends; every gift is in the ledger.",
+                description=DESCRIPTION,
                 goal_minor=goal,
                 currency=currency,
                 funding_model=model,
                 deadline=now + timedelta(days=max(days, 1)),
+                # Written in English; an instance without English gets its default.
+                language="en" if "en" in instance.locales else None,
             ),
             now=now - timedelta(days=30),
         )
         assert campaign.id is not None
+        if index in TRANSLATED and TRANSLATED[index][0] in instance.locales:
+            locale, translated_title, translated_description = TRANSLATED[index]
+            translated.append(
+                {
+                    "campaign_id": campaign.id,
+                    "locale": locale,
+                    "title": translated_title.format(place=village.name),
+                    "description": translated_description,
+                    "source_digest": digest_of(service.CAMPAIGN_TEXT, campaign),
+                    "updated_at": now,
+                }
+            )
         if final == CampaignStatus.DRAFT:
             continue
         service.submit_campaign(session, actor=organiser, campaign_id=campaign.id, now=now)
@@ -228,6 +269,8 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             )
         elif days < 0:
             to_close.append(campaign.id)
+    if translated:
+        session.execute(sa.insert(CampaignTranslation.__table__), translated)  # type: ignore[attr-defined]
     if to_close:
         past = now - timedelta(minutes=1)
         session.execute(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.core.models import timestamp
+from api.core.translations import DIGEST_LENGTH
 
 
 class CampaignStatus(StrEnum):
@@ -71,6 +72,8 @@ class Campaign(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # The locale title and description were written in ("zh_Hans"), set at creation.
+    source_language: str = Field(max_length=20)
     title: str = Field(max_length=200)
     description: str = Field(max_length=5000)
     target_kind: str = Field(max_length=16)
@@ -97,6 +100,21 @@ class Campaign(SQLModel, table=True):
     submitted_at: datetime | None = timestamp(nullable=True)
     approved_at: datetime | None = timestamp(nullable=True)
     closed_at: datetime | None = timestamp(nullable=True)
+
+
+class CampaignTranslation(SQLModel, table=True):
+    """A campaign's title and description in one more locale (api/core/translations.py);
+    a null field shows the original."""
+
+    __tablename__ = "campaign_translation"
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    locale: str = Field(max_length=20, primary_key=True)
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    # Digest of the campaign's title and description this translation was written for.
+    source_digest: str = Field(max_length=DIGEST_LENGTH)
+    updated_at: datetime = timestamp(default_now=True)
 
 
 class Backing(SQLModel, table=True):

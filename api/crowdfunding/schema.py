@@ -26,6 +26,7 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import requires
+from api.core.translations import forget_translations
 from api.crowdfunding import models, service
 from api.crowdfunding.models import Campaign as CampaignRow
 from api.crowdfunding.types import (
@@ -99,6 +100,11 @@ class CampaignCreateInput:
     deadline: datetime = strawberry.field(
         description="When backing stops: in the future, at most 366 days ahead, with a zone."
     )
+    language: str | None = strawberry.field(
+        default=None,
+        description="The locale title and description are written in, one of the instance's "
+        "locales (e.g. zh_Hans); defaults to the request's locale.",
+    )
 
 
 @strawberry.input(description="Changes to a DRAFT campaign; omitted fields stay as they are.")
@@ -112,6 +118,24 @@ class CampaignUpdateInput:
     )
     deadline: datetime | None = strawberry.field(
         default=None, description="When backing stops (future, at most 366 days ahead)."
+    )
+
+
+@strawberry.input(
+    description="A campaign's title and description in one more locale. A null field shows "
+    "the original; with both null the translation is removed."
+)
+class CampaignTranslationSetInput:
+    campaign: relay.GlobalID = strawberry.field(description="The campaign to translate.")
+    locale: str = strawberry.field(
+        description="One of the instance's locales (e.g. fr, zh_Hans), not the campaign's "
+        "source language."
+    )
+    title: str | None = strawberry.field(
+        default=None, description="The translated title, at most 200 characters."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="The translated description, at most 5000 characters."
     )
 
 
@@ -348,6 +372,7 @@ class CampaignMutations:
                     currency=input.goal.currency,
                     funding_model=input.funding_model,
                     deadline=input.deadline,
+                    language=input.language or context.locale,
                 ),
             ),
         )
@@ -376,6 +401,35 @@ class CampaignMutations:
                 ),
             ),
         )
+
+    @strawberry.mutation(
+        description=(
+            "Set or remove a campaign's title and description in one more locale, in any "
+            "status. Its organisers (see campaignCancel)."
+        ),
+        extensions=requires(*ORGANISERS),
+    )
+    def campaign_translation_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[CampaignTranslationSetInput],
+    ) -> CampaignPayload:
+        context = info.context
+        payload = _payload(
+            info,
+            lambda: service.set_campaign_translation(
+                context.session,
+                actor=context.principal,
+                locales=context.settings.instance.locales,
+                campaign_id=_campaign_pk(input.campaign),
+                locale=input.locale,
+                title=input.title,
+                description=input.description,
+            ),
+        )
+        # The request's cache may hold translations read before this change.
+        forget_translations(context, service.CAMPAIGN_TEXT)
+        return payload
 
     @strawberry.mutation(
         description="Send a DRAFT for approval (SUBMITTED). Its organisers.",

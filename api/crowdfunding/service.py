@@ -37,12 +37,14 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Account, Role
 from api.audit.service import record_audit
+from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
 from api.core.settings import Instance, Settings
+from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import check_amount, check_currency, clean_text, optional_text
 from api.crowdfunding import metrics
 from api.crowdfunding.models import (
@@ -53,6 +55,7 @@ from api.crowdfunding.models import (
     CampaignPost,
     CampaignStatus,
     CampaignTargetKind,
+    CampaignTranslation,
     FundingModel,
 )
 from api.donation.models import TargetKind
@@ -203,6 +206,8 @@ class CampaignDetails:
     currency: str
     funding_model: FundingModel
     deadline: datetime
+    # The locale title and description are written in; the instance's default if None.
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +357,11 @@ def create_campaign(
     now = now or utcnow()
     errors = _Errors()
     resolved = errors.check(lambda: _resolve_target(session, actor, instance, target))
+    source_language = errors.check(
+        lambda: check_source_language(
+            details.language or instance.default_locale, locales=instance.locales
+        )
+    )
     values = _validate_details(
         errors,
         CampaignChanges(
@@ -367,6 +377,7 @@ def create_campaign(
     errors.raise_any()
     assert isinstance(resolved, _ResolvedTarget)
     campaign = Campaign(
+        source_language=str(source_language),
         target_kind=target.kind.value,
         project_id=resolved.project_id,
         household_id=resolved.household_id,
@@ -481,6 +492,41 @@ def approve_campaign(
         action="campaign.approved" if approve else "campaign.returned",
         subject_type=AUDIT_SUBJECT,
         subject_id=campaign.id,
+    )
+    return campaign
+
+
+CAMPAIGN_TEXT = Translatable(
+    CampaignTranslation,
+    "campaign_id",
+    (
+        TextField("title", "title", TITLE_LIMIT),
+        TextField("description", "description", TEXT_LIMIT),
+    ),
+)
+
+
+def set_campaign_translation(
+    session: Session,
+    *,
+    actor: Principal,
+    locales: Sequence[str],
+    campaign_id: int,
+    locale: str,
+    title: str | None,
+    description: str | None,
+) -> Campaign:
+    """Add, replace or remove (no text at all) the campaign's title and description in one
+    more locale. Its organisers (see `may_organise`), in any status: an ACTIVE campaign is
+    where a translation helps most."""
+    campaign = _organised(session, actor, campaign_id)
+    translations.set_translation(
+        session,
+        CAMPAIGN_TEXT,
+        original=campaign,
+        locale=locale,
+        locales=locales,
+        values={"title": title, "description": description},
     )
     return campaign
 

@@ -32,6 +32,7 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import deny
+from api.core.translations import LocalizedText, localized_field
 from api.crowdfunding import models, service
 from api.crowdfunding.models import Backing as BackingRow
 from api.crowdfunding.models import Campaign as CampaignRow
@@ -256,13 +257,22 @@ class Campaign(relay.Node):
     # The rows of the page this node was loaded with (relations load for all at once).
     page: strawberry.Private[list[CampaignRow]]
 
-    @strawberry.field(description="The campaign's title.")
-    def title(self) -> str:
-        return self.row.title
+    @strawberry.field(description="The campaign's title, in the reader's language when translated.")
+    def title(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return localized_field(info.context, service.CAMPAIGN_TEXT, self.row, self.page, "title")
 
-    @strawberry.field(description="What the money is for, at most 5000 characters.")
-    def description(self) -> str:
-        return self.row.description
+    @strawberry.field(
+        description="What the money is for, at most 5000 characters; in the reader's "
+        "language when translated."
+    )
+    def description(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return localized_field(
+            info.context, service.CAMPAIGN_TEXT, self.row, self.page, "description"
+        )
+
+    @strawberry.field(description="The locale the title and description were written in.")
+    def source_language(self) -> str:
+        return self.row.source_language
 
     @strawberry.field(description="Where the campaign is in its life.")
     def status(self) -> models.CampaignStatus:

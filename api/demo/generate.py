@@ -166,6 +166,7 @@ SECTION_GENERATORS = (
     "api.case_studies.demo",
     "api.exhibitions.demo",
     "api.donation.demo",
+    "api.help_requests.demo",  # translations of published requests; draws no random numbers
 )
 
 

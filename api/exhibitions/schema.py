@@ -25,6 +25,7 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import requires
+from api.core.translations import forget_translations
 from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.types import (
@@ -127,6 +128,11 @@ class ExhibitionCreateInput:
     items: list[ExhibitionItemInput] = strawberry.field(
         default_factory=list, description="The exhibits in order, at most 100."
     )
+    language: str | None = strawberry.field(
+        default=None,
+        description="The locale title, theme, description and captions are written in, one "
+        "of the instance's locales (e.g. zh_Hans); defaults to the request's locale.",
+    )
 
 
 @strawberry.input(description="Changes to an exhibition; omitted fields stay as they are.")
@@ -140,6 +146,32 @@ class ExhibitionUpdateInput:
     ends_on: date | None = strawberry.field(default=None, description="New last day.")
     items: list[ExhibitionItemInput] | None = strawberry.field(
         default=None, description="Replaces all exhibits, in this order (at most 100)."
+    )
+
+
+@strawberry.input(
+    description="An exhibition's texts and its exhibits' captions in one more locale. A null "
+    "field shows the original; with every text null the translation is removed."
+)
+class ExhibitionTranslationSetInput:
+    id: relay.GlobalID = strawberry.field(description="The exhibition to translate.")
+    locale: str = strawberry.field(
+        description="One of the instance's locales (e.g. fr, zh_Hans), not the exhibition's "
+        "source language."
+    )
+    title: str | None = strawberry.field(
+        default=None, description="The translated title, at most 200 characters."
+    )
+    theme: str | None = strawberry.field(
+        default=None, description="The translated theme, at most 200 characters."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="The translated introduction, at most 5000 characters."
+    )
+    item_captions: list[str | None] | None = strawberry.field(
+        default=None,
+        description="Translated captions, one per exhibit in order (at most one per exhibit, "
+        "500 characters each); null entries, and exhibits past the end, show the original.",
     )
 
 
@@ -230,7 +262,11 @@ class ExhibitionMutations:
         row, errors = run_service(
             info,
             lambda: service.create_exhibition(
-                context.session, actor=context.principal, details=_details(info, input)
+                context.session,
+                actor=context.principal,
+                details=_details(info, input),
+                instance=context.settings.instance,
+                language=input.language or context.locale,
             ),
         )
         return _payload(row, errors)
@@ -257,6 +293,40 @@ class ExhibitionMutations:
                 details=_details(info, input),
             ),
         )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Set or remove an exhibition's texts and captions in one more locale, in any "
+            "status. Platform admins, and organisation admins for their organisation's."
+        ),
+        extensions=requires(*EDITORS),
+    )
+    def exhibition_translation_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[ExhibitionTranslationSetInput],
+    ) -> ExhibitionPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.set_exhibition_translation(
+                context.session,
+                actor=context.principal,
+                locales=context.settings.instance.locales,
+                exhibition_id=_exhibition_pk(input.id),
+                locale=input.locale,
+                texts=service.ExhibitionTexts(
+                    title=input.title,
+                    theme=input.theme,
+                    description=input.description,
+                    item_captions=input.item_captions or [],
+                ),
+            ),
+        )
+        # The request's cache may hold translations read before this change.
+        forget_translations(context, service.EXHIBITION_TEXT)
+        forget_translations(context, service.ITEM_TEXT)
         return _payload(row, errors)
 
     @strawberry.mutation(

@@ -4,7 +4,7 @@ public."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlsplit
@@ -13,19 +13,28 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Role
+from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
-from api.core.validation import clean_text
+from api.core.settings import Instance
+from api.core.translations import TextField, Translatable, check_source_language
+from api.core.validation import clean_text, optional_text
 from api.exhibitions.models import (
     Exhibition,
     ExhibitionItem,
     ExhibitionItemKind,
+    ExhibitionItemTranslation,
     ExhibitionStatus,
+    ExhibitionTranslation,
 )
 from api.regions.models import Region
 
 MAX_ITEMS = 100
+TITLE_LIMIT = 200
+THEME_LIMIT = 200
+DESCRIPTION_LIMIT = 5000
+CAPTION_LIMIT = 500
 # Item kinds whose target lives in this codebase, by the GraphQL type of their global ID.
 LOCAL_TARGET_TYPES = {
     ExhibitionItemKind.PROJECT: "Project",
@@ -37,6 +46,20 @@ FOREIGN_TARGET_WORDS = {
     ExhibitionItemKind.PRODUCT: "Product",
     ExhibitionItemKind.CAMPAIGN: "Campaign",
 }
+
+EXHIBITION_TEXT = Translatable(
+    ExhibitionTranslation,
+    "exhibition_id",
+    (
+        TextField("title", "title", TITLE_LIMIT),
+        TextField("theme", "theme", THEME_LIMIT),
+        TextField("description", "description", DESCRIPTION_LIMIT),
+    ),
+)
+# Captions are translated with their exhibition, in its source language.
+ITEM_TEXT = Translatable(
+    ExhibitionItemTranslation, "item_id", (TextField("caption", "caption", CAPTION_LIMIT),)
+)
 
 
 @dataclass
@@ -142,8 +165,10 @@ def _validate_items(session: Session, items: list[ItemSpec]) -> list[ServiceErro
     wanted: dict[str, set[int]] = {"Project": set(), "CaseStudy": set()}
     for i, item in enumerate(items):
         where = f"items.{i}"
-        if len(item.caption.strip()) > 500:
-            errors.append(ServiceError(ErrorCode.TOO_LONG, field=f"{where}.caption", limit=500))
+        if len(item.caption.strip()) > CAPTION_LIMIT:
+            errors.append(
+                ServiceError(ErrorCode.TOO_LONG, field=f"{where}.caption", limit=CAPTION_LIMIT)
+            )
         if item.kind == ExhibitionItemKind.MEDIA:
             if item.target_global_id is not None:
                 errors.append(ServiceError(ErrorCode.INVALID, field=f"{where}.target"))
@@ -197,9 +222,9 @@ def _validate(
 ) -> list[ServiceError]:
     errors: list[ServiceError] = []
     for name, limit, required in (
-        ("title", 200, True),
-        ("theme", 200, True),
-        ("description", 5000, False),
+        ("title", TITLE_LIMIT, True),
+        ("theme", THEME_LIMIT, True),
+        ("description", DESCRIPTION_LIMIT, False),
     ):
         value = getattr(details, name)
         if creating or value is not None:
@@ -219,33 +244,55 @@ def _validate(
 
 
 def _replace_items(session: Session, exhibition_id: int, items: list[ItemSpec]) -> None:
-    session.execute(
-        sa.delete(ExhibitionItem).where(col(ExhibitionItem.exhibition_id) == exhibition_id)
-    )
-    session.add_all(
-        ExhibitionItem(
-            exhibition_id=exhibition_id,
-            position=position,
-            kind=item.kind,
-            target_global_id=item.target_global_id,
-            media_url=item.media_url.strip() if item.media_url else None,
-            caption=item.caption.strip(),
+    """Put `items` in place, by position: an exhibit keeps its row (and its caption's
+    translations, stale if the caption changed) while its position exists; exhibits past
+    the new end go, with their translations."""
+    existing = {
+        row.position: row
+        for row in session.exec(
+            select(ExhibitionItem).where(col(ExhibitionItem.exhibition_id) == exhibition_id)
         )
-        for position, item in enumerate(items)
-    )
+    }
+    for position, item in enumerate(items):
+        row = existing.pop(position, None) or ExhibitionItem(
+            exhibition_id=exhibition_id, position=position, kind=item.kind
+        )
+        row.kind = item.kind
+        row.target_global_id = item.target_global_id
+        row.media_url = item.media_url.strip() if item.media_url else None
+        row.caption = item.caption.strip()
+        session.add(row)
+    gone = sorted(row.id for row in existing.values() if row.id is not None)
+    if gone:
+        translations.remove_translations(session, ITEM_TEXT, gone)
+        session.execute(sa.delete(ExhibitionItem).where(col(ExhibitionItem.id).in_(gone)))
 
 
 def create_exhibition(
-    session: Session, *, actor: Principal, details: ExhibitionDetails
+    session: Session,
+    *,
+    actor: Principal,
+    details: ExhibitionDetails,
+    instance: Instance,
+    language: str | None = None,
 ) -> Exhibition:
-    """A new DRAFT exhibition, owned by the organisation admin's organisation."""
+    """A new DRAFT exhibition, owned by the organisation admin's organisation. `language`
+    is the locale its texts are written in (an instance locale; the default if None)."""
     errors = _validate(session, details, creating=True)
+    source_language = ""
+    try:
+        source_language = check_source_language(
+            language or instance.default_locale, locales=instance.locales
+        )
+    except ServiceError as error:
+        errors.append(error)
     if details.starts_on and details.ends_on and details.ends_on < details.starts_on:
         errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="endsOn"))
     if errors:
         raise ServiceErrors(errors)
     now = utcnow()
     exhibition = Exhibition(
+        source_language=source_language,
         title=(details.title or "").strip(),
         theme=(details.theme or "").strip(),
         description=(details.description or "").strip(),
@@ -289,6 +336,69 @@ def update_exhibition(
     exhibition.updated_at = utcnow()
     session.add(exhibition)
     session.flush()
+    return exhibition
+
+
+@dataclass
+class ExhibitionTexts:
+    """An exhibition's texts in one more locale; None shows the original. `item_captions`
+    follow the exhibits by position (None or missing: the original caption)."""
+
+    title: str | None = None
+    theme: str | None = None
+    description: str | None = None
+    item_captions: Sequence[str | None] = ()
+
+
+def set_exhibition_translation(
+    session: Session,
+    *,
+    actor: Principal,
+    locales: Sequence[str],
+    exhibition_id: int,
+    locale: str,
+    texts: ExhibitionTexts,
+) -> Exhibition:
+    """Add, replace or remove (no text at all) the exhibition's texts and its exhibits'
+    captions in one more locale. Its editors, in any status."""
+    exhibition = exhibition_for_editor(session, actor, exhibition_id)
+    items = items_by_exhibition(session, [exhibition_id])[exhibition_id]
+    captions = list(texts.item_captions)
+    errors: list[ServiceError] = []
+    try:
+        translations.set_translation(
+            session,
+            EXHIBITION_TEXT,
+            original=exhibition,
+            locale=locale,
+            locales=locales,
+            values={
+                "title": texts.title,
+                "theme": texts.theme,
+                "description": texts.description,
+            },
+        )
+    except ServiceErrors as refused:
+        errors += refused.errors
+    if len(captions) > len(items):
+        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="itemCaptions"))
+    for index, caption in enumerate(captions):
+        try:
+            optional_text(caption, field=f"itemCaptions.{index}", limit=CAPTION_LIMIT)
+        except ServiceError as error:
+            errors.append(error)
+    if errors:
+        raise ServiceErrors(errors)
+    for index, item in enumerate(items):
+        translations.set_translation(
+            session,
+            ITEM_TEXT,
+            original=item,
+            source_language=exhibition.source_language,
+            locale=locale,
+            locales=locales,
+            values={"caption": captions[index] if index < len(captions) else None},
+        )
     return exhibition
 
 

@@ -16,6 +16,7 @@ from api.core.dates import formatted_day_field
 from api.core.db import utcnow
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
+from api.core.translations import LocalizedText, localized_field
 from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.models import ExhibitionItem as ExhibitionItemRow
@@ -87,6 +88,8 @@ def resolve_targets(info: strawberry.Info[Context, Any], global_ids: Iterable[st
 class ExhibitionItem:
     row: strawberry.Private[ExhibitionItemRow]
     page_ids: strawberry.Private[list[int]]
+    # The exhibition's: captions are written in it.
+    source_language: strawberry.Private[str]
 
     @strawberry.field(description="Place in the exhibition, from 0.")
     def position(self) -> int:
@@ -96,9 +99,21 @@ class ExhibitionItem:
     def kind(self) -> models.ExhibitionItemKind:
         return ExhibitionItemKind(self.row.kind)
 
-    @strawberry.field(description="The caption written for this exhibit (may be empty).")
-    def caption(self) -> str:
-        return self.row.caption
+    @strawberry.field(
+        description="The caption written for this exhibit (may be empty), in the reader's "
+        "language when translated."
+    )
+    def caption(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        items = load_exhibition_items(info.context, self.page_ids)
+        page = [item for rows in items.values() for item in rows]
+        return localized_field(
+            info.context,
+            service.ITEM_TEXT,
+            self.row,
+            page,
+            "caption",
+            source_language=self.source_language,
+        )
 
     @strawberry.field(description="For MEDIA exhibits: the URL of the picture or video.")
     def media_url(self) -> str | None:
@@ -151,17 +166,34 @@ class Exhibition(relay.Node):
     row: strawberry.Private[ExhibitionRow]
     page: strawberry.Private[list[ExhibitionRow]]
 
-    @strawberry.field(description="Title, at most 200 characters.")
-    def title(self) -> str:
-        return self.row.title
+    def _text(self, info: strawberry.Info[Context, Any], field: str) -> LocalizedText:
+        return localized_field(info.context, service.EXHIBITION_TEXT, self.row, self.page, field)
 
-    @strawberry.field(description='The theme, e.g. "Guizhou mountain tea", at most 200 characters.')
-    def theme(self) -> str:
-        return self.row.theme
+    @strawberry.field(
+        description="Title, at most 200 characters; in the reader's language when translated."
+    )
+    def title(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "title")
 
-    @strawberry.field(description="Introduction, at most 5000 characters (may be empty).")
-    def description(self) -> str:
-        return self.row.description
+    @strawberry.field(
+        description='The theme, e.g. "Guizhou mountain tea", at most 200 characters; in the '
+        "reader's language when translated."
+    )
+    def theme(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "theme")
+
+    @strawberry.field(
+        description="Introduction, at most 5000 characters (may be empty); in the reader's "
+        "language when translated."
+    )
+    def description(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return self._text(info, "description")
+
+    @strawberry.field(
+        description="The locale the title, theme, description and captions were written in."
+    )
+    def source_language(self) -> str:
+        return self.row.source_language
 
     @strawberry.field(description="The region the exhibition is about, if any.")
     def region(self, info: strawberry.Info[Context, Any]) -> Region | None:
@@ -200,7 +232,10 @@ class Exhibition(relay.Node):
     def items(self, info: strawberry.Info[Context, Any]) -> list[ExhibitionItem]:
         page_ids = [row.id for row in self.page if row.id is not None]
         items = load_exhibition_items(info.context, page_ids)
-        return [ExhibitionItem(row=item, page_ids=page_ids) for item in items.get(self.id, [])]
+        return [
+            ExhibitionItem(row=item, page_ids=page_ids, source_language=self.row.source_language)
+            for item in items.get(self.id, [])
+        ]
 
     @classmethod
     def from_rows(cls, rows: list[ExhibitionRow]) -> list[Self]:

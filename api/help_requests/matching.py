@@ -12,7 +12,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.core.pagination import SortKey
-from api.help_requests.models import PUBLIC_STATUSES, HelpRequest, RequestStatus
+from api.help_requests.models import (
+    PUBLIC_STATUSES,
+    HelpRequest,
+    HelpRequestTranslation,
+    RequestStatus,
+)
 from api.helpers.models import Helper
 from api.households.models import HouseholdCause
 from api.regions.models import Region
@@ -71,10 +76,19 @@ def filter_conditions(session: Session, wanted: RequestFilter) -> list[sa.Column
     text = (wanted.text or "").strip()
     if text:
         # LIKE on lower(): the same on SQLite and PostgreSQL; % and _ are matched literally.
+        # The original or any of its translations.
+        translated = sa.exists().where(
+            col(HelpRequestTranslation.help_request_id) == HelpRequest.id,
+            sa.or_(
+                col(HelpRequestTranslation.title).icontains(text, autoescape=True),
+                col(HelpRequestTranslation.description).icontains(text, autoescape=True),
+            ),
+        )
         conditions.append(
             sa.or_(
                 col(HelpRequest.title).icontains(text, autoescape=True),
                 col(HelpRequest.description).icontains(text, autoescape=True),
+                translated,
             )
         )
     if wanted.helper is not None:

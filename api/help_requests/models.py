@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.core.models import json_column, timestamp
+from api.core.translations import DIGEST_LENGTH
 
 
 class RequestStatus(StrEnum):
@@ -61,6 +62,9 @@ class HelpRequest(SQLModel, table=True):
     # Copied from the household so region filters need no join.
     region_path: str = Field(max_length=400, index=True)
     category: str = Field(max_length=40, index=True)
+    # The locale title and description were written in ("zh_Hans"), set at creation.
+    # Rows written in bulk without one (the demo generator) are English.
+    source_language: str = Field(default="en", max_length=20)
     title: str = Field(max_length=200)
     description: str = Field(max_length=5000)
     target_amount_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
@@ -81,4 +85,19 @@ class HelpRequest(SQLModel, table=True):
     first_pledge_at: datetime | None = timestamp(nullable=True)
     fulfilled_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp(default_now=True)
+    updated_at: datetime = timestamp(default_now=True)
+
+
+class HelpRequestTranslation(SQLModel, table=True):
+    """A request's title and description in one more locale (api/core/translations.py);
+    a null field shows the original."""
+
+    __tablename__ = "help_request_translation"
+
+    help_request_id: int = Field(foreign_key="help_request.id", primary_key=True)
+    locale: str = Field(max_length=20, primary_key=True)
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    # Digest of the request's title and description this translation was written for.
+    source_digest: str = Field(max_length=DIGEST_LENGTH)
     updated_at: datetime = timestamp(default_now=True)

@@ -27,6 +27,7 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import STAFF, deny, requires
+from api.core.translations import forget_translations
 from api.core.validation import check_currency
 from api.help_requests import matching, service
 from api.help_requests.models import HelpRequest as HelpRequestRow
@@ -105,8 +106,8 @@ class HelpRequestFilter:
     )
     text: str | None = strawberry.field(
         default=None,
-        description="Only requests whose title or description contains this text "
-        "(case-insensitive, at most 200 characters).",
+        description="Only requests whose title or description contains this text, in the "
+        "original or a translation (case-insensitive, at most 200 characters).",
     )
     matching_my_preferences: bool | None = strawberry.field(
         default=None,
@@ -258,6 +259,11 @@ class HelpRequestCreateInput:
         default=Urgency.MEDIUM,
         description="How pressing the need is.",
     )
+    language: str | None = strawberry.field(
+        default=None,
+        description="The locale title and description are written in, one of the instance's "
+        "locales (e.g. zh_Hans); defaults to the request's locale.",
+    )
 
 
 @strawberry.input(
@@ -277,6 +283,24 @@ class HelpRequestUpdateInput:
     )
     deadline: date | None = strawberry.field(default=None, description="Last useful day.")
     urgency: Urgency | None = strawberry.field(default=None, description="How pressing.")
+
+
+@strawberry.input(
+    description="A request's title and description in one more locale. A null field shows "
+    "the original; with both null the translation is removed."
+)
+class HelpRequestTranslationSetInput:
+    id: relay.GlobalID = strawberry.field(description="The request to translate.")
+    locale: str = strawberry.field(
+        description="One of the instance's locales (e.g. fr, zh_Hans), not the request's "
+        "source language."
+    )
+    title: str | None = strawberry.field(
+        default=None, description="The translated title, at most 200 characters."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="The translated description, at most 5000 characters."
+    )
 
 
 @strawberry.input(description="A DRAFT to submit for verification.")
@@ -366,6 +390,7 @@ class HelpRequestMutations:
                 instance=context.settings.instance,
                 household_id=_household_pk(context, input.household),
                 details=_details(input),
+                language=input.language or context.locale,
             ),
         )
         return _payload(row, errors)
@@ -390,6 +415,36 @@ class HelpRequestMutations:
                 details=_details(input),
             ),
         )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Set or remove a request's title and description in one more locale, in any "
+            "status. Those who may change the request: its household's representative, "
+            "caseworkers covering the household, admins."
+        ),
+        extensions=requires(*HOUSEHOLD_SIDE),
+    )
+    def help_request_translation_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[HelpRequestTranslationSetInput],
+    ) -> HelpRequestPayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.set_request_translation(
+                context.session,
+                actor=context.principal,
+                locales=context.settings.instance.locales,
+                request_id=_request_pk(input.id),
+                locale=input.locale,
+                title=input.title,
+                description=input.description,
+            ),
+        )
+        # The request's cache may hold translations read before this change.
+        forget_translations(context, service.REQUEST_TEXT)
         return _payload(row, errors)
 
     @strawberry.mutation(

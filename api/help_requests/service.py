@@ -7,7 +7,7 @@ UPDATEs (`WHERE status IN (...)`), so two people acting at once cannot both succ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,11 +17,13 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Role
 from api.audit.service import record_audit
+from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
 from api.core.settings import Instance
+from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import check_amount, check_currency, clean_text
 from api.help_requests.models import (
     EDITABLE_STATUSES,
@@ -29,6 +31,7 @@ from api.help_requests.models import (
     URGENCY_RANK,
     WITHDRAWABLE_STATUSES,
     HelpRequest,
+    HelpRequestTranslation,
     RequestStatus,
     Urgency,
 )
@@ -291,14 +294,24 @@ def create_request(
     instance: Instance,
     household_id: int,
     details: RequestDetails,
+    language: str | None = None,
 ) -> HelpRequest:
-    """A new DRAFT, by the household's representative, a caseworker covering it, or an admin."""
+    """A new DRAFT, by the household's representative, a caseworker covering it, or an admin.
+    `language` is the locale title and description are written in (an instance locale;
+    the instance's default when not given)."""
     found = _Collector()
     household = session.get(Household, household_id)
     if household is None:
         found.add(ErrorCode.NOT_FOUND, "household")
     elif not speaks_for_household(session, actor, household):
         found.add(ErrorCode.FORBIDDEN, "household")
+    source_language = instance.default_locale
+    try:
+        source_language = check_source_language(
+            language or instance.default_locale, locales=instance.locales
+        )
+    except ServiceError as error:
+        found.errors.append(error)
     found.errors.extend(_validate(details, instance, creating=True))
     found.raise_if_any()
     assert household is not None
@@ -309,6 +322,7 @@ def create_request(
         household_id=household_id,
         region_path=region.path,
         category="",
+        source_language=source_language,
         title="",
         description="",
         created_by_id=actor.account_id,
@@ -344,6 +358,45 @@ def update_request(
     # Compare-and-set: a verification that happened meanwhile wins over this edit.
     if not _transition(session, request, EDITABLE_STATUSES, {}):
         raise ServiceError(ErrorCode.INVALID_STATE)
+    return request
+
+
+REQUEST_TEXT = Translatable(
+    HelpRequestTranslation,
+    "help_request_id",
+    (
+        TextField("title", "title", TITLE_LIMIT),
+        TextField("description", "description", DESCRIPTION_LIMIT),
+    ),
+)
+
+
+def set_request_translation(
+    session: Session,
+    *,
+    actor: Principal,
+    locales: Sequence[str],
+    request_id: int,
+    locale: str,
+    title: str | None,
+    description: str | None,
+) -> HelpRequest:
+    """Add, replace or remove (no text at all) the request's title and description in one
+    more locale. The household's representative translates while it may still edit the
+    request (before verification), like the original; caseworkers covering the household
+    and admins, who verify what is published, also translate published requests, where a
+    translation helps most."""
+    request, _household = _request_for(session, actor, request_id, speaks_for_household)
+    if actor.role == Role.HOUSEHOLD_REPRESENTATIVE and request.status not in EDITABLE_STATUSES:
+        raise ServiceError(ErrorCode.INVALID_STATE)
+    translations.set_translation(
+        session,
+        REQUEST_TEXT,
+        original=request,
+        locale=locale,
+        locales=locales,
+        values={"title": title, "description": description},
+    )
     return request
 
 

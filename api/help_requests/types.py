@@ -20,6 +20,7 @@ from api.core.dates import optional_formatted_day_field
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
 from api.core.taxonomy import TaxonomyTerm, category_term
+from api.core.translations import LocalizedText, localized_field, prime_translations
 from api.help_requests import service
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.models import RequestStatus
@@ -92,13 +93,24 @@ class HelpRequest(relay.Node):
     # The rows of the page this node was loaded with (relations load for all at once).
     page: strawberry.Private[list[HelpRequestRow]]
 
-    @strawberry.field(description="Short title, at most 200 characters.")
-    def title(self) -> str:
-        return self.row.title
+    @strawberry.field(
+        description="Short title, at most 200 characters; in the reader's language when translated."
+    )
+    def title(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return localized_field(info.context, service.REQUEST_TEXT, self.row, self.page, "title")
 
-    @strawberry.field(description="What is needed and why, at most 5000 characters.")
-    def description(self) -> str:
-        return self.row.description
+    @strawberry.field(
+        description="What is needed and why, at most 5000 characters; in the reader's "
+        "language when translated."
+    )
+    def description(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return localized_field(
+            info.context, service.REQUEST_TEXT, self.row, self.page, "description"
+        )
+
+    @strawberry.field(description="The locale the title and description were written in.")
+    def source_language(self) -> str:
+        return self.row.source_language
 
     @strawberry.field(description="Need category, from the instance taxonomy.")
     def category(self, info: strawberry.Info[Context, Any]) -> TaxonomyTerm:
@@ -328,4 +340,6 @@ def _open_requests_by_household(
     for row in rows:
         result[row.household_id].append(row)
         context.cache["help_request"][row.id] = row
+    # Their titles are what a household's open requests show.
+    prime_translations(context, service.REQUEST_TEXT, rows)
     return result

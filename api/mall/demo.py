@@ -1,6 +1,6 @@
-"""Demo mall: a few verified sellers, about 30 products in English and Simplified Chinese,
-and orders in every state, written through the mall's own services so stock, ledger
-entries and statistics agree with each other.
+"""Demo mall: a few verified sellers, about 30 products in English and Simplified Chinese
+(a handful in French too), and orders in every state, written through the mall's own
+services so stock, ledger entries and statistics agree with each other.
 
 Needs the rest of the demo first (regions, verified households, a platform admin; the
 first HELPER account buys, else the admin). Statistics are bumped as orders complete, so
@@ -21,10 +21,11 @@ from api.accounts.models import Account, Role
 from api.core.auth import Principal
 from api.core.errors import ServiceError, ServiceErrors
 from api.core.settings import Instance, Settings
+from api.core.translations import digest_of
 from api.core.validation import minor_unit_digits
 from api.households.models import Household, VerificationStatus
 from api.mall import service
-from api.mall.models import Seller, SellerKind
+from api.mall.models import ProductTranslation, Seller, SellerKind
 from api.regions.models import Region
 
 # (English name, Chinese name, English description, Chinese description, unit, price)
@@ -60,6 +61,16 @@ PRODUCTS: tuple[tuple[str, str, str, str, str, int], ...] = (
     ("Mushroom sauce", "香菇酱", "Shiitake chili sauce.", "香菇辣酱。", "2 jars", 39),
     ("Wild kiwi jam", "猕猴桃酱", "Jam of wild kiwis.", "野生猕猴桃果酱。", "300 g jar", 28),
 )
+
+# French for a handful of products (by index in PRODUCTS), so the catalogue shows a third
+# language: (name, description).
+FRENCH: dict[int, tuple[str, str]] = {
+    0: ("Miel des collines", "Miel sauvage des collines."),
+    1: ("Thé vert", "Thé vert cueilli au printemps."),
+    5: ("Millet", "Millet jaune des champs en terrasses."),
+    7: ("Noix", "Noix à coque fine."),
+    22: ("Pommes", "Pommes croquantes des hauts plateaux."),
+}
 
 # The life each demo order is taken through, in turn.
 ORDER_PLANS = (
@@ -143,6 +154,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         register(SellerKind.ENTERPRISE, "Poverty-alleviation e-shop", region_id=villages[0].id),
     ]
     products: dict[int, list[int]] = {}
+    french: list[dict[str, object]] = []
     for index, (en, zh, en_text, zh_text, unit, price) in enumerate(PRODUCTS):
         seller = sellers[index % len(sellers)]
         assert seller.id is not None
@@ -175,11 +187,27 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             actor=admin,
             product_id=product.id,
             locale="en" if chinese_first else "zh_Hans",
+            # The demo catalogue is written in these two, whatever the instance's locales.
+            locales=("en", "zh_Hans"),
             name=en if chinese_first else zh,
             description=en_text if chinese_first else zh_text,
         )
+        if index in FRENCH and "fr" in instance.locales:
+            name, description = FRENCH[index]
+            french.append(
+                {
+                    "product_id": product.id,
+                    "locale": "fr",
+                    "name": name,
+                    "description": description,
+                    "source_digest": digest_of(service.PRODUCT_TEXT, product),
+                    "updated_at": product.created_at,
+                }
+            )
         if product.stock > 0:
             products.setdefault(seller.id, []).append(product.id)
+    if french:
+        session.execute(sa.insert(ProductTranslation.__table__), french)  # type: ignore[attr-defined]
     sellers_with_stock = sorted(products)
     for number, plan in enumerate(ORDER_PLANS):
         seller_id = sellers_with_stock[number % len(sellers_with_stock)]

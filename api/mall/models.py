@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.core.models import json_column, timestamp
+from api.core.translations import DIGEST_LENGTH
 
 BPS_WHOLE = 10_000  # basis points in 100 %
 
@@ -115,12 +116,16 @@ class Product(SQLModel, table=True):
 
 
 class ProductTranslation(SQLModel, table=True):
+    """A product's name and description in one more locale (api/core/translations.py)."""
+
     __tablename__ = "mall_product_translation"
 
     product_id: int = Field(foreign_key="mall_product.id", primary_key=True)
     locale: str = Field(max_length=20, primary_key=True)
     name: str = Field(max_length=200)
     description: str | None = Field(default=None, max_length=4000)
+    # Digest of the product's name and description this translation was written for.
+    source_digest: str = Field(max_length=DIGEST_LENGTH)
     updated_at: datetime = timestamp(default_now=True)
 
 

@@ -27,6 +27,7 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import STAFF, requires
+from api.core.translations import forget_translations
 from api.donation.types import PaymentInstructions
 from api.mall import metrics, models, service
 from api.mall.models import Order as OrderRow
@@ -210,7 +211,8 @@ class ProductUpdateInput:
 class ProductTranslationSetInput:
     product: relay.GlobalID = strawberry.field(description="A product of a seller you manage.")
     locale: str = strawberry.field(
-        description="The locale, e.g. en or zh_Hans; not the product's source language."
+        description="One of the instance's locales (e.g. en, zh_Hans), not the product's "
+        "source language."
     )
     name: str | None = strawberry.field(
         default=None, description="The translated name; null removes the translation."
@@ -627,12 +629,13 @@ class MallMutations:
                 actor=context.principal,
                 product_id=_pk(input.product, "Product", "product"),
                 locale=input.locale,
+                locales=context.settings.instance.locales,
                 name=input.name,
                 description=input.description,
             ),
         )
         # The page cache may hold the old translations.
-        context.cache.pop("mall_product_translations", None)
+        forget_translations(context, service.PRODUCT_TEXT)
         return ProductPayload(product=Product.one(row), errors=errors)
 
     @strawberry.mutation(

@@ -33,11 +33,13 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Role
 from api.audit.service import record_audit
+from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.idempotency import Claim, check_key, claim_key
 from api.core.settings import Settings
+from api.core.translations import TextField, Translatable
 from api.core.validation import check_amount, check_currency, clean_text, optional_text
 from api.households.models import Household, VerificationStatus
 from api.ledger.models import AccountKind
@@ -499,32 +501,40 @@ def update_product(
     return product
 
 
+PRODUCT_TEXT = Translatable(
+    ProductTranslation,
+    "product_id",
+    (
+        TextField("name", "name", NAME_LIMIT),
+        TextField("description", "description", DESCRIPTION_LIMIT),
+    ),
+)
+
+
 def set_translation(
     session: Session,
     *,
     actor: Principal,
     product_id: int,
     locale: str,
+    locales: Sequence[str],
     name: str | None,
     description: str | None,
 ) -> Product:
-    """Add or replace the product's text in one locale; a null name removes it."""
+    """Add or replace the product's text in one locale (an instance locale other than the
+    product's own); a null name removes it."""
     product = _managed_product(session, actor, product_id)
-    tag = check_locale(locale, "locale")
-    if tag == product.source_language:
-        raise ServiceError(ErrorCode.INVALID, field="locale")
-    existing = session.get(ProductTranslation, (product_id, tag))
-    if name is None:
-        if existing is not None:
-            session.delete(existing)
-            session.flush()
-        return product
-    text = clean_text(name, field="name", limit=NAME_LIMIT)
-    body = optional_text(description, field="description", limit=DESCRIPTION_LIMIT)
-    row = existing or ProductTranslation(product_id=product_id, locale=tag, name=text)
-    row.name, row.description, row.updated_at = text, body, utcnow()
-    session.add(row)
-    session.flush()
+    if name is not None:
+        # A translation names the product: a blank name is a mistake, not a removal.
+        clean_text(name, field="name", limit=NAME_LIMIT)
+    translations.set_translation(
+        session,
+        PRODUCT_TEXT,
+        original=product,
+        locale=locale,
+        locales=locales,
+        values={"name": name, "description": description if name is not None else None},
+    )
     return product
 
 

@@ -18,8 +18,8 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
-from api.core.locales import match_locale
 from api.core.money import MinorUnits, Money
+from api.core.translations import LocalizedText, load_translations, localized_field
 from api.households.types import Household, households_by_id
 from api.mall import models, service
 from api.mall.models import Order as OrderRow
@@ -77,43 +77,6 @@ OrderStatus = graphql_enum(
 
 def _money(amount_minor: int, currency: str) -> Money:
     return Money(amount_minor=MinorUnits(amount_minor), currency=currency)
-
-
-# --- Localized text --------------------------------------------------------------------------
-
-
-@strawberry.type(
-    description=(
-        "A text in the reader's language when a translation exists, else the original; "
-        "`language` says which, so the client can mark it (lang attribute)."
-    )
-)
-class LocalizedText:
-    text: str = strawberry.field(description="The text.")
-    language: str = strawberry.field(
-        description="The locale the text is written in, e.g. zh_Hans or en."
-    )
-    is_translation: bool = strawberry.field(
-        description="True when this is a translation, false for the original text."
-    )
-
-
-def localize(
-    original: str,
-    source_language: str,
-    translations: dict[str, str | None],
-    locale: str,
-) -> LocalizedText:
-    """The text for `locale`: the original when written in it, else a translation that
-    matches on language and script (zh_Hans_CN reads zh_Hans), else the original."""
-    if match_locale(locale, [source_language]) is None:
-        usable = [tag for tag, text in translations.items() if text]
-        chosen = match_locale(locale, usable)
-        if chosen is not None:
-            return LocalizedText(
-                text=translations[chosen] or "", language=chosen, is_translation=True
-            )
-    return LocalizedText(text=original, language=source_language, is_translation=False)
 
 
 # --- Sellers ---------------------------------------------------------------------------------
@@ -212,17 +175,7 @@ class Seller(relay.Node):
 def _translations(
     context: Context, page: Sequence[ProductRow]
 ) -> dict[int, dict[str, ProductTranslation]]:
-    """Translations of the page's products, by product and locale, in one statement."""
-
-    def fetch(missing: set[int]) -> dict[int, dict[str, ProductTranslation]]:
-        found: dict[int, dict[str, ProductTranslation]] = {i: {} for i in missing}
-        for row in context.session.exec(
-            select(ProductTranslation).where(col(ProductTranslation.product_id).in_(missing))
-        ):
-            found[row.product_id][row.locale] = row
-        return found
-
-    return load_many(context, "mall_product_translations", [p.id for p in page], fetch)
+    return load_translations(context, service.PRODUCT_TEXT, page)
 
 
 @strawberry.type(description="A product's text in one locale, as its seller wrote it.")
@@ -246,15 +199,7 @@ class Product(relay.Node):
     page: strawberry.Private[Sequence[ProductRow]]
 
     def _text(self, info: strawberry.Info[Context, Any], field: str) -> LocalizedText:
-        context = info.context
-        assert self.row.id is not None
-        translations = _translations(context, self.page).get(self.row.id, {})
-        return localize(
-            getattr(self.row, field),
-            self.row.source_language,
-            {tag: getattr(t, field) for tag, t in translations.items()},
-            context.locale,
-        )
+        return localized_field(info.context, service.PRODUCT_TEXT, self.row, self.page, field)
 
     @strawberry.field(description="The name, in the reader's language when translated.")
     def name(self, info: strawberry.Info[Context, Any]) -> LocalizedText:

@@ -13,14 +13,16 @@ from tests.factories import ADMIN
 from tests.projects.conftest import gid
 
 FIELDS = (
-    "id title summary lessons status reviewNote region { code } interventionType "
+    "id title { text } summary { text } lessons { text } status reviewNote region { code } "
+    "interventionType "
     "causes { code label } indicators { incomePerMemberBefore { amountMinor currency } "
     "incomePerMemberAfter { amountMinor } householdsLiftedOut jobsCreated } "
     "projects { name } households { publicCode headName }"
 )
 LIST = (
     "query($filter: CaseStudyFilter, $first: Int!, $after: String) { caseStudies(filter: "
-    "$filter, first: $first, after: $after) { nodes { id title } pageInfo { hasNextPage "
+    "$filter, first: $first, after: $after) { nodes { id title { text } } pageInfo { "
+    "hasNextPage "
     "endCursor } } }"
 )
 CREATE = (
@@ -30,7 +32,7 @@ CREATE = (
 )
 UPDATE = (
     "mutation($input: CaseStudyUpdateInput!) { caseStudyUpdate(input: $input) { caseStudy { "
-    "title } errors { field code } } }"
+    "title { text } } errors { field code } } }"
 )
 SUBMIT = (
     "mutation($input: CaseStudyActionInput!) { caseStudySubmit(input: $input) { caseStudy { "
@@ -91,7 +93,7 @@ def make(world, region="P1-A-C1", *, publish=True, **overrides):
 
 def listed(api, world, who, filter=None):
     body = api.data(LIST, {"first": 50, "filter": filter}, token=world.token(who))
-    return [n["title"] for n in body["caseStudies"]["nodes"]]
+    return [n["title"]["text"] for n in body["caseStudies"]["nodes"]]
 
 
 def test_a_case_study_is_published_only_after_an_admins_review(api, world):
@@ -201,7 +203,7 @@ def test_organisation_admins_see_and_change_only_their_own_drafts(api, world):
     )
     assert refused["caseStudyUpdate"]["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
     ok = api.data(UPDATE, {"input": {"id": case_id, "title": "Ours"}}, token=org)
-    assert ok["caseStudyUpdate"] == {"caseStudy": {"title": "Ours"}, "errors": []}
+    assert ok["caseStudyUpdate"] == {"caseStudy": {"title": {"text": "Ours"}}, "errors": []}
 
 
 def test_bad_input_is_refused_field_by_field_and_nothing_is_written(api, world, session):
@@ -282,7 +284,7 @@ def test_pages_follow_cursors(api, world):
     seen, after = [], None
     while True:
         body = api.data(LIST, {"first": 2, "after": after})["caseStudies"]
-        seen += [n["title"] for n in body["nodes"]]
+        seen += [n["title"]["text"] for n in body["nodes"]]
         if not body["pageInfo"]["hasNextPage"]:
             break
         after = body["pageInfo"]["endCursor"]
@@ -293,7 +295,8 @@ def test_the_list_costs_the_same_for_5_and_40_case_studies(api, world, sql_count
     project = world.project("P1-A-C1")
     household, _ = world.household("P1-A-C1-T-V")
     query = (
-        "query { caseStudies(first: 100) { nodes { title region { code } causes { code } "
+        "query { caseStudies(first: 100) { nodes { title { text } region { code } "
+        "causes { code } "
         "projects { name coveredHouseholdsCount } households { publicCode causes { code } "
         "region { code } } } } }"
     )

@@ -163,7 +163,7 @@ def test_the_list_with_pairings_costs_the_same_for_5_and_40(api, world, sql_coun
     public = [pairing(world, v) for v in ("P1-A-C1-T-V", "P1-A-C2-T-V")]
     proposed = pairing(world, "P1-A-C1-T-V", PairingStatus.PROPOSED)
     query = (
-        "query { caseStudies(first: 100) { nodes { title "
+        "query { caseStudies(first: 100) { nodes { title { text } "
         "pairings { id status helper { displayName } village { code } } } } }"
     )
 

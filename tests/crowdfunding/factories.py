@@ -163,3 +163,18 @@ def balance(world: World, code: str, currency: str = "USD") -> int:
 
 def status(world: World, campaign_id: int) -> CampaignStatus:
     return CampaignStatus(campaign(world, campaign_id).status)
+
+
+def translate(world: World, campaign_id: int, locale: str, **texts: str | None) -> None:
+    """The campaign's title and description in `locale`, written by a platform admin."""
+    admin = world.principal(world.admin)
+    with unit_of_work(world.engine) as session:
+        service.set_campaign_translation(
+            session,
+            actor=admin,
+            locales=world.settings.instance.locales,
+            campaign_id=campaign_id,
+            locale=locale,
+            title=texts.get("title"),
+            description=texts.get("description"),
+        )

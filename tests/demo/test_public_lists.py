@@ -9,12 +9,12 @@ import pytest
 from api.demo.generate import generate_demo_data
 
 PUBLIC_LISTS = {
-    "helpRequests": "helpRequests(first: 5) { nodes { id title } }",
+    "helpRequests": "helpRequests(first: 5) { nodes { id title { text } } }",
     "households": "households(first: 5) { nodes { publicCode } }",
     "donationWall": "donationWall(first: 5) { nodes { donorName } }",
     "projects": "projects(first: 5) { nodes { id name } }",
-    "exhibitions": "exhibitions(first: 5) { nodes { id title } }",
-    "caseStudies": "caseStudies(first: 5) { nodes { id title } }",
+    "exhibitions": "exhibitions(first: 5) { nodes { id title { text } } }",
+    "caseStudies": "caseStudies(first: 5) { nodes { id title { text } } }",
     "products": "products(first: 5) { nodes { id } }",
     "campaigns": "campaigns(first: 5) { nodes { id } }",
     "pairings": "pairings(first: 5) { nodes { id status } }",

@@ -16,13 +16,15 @@ from tests.factories import ADMIN
 from tests.projects.conftest import gid
 
 ITEMS = (
-    "items { position kind caption mediaUrl targetId target { __typename id "
-    "... on Project { name } ... on CaseStudy { title } } }"
+    "items { position kind caption { text } mediaUrl targetId target { __typename id "
+    "... on Project { name } ... on CaseStudy { title { text } } } }"
 )
-FIELDS = "id title theme status startsOn endsOn isCurrent region { code } " + ITEMS
+FIELDS = (
+    "id title { text } theme { text } status startsOn endsOn isCurrent region { code } " + ITEMS
+)
 LIST = (
     "query($filter: ExhibitionFilter, $first: Int!, $after: String) { exhibitions(filter: "
-    "$filter, first: $first, after: $after) { nodes { title } pageInfo { hasNextPage "
+    "$filter, first: $first, after: $after) { nodes { title { text } } pageInfo { hasNextPage "
     "endCursor } } }"
 )
 CREATE = (
@@ -60,6 +62,7 @@ def make(world, title, *, starts=-3, ends=30, published=True, items=None):
         row = service.create_exhibition(
             session,
             actor=ADMIN,
+            instance=world.settings.instance,
             details=service.ExhibitionDetails(
                 title=title,
                 theme="Theme",
@@ -77,7 +80,7 @@ def make(world, title, *, starts=-3, ends=30, published=True, items=None):
 
 def listed(api, world, who, filter=None):
     body = api.data(LIST, {"first": 50, "filter": filter}, token=world.token(who))
-    return [n["title"] for n in body["exhibitions"]["nodes"]]
+    return [n["title"]["text"] for n in body["exhibitions"]["nodes"]]
 
 
 def test_an_exhibition_shows_ordered_items_and_is_public_once_published(api, world):
@@ -104,7 +107,7 @@ def test_an_exhibition_shows_ordered_items_and_is_public_once_published(api, wor
         "id": gid("Project", tea),
         "name": "Tea cooperative",
     }
-    assert exhibition["items"][2]["target"]["title"] == "Apples online"
+    assert exhibition["items"][2]["target"]["title"]["text"] == "Apples online"
 
     assert listed(api, world, "anonymous") == []
     assert api.data(NODE, {"id": exhibition["id"]})["node"] is None
@@ -164,7 +167,8 @@ def test_organisation_admins_edit_only_their_own(api, world):
         {"input": {"id": gid("Exhibition", theirs), "items": [], "title": "Renamed"}},
         token=world.token("admin"),
     )["exhibitionUpdate"]
-    assert admin["exhibition"]["title"] == "Renamed" and admin["exhibition"]["items"] == []
+    assert admin["exhibition"]["title"]["text"] == "Renamed"
+    assert admin["exhibition"]["items"] == []
     empty = api.data(
         PUBLISH, {"input": {"id": gid("Exhibition", theirs)}}, token=world.token("admin")
     )
@@ -237,7 +241,7 @@ def test_pages_follow_cursors(api, world):
     seen, after = [], None
     while True:
         body = api.data(LIST, {"first": 2, "after": after})["exhibitions"]
-        seen += [n["title"] for n in body["nodes"]]
+        seen += [n["title"]["text"] for n in body["nodes"]]
         if not body["pageInfo"]["hasNextPage"]:
             break
         after = body["pageInfo"]["endCursor"]
@@ -263,9 +267,9 @@ def test_the_list_costs_the_same_for_5_and_40_exhibitions(api, world, sql_counte
         ),
     ]
     query = (
-        "query { exhibitions(first: 100) { nodes { title region { code } items { kind "
-        "target { id ... on Project { name region { code } } ... on CaseStudy { title "
-        "causes { code } } } } } } }"
+        "query { exhibitions(first: 100) { nodes { title { text } region { code } items { kind "
+        "caption { text } target { id ... on Project { name region { code } } "
+        "... on CaseStudy { title { text } causes { code } } } } } } }"
     )
 
     def cost():

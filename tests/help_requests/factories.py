@@ -275,3 +275,18 @@ def audit_actions(engine: Engine, subject_type: str, subject_id: int) -> list[st
             .order_by(AuditEvent.id)  # type: ignore[arg-type]
         ).all()
     return [action for (action,) in rows]
+
+
+def translate(world: World, request_id: int, locale: str, **texts: str | None) -> None:
+    """The request's title and description in `locale`, written by an admin."""
+    admin = world.principal(world.admin)
+    with unit_of_work(world.engine) as session:
+        requests.set_request_translation(
+            session,
+            actor=admin,
+            locales=world.settings.instance.locales,
+            request_id=request_id,
+            locale=locale,
+            title=texts.get("title"),
+            description=texts.get("description"),
+        )

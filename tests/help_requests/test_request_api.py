@@ -15,7 +15,7 @@ from tests.help_requests import factories as f
 
 PAYLOAD = """
   helpRequest {
-    id status title description urgency deadline publishedAt
+    id status title { text } description { text } urgency deadline publishedAt
     category { code label }
     target { amountMinor currency formatted }
     items { name quantity unit }
@@ -50,9 +50,9 @@ WITHDRAW = (
 )
 LIST = """
 query($filter: HelpRequestFilter) {
-  helpRequests(filter: $filter, first: 100) { nodes { id title status } }
+  helpRequests(filter: $filter, first: 100) { nodes { id title { text } status } }
 }"""
-NODE = "query($id: ID!) { node(id: $id) { ... on HelpRequest { id title status } } }"
+NODE = "query($id: ID!) { node(id: $id) { ... on HelpRequest { id title { text } status } } }"
 
 VALID = {
     "category": "MEDICAL",
@@ -262,7 +262,7 @@ def test_each_identity_sees_exactly_its_requests_in_the_list_and_by_id(
     actor = world.people()[who]
     token = actor.token if actor else None
     listed = api.data(LIST, token=token)["helpRequests"]["nodes"]
-    assert {n["title"] for n in listed} == VISIBLE[who]
+    assert {n["title"]["text"] for n in listed} == VISIBLE[who]
     for name, request_id in requests_by_name.items():
         node = api.data(NODE, {"id": f.gid("HelpRequest", request_id)}, token=token)["node"]
         assert (node is not None) == (name in VISIBLE[who]), name

@@ -19,7 +19,7 @@ from tests.help_requests import factories as f
 LIST = """
 query($filter: HelpRequestFilter, $orderBy: HelpRequestOrder, $first: Int!, $after: String) {
   helpRequests(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
-    nodes { id title }
+    nodes { id title { text } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -27,7 +27,7 @@ query($filter: HelpRequestFilter, $orderBy: HelpRequestOrder, $first: Int!, $aft
 
 def titles(api, filter=None, token=None, order_by=None) -> list[str]:
     body = api.data(LIST, {"filter": filter, "orderBy": order_by, "first": 100}, token=token)
-    return [n["title"] for n in body["helpRequests"]["nodes"]]
+    return [n["title"]["text"] for n in body["helpRequests"]["nodes"]]
 
 
 def walk(api, order_by, *, token=None, size=2, filter=None) -> list[str]:
@@ -40,7 +40,7 @@ def walk(api, order_by, *, token=None, size=2, filter=None) -> list[str]:
             {"filter": filter, "orderBy": order_by, "first": size, "after": after},
             token=token,
         )["helpRequests"]
-        seen += [n["title"] for n in page["nodes"]]
+        seen += [n["title"]["text"] for n in page["nodes"]]
         assert len(page["nodes"]) <= size
         if not page["pageInfo"]["hasNextPage"]:
             return seen
@@ -283,11 +283,11 @@ def test_bad_cursors_and_page_sizes_are_refused(api, world, spread):
 
 PAGE_OF_50 = """
 { helpRequests(first: 50) { nodes {
-    id title urgency status pledgeCount
+    id title { text } urgency status pledgeCount
     category { label }
     target { formatted }
     household {
-      publicCode region { name } causes { label } openRequests { title } thanks { message }
+      publicCode region { name } causes { label } openRequests { title { text } } thanks { message }
     }
 } } }"""
 

@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from api.core.db import unit_of_work
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.translations import localize
 from api.mall import metrics, service
 from api.mall.models import HouseholdSale, Order, OrderStatus, SellerKind
-from api.mall.types import localize
 from api.payments import service as payments
 from api.payments.base import EventOutcome
 from api.payments.models import Payment, PaymentStatus

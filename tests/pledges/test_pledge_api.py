@@ -38,7 +38,7 @@ query($id: ID!) {
 MY_PLEDGES = """
 query($after: String) {
   myPledges(first: 2, after: $after) {
-    nodes { id amount { amountMinor } request { title } }
+    nodes { id amount { amountMinor } request { title { text } } }
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -47,7 +47,7 @@ query($id: ID!) {
   node(id: $id) {
     ... on Household {
       publicCode
-      openRequests { title status pledgeCount household { publicCode } }
+      openRequests { title { text } status pledgeCount household { publicCode } }
       thanks { message helperName confirmedOn }
     }
   }
@@ -218,7 +218,7 @@ def test_my_pledges_pages_through_the_helpers_pledges(api, world):
     )["myPledges"]
     nodes = first["nodes"] + second["nodes"]
     assert [n["id"] for n in nodes] == [f.gid("Pledge", i) for i in reversed(ids)]
-    assert [n["request"]["title"] for n in nodes] == ["r2", "r1", "r0"]
+    assert [n["request"]["title"]["text"] for n in nodes] == ["r2", "r1", "r0"]
     assert second["pageInfo"]["hasNextPage"] is False
     assert api.data(MY_PLEDGES, token=world.rep.token)["myPledges"]["nodes"] == []
     anonymous = api.post(MY_PLEDGES)
@@ -243,7 +243,7 @@ def test_the_public_sees_a_households_open_requests_and_thanks(api, world):
         )
         service.confirm_receipt(session, actor=rep, pledge_id=silent, thank_you_message=None)
     household = api.data(HOUSEHOLD, {"id": f.gid("Household", world.household_code)})["node"]
-    assert [(r["title"], r["status"]) for r in household["openRequests"]] == [
+    assert [(r["title"]["text"], r["status"]) for r in household["openRequests"]] == [
         ("pledged", "PLEDGED"),
         ("open", "OPEN"),
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 14:11:37.070597
+Create Date: 2026-11-22 15:30:18.620924
 """
 
 from __future__ import annotations
@@ -177,6 +177,7 @@ def upgrade() -> None:
 
     op.create_table('case_study',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('story', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
@@ -213,6 +214,7 @@ def upgrade() -> None:
 
     op.create_table('exhibition',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
@@ -313,6 +315,7 @@ def upgrade() -> None:
 
     op.create_table('campaign',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
     sa.Column('target_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -384,6 +387,18 @@ def upgrade() -> None:
     with op.batch_alter_table('case_study_project', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_study_project_project_id'), ['project_id'], unique=False)
 
+    op.create_table('case_study_translation',
+    sa.Column('case_study_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('story', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=True),
+    sa.Column('lessons', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_study_id'], ['case_study.id'], name=op.f('fk_case_study_translation_case_study_id_case_study')),
+    sa.PrimaryKeyConstraint('case_study_id', 'locale', name=op.f('pk_case_study_translation'))
+    )
     op.create_table('donation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('donor_account_id', sa.Integer(), nullable=True),
@@ -431,11 +446,23 @@ def upgrade() -> None:
     with op.batch_alter_table('exhibition_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exhibition_item_exhibition_id'), ['exhibition_id'], unique=False)
 
+    op.create_table('exhibition_translation',
+    sa.Column('exhibition_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['exhibition_id'], ['exhibition.id'], name=op.f('fk_exhibition_translation_exhibition_id_exhibition')),
+    sa.PrimaryKeyConstraint('exhibition_id', 'locale', name=op.f('pk_exhibition_translation'))
+    )
     op.create_table('help_request',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
     sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
     sa.Column('target_amount_minor', sa.BigInteger(), nullable=True),
@@ -640,6 +667,16 @@ def upgrade() -> None:
     with op.batch_alter_table('campaign_post', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_post_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('campaign_translation',
+    sa.Column('campaign_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_campaign_translation_campaign_id_campaign')),
+    sa.PrimaryKeyConstraint('campaign_id', 'locale', name=op.f('pk_campaign_translation'))
+    )
     op.create_table('case_study_pairing',
     sa.Column('case_study_id', sa.Integer(), nullable=False),
     sa.Column('pairing_id', sa.Integer(), nullable=False),
@@ -650,6 +687,25 @@ def upgrade() -> None:
     with op.batch_alter_table('case_study_pairing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_study_pairing_pairing_id'), ['pairing_id'], unique=False)
 
+    op.create_table('exhibition_item_translation',
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('caption', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['item_id'], ['exhibition_item.id'], name=op.f('fk_exhibition_item_translation_item_id_exhibition_item')),
+    sa.PrimaryKeyConstraint('item_id', 'locale', name=op.f('pk_exhibition_item_translation'))
+    )
+    op.create_table('help_request_translation',
+    sa.Column('help_request_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['help_request_id'], ['help_request.id'], name=op.f('fk_help_request_translation_help_request_id_help_request')),
+    sa.PrimaryKeyConstraint('help_request_id', 'locale', name=op.f('pk_help_request_translation'))
+    )
     op.create_table('mall_order',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('buyer_account_id', sa.Integer(), nullable=False),
@@ -836,6 +892,7 @@ def upgrade() -> None:
     sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['mall_product.id'], name=op.f('fk_mall_product_translation_product_id_mall_product')),
     sa.PrimaryKeyConstraint('product_id', 'locale', name=op.f('pk_mall_product_translation'))
@@ -912,10 +969,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_mall_order_buyer_created_at_id')
 
     op.drop_table('mall_order')
+    op.drop_table('help_request_translation')
+    op.drop_table('exhibition_item_translation')
     with op.batch_alter_table('case_study_pairing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_study_pairing_pairing_id'))
 
     op.drop_table('case_study_pairing')
+    op.drop_table('campaign_translation')
     with op.batch_alter_table('campaign_post', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_post_campaign_id'))
 
@@ -972,6 +1032,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_help_request_category'))
 
     op.drop_table('help_request')
+    op.drop_table('exhibition_translation')
     with op.batch_alter_table('exhibition_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exhibition_item_exhibition_id'))
 
@@ -981,6 +1042,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_donation_donor_created_at_id')
 
     op.drop_table('donation')
+    op.drop_table('case_study_translation')
     with op.batch_alter_table('case_study_project', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_study_project_project_id'))
 

@@ -108,9 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("compile", "compile .po catalogs into .mo files (for images)"),
     ):
         sub = i18n_commands.add_parser(name, help=text)
-        sub.add_argument(
-            "--directory", type=Path, default=None, help="default: the built-in i18n/"
-        )
+        sub.add_argument("--directory", type=Path, default=None, help="default: the built-in i18n/")
         if name == "init":
             sub.add_argument("--locale", required=True, help="e.g. de or ha")
 

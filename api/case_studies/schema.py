@@ -29,7 +29,6 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import requires
-from api.core.translations import forget_translations
 from api.households.models import Household as HouseholdRow
 from api.projects.schema import region_or_error
 
@@ -406,8 +405,6 @@ class CaseStudyMutations:
                 },
             ),
         )
-        # The request's cache may hold translations read before this change.
-        forget_translations(context, service.CASE_STUDY_TEXT)
         return _payload(row, errors)
 
     @strawberry.mutation(

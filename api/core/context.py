@@ -39,6 +39,7 @@ class Context:
     _session: Session | None = None
     _principal: Principal | None = None
     _locale: str | None = None
+    _translator: Translator | None = None
     # Bulk-loaded rows keyed by (kind, id): resolvers look here before querying.
     cache: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
     # Sensitive reads gathered during execution, written as audit events at the end.
@@ -86,8 +87,12 @@ class Context:
 
     @property
     def translator(self) -> Translator:
-        """Messages, labels and formats in the request's locale."""
-        return translator_for(self.settings.instance.localisation, self.locale)
+        """Messages, labels and formats in the request's locale (kept for the request:
+        label and message fields ask for it once per row)."""
+        locale = self.locale
+        if self._translator is None or self._translator.locale != locale:
+            self._translator = translator_for(self.settings.instance.localisation, locale)
+        return self._translator
 
     def record_sensitive_read(self, subject_type: str, subject_id: int, field_name: str) -> None:
         key = (subject_type, subject_id)

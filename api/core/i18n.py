@@ -14,8 +14,7 @@ newer, otherwise the `.po` is compiled in memory at start-up, so no `.mo` is com
 from __future__ import annotations
 
 import gettext
-import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
@@ -26,13 +25,11 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-
-log = logging.getLogger("aidbridge.i18n")
 
 BUILTIN_CATALOG_DIR = Path(__file__).resolve().parents[2] / "i18n"
 DOMAIN = "messages"
@@ -248,10 +245,6 @@ class Translator:
     def date(self, value: date, style: DateStyle = "medium") -> str:
         return str(format_date(value, format=style, locale=self.locale))
 
-    def moment(self, value: datetime, style: DateStyle = "medium", tz: str = "UTC") -> str:
-        """Date and time, in the zone `tz`."""
-        return str(format_datetime(value, format=style, tzinfo=_zone(tz), locale=self.locale))
-
     def datetime_as_date(
         self, value: datetime, style: DateStyle = "medium", tz: str = "UTC"
     ) -> str:
@@ -284,14 +277,3 @@ def locale_names(locale: str) -> tuple[str, str]:
     """The locale's name in itself and in English, e.g. ("العربية", "Arabic")."""
     parsed = Locale.parse(locale)
     return parsed.get_display_name(parsed) or locale, parsed.get_display_name("en") or locale
-
-
-def known_locales(directories: Iterable[Path]) -> set[str]:
-    """Locales with a catalog in any of the directories."""
-    return {
-        folder.parent.name
-        for directory in directories
-        if directory.is_dir()
-        for folder in directory.glob("*/LC_MESSAGES")
-        if any((folder / f"{DOMAIN}{suffix}").is_file() for suffix in (".po", ".mo"))
-    }

@@ -33,4 +33,7 @@ def run_service(
         savepoint.rollback()
         raise
     savepoint.commit()
+    # Rows cached by reads earlier in this request may predate the change: the payload
+    # reads what the service wrote.
+    context.cache.clear()
     return result, []

@@ -15,7 +15,7 @@ every field of the translation stale."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,7 @@ def localize(
     translations: Mapping[str, str | None],
     locale: str,
     *,
-    stale: Iterable[str] = (),
+    stale: Collection[str] = (),
 ) -> LocalizedText:
     """The text for `locale`: the original when written in it, else a translation that
     matches on language and script (zh_Hans_CN reads zh_Hans), else the original.
@@ -114,7 +114,7 @@ def localize(
                 text=translations[chosen] or "",
                 language=chosen,
                 is_translation=True,
-                is_stale=chosen in set(stale),
+                is_stale=chosen in stale,
             )
     return LocalizedText(
         text=original, language=source_language, is_translation=False, is_stale=False
@@ -169,20 +169,14 @@ def localized_field(
     (the originals listed with this one) at once. The original's language is its
     `source_language` unless given (parts of an object share the object's)."""
     translations = load_translations(context, content, [original, *page]).get(original.id, {})
-    text = localize(
+    current = digest_of(content, original) if translations else ""
+    return localize(
         getattr(original, field),
         source_language or original.source_language,
         {tag: getattr(row, field) for tag, row in translations.items()},
         context.locale,
+        stale={tag for tag, row in translations.items() if row.source_digest != current},
     )
-    if text.is_translation:
-        text.is_stale = translations[text.language].source_digest != digest_of(content, original)
-    return text
-
-
-def forget_translations(context: Context, content: Translatable) -> None:
-    """Drop the request's cached translations (after writing one, before reading it back)."""
-    context.cache.pop(content.cache_kind, None)
 
 
 # --- Writing ---------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import requires
-from api.core.translations import forget_translations
 from api.crowdfunding import models, service
 from api.crowdfunding.models import Campaign as CampaignRow
 from api.crowdfunding.types import (
@@ -427,8 +426,6 @@ class CampaignMutations:
                 description=input.description,
             ),
         )
-        # The request's cache may hold translations read before this change.
-        forget_translations(context, service.CAMPAIGN_TEXT)
         return payload
 
     @strawberry.mutation(

@@ -25,7 +25,6 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import requires
-from api.core.translations import forget_translations
 from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.types import (
@@ -324,9 +323,6 @@ class ExhibitionMutations:
                 ),
             ),
         )
-        # The request's cache may hold translations read before this change.
-        forget_translations(context, service.EXHIBITION_TEXT)
-        forget_translations(context, service.ITEM_TEXT)
         return _payload(row, errors)
 
     @strawberry.mutation(

@@ -27,7 +27,6 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import STAFF, deny, requires
-from api.core.translations import forget_translations
 from api.core.validation import check_currency
 from api.help_requests import matching, service
 from api.help_requests.models import HelpRequest as HelpRequestRow
@@ -443,8 +442,6 @@ class HelpRequestMutations:
                 description=input.description,
             ),
         )
-        # The request's cache may hold translations read before this change.
-        forget_translations(context, service.REQUEST_TEXT)
         return _payload(row, errors)
 
     @strawberry.mutation(

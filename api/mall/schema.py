@@ -27,7 +27,6 @@ from api.core.pagination import (
     keyset_page,
 )
 from api.core.permissions import STAFF, requires
-from api.core.translations import forget_translations
 from api.donation.types import PaymentInstructions
 from api.mall import metrics, models, service
 from api.mall.models import Order as OrderRow
@@ -634,8 +633,6 @@ class MallMutations:
                 description=input.description,
             ),
         )
-        # The page cache may hold the old translations.
-        forget_translations(context, service.PRODUCT_TEXT)
         return ProductPayload(product=Product.one(row), errors=errors)
 
     @strawberry.mutation(

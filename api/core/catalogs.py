@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import gettext
 import json
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +62,7 @@ def update(template: Path = TEMPLATE_FILE, directory: Path = BUILTIN_CATALOG_DIR
     """Bring every catalog in line with the template; the English source catalog is
     filled with the source texts, so it is complete by construction."""
     pybabel(*_update_args(template, directory))
+    follow_plural_rules(directory)
     fill_source_catalog(directory)
 
 
@@ -74,6 +77,70 @@ def _update_args(template: Path, directory: Path) -> list[str]:
         "--ignore-obsolete",
         "--ignore-pot-creation-date",
     ]  # fmt: skip
+
+
+def follow_plural_rules(directory: Path = BUILTIN_CATALOG_DIR) -> None:
+    """Give every catalog the plural rule of the installed Babel (CLDR), keeping each
+    translation under its CLDR category. A Babel upgrade can add a category (fr, es and pt
+    gained "many" in 2.19) or reorder them (ar): existing forms move to their category's
+    new index, and a message whose new category had no form of its own gets a copy of the
+    nearest one, marked fuzzy, so the catalog check fails until a translator fills it."""
+    for locale in catalog_locales(directory):
+        path = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        catalog = _read(path, locale)
+        expected = get_plural(locale)
+        if (catalog.num_plurals, catalog.plural_expr) == (
+            expected.num_plurals,
+            expected.plural_expr,
+        ):
+            continue
+        sources = _form_sources(catalog.plural_expr, expected.plural_expr, expected.num_plurals)
+        copied = len(set(sources)) < len(sources) or None in sources
+        for message in catalog:
+            if not isinstance(message.id, tuple) or not isinstance(message.string, tuple):
+                continue
+            old = message.string
+            message.string = tuple(
+                old[source] if source is not None and source < len(old) else old[-1]
+                for source in sources
+            )
+            if copied and all(old):
+                message.flags.add("fuzzy")
+        catalog._num_plurals = None  # derived from the locale again: the installed rule
+        catalog._plural_expr = None
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=int(PO_WIDTH), ignore_obsolete=True)
+
+
+# Counts that reach every CLDR plural category used by gettext rules (millions for "many"
+# in fr, es, pt; hundreds for ar's "other").
+_PLURAL_SAMPLES = [*range(0, 1200), 1_000_000, 2_000_000, 1_000_001, 10_000_000]
+
+
+def _form_sources(old_expr: str, new_expr: str, new_count: int) -> list[int | None]:
+    """For each form index of the new rule, the index of the old form a translator wrote
+    for the same counts: the one most of the sample counts selecting it chose under the old
+    rule (a tie goes to the smallest count above zero, zero being often special), or None."""
+    old_choose = gettext.c2py(old_expr)
+    new_choose = gettext.c2py(new_expr)
+    votes: list[Counter[int]] = [Counter() for _ in range(new_count)]
+    first: list[dict[int, int]] = [{} for _ in range(new_count)]
+    for n in _PLURAL_SAMPLES:
+        index = new_choose(n)
+        if index < new_count:
+            old = old_choose(n)
+            votes[index][old] += 1
+            if n > 0:
+                first[index].setdefault(old, n)
+    sources: list[int | None] = []
+    for index in range(new_count):
+        if not votes[index]:
+            sources.append(None)
+            continue
+        best = max(votes[index].values())
+        tied = [old for old, count in votes[index].items() if count == best]
+        sources.append(min(tied, key=lambda old: first[index].get(old, _PLURAL_SAMPLES[-1])))
+    return sources
 
 
 def init(locale: str, directory: Path = BUILTIN_CATALOG_DIR) -> Path:
@@ -184,7 +251,8 @@ def check(directory: Path = BUILTIN_CATALOG_DIR) -> list[CatalogProblem]:
 
 
 def _comparable(path: Path) -> list[str]:
-    dated = ('"POT-Creation-Date:', '"PO-Revision-Date:')
+    # Dates, and the Babel release that wrote the file, say nothing about its messages.
+    dated = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By:')
     return [
         line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith(dated)
     ]

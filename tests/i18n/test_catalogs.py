@@ -137,3 +137,70 @@ def test_browser_catalogs_are_generated_from_the_same_po_files(tmp_path):
     assert arabic["messages"][key] == po_catalog("ar").get("Open", "HelpRequestStatus").string
     forms = arabic["messages"]["This text is too long (at most {limit} character)."]
     assert isinstance(forms, list) and len(forms) == 6
+
+
+def _set_plural_header(path: Path, header: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith('"Plural-Forms:'))
+    end = start
+    while not lines[end].rstrip().endswith('\\n"'):
+        end += 1
+    lines[start : end + 1] = [f'"Plural-Forms: {header}\\n"\n']
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_an_update_moves_forms_to_the_new_plural_rule_and_flags_new_categories(tmp_path):
+    """A catalog written under Babel 2.18's rules (fr: 2 forms; ar: 11-99 last) is brought
+    to the installed rule by `update`: forms keep their CLDR category, and a category the
+    old rule lacked (French "many", for millions) is flagged for a translator."""
+    directory = _copy(tmp_path)
+    singular = "This text is too long (at most {limit} character)."
+    french = directory / "fr" / "LC_MESSAGES" / "messages.po"
+    arabic = directory / "ar" / "LC_MESSAGES" / "messages.po"
+    shipped_fr = po_catalog("fr").get(singular).string
+    shipped_ar = po_catalog("ar").get(singular).string
+
+    def two_forms(catalog):  # type: ignore[no-untyped-def]
+        for message in catalog:
+            if isinstance(message.id, tuple):
+                message.string = (message.string[0], message.string[2])
+
+    def old_arabic_order(catalog):  # type: ignore[no-untyped-def]
+        for message in catalog:
+            if isinstance(message.id, tuple):
+                forms = message.string
+                message.string = (*forms[:4], forms[5], forms[4])
+
+    _rewrite(french, two_forms)
+    _set_plural_header(french, "nplurals=2; plural=(n > 1);")
+    _rewrite(arabic, old_arabic_order)
+    _set_plural_header(
+        arabic,
+        "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+        "n%100>=0 && n%100<=2 ? 4 : 5);",
+    )
+
+    catalogs.follow_plural_rules(directory)
+
+    with french.open("rb") as handle:
+        fr = read_po(handle, locale="fr").get(singular)
+    assert fr.string == (shipped_fr[0], shipped_fr[2], shipped_fr[2])
+    assert fr.fuzzy  # the "many" form is a copy until a translator writes it
+    with arabic.open("rb") as handle:
+        ar = read_po(handle, locale="ar").get(singular)
+    assert ar.string == shipped_ar and not ar.fuzzy
+    problems = {str(problem) for problem in catalogs.check(directory)}
+    assert f"fr: fuzzy: {(singular, fr.id[1])!r}" in problems
+    assert not [p for p in problems if p.startswith("ar:")]
+
+
+@pytest.mark.parametrize("locale", ["fr", "es", "pt"])
+def test_millions_take_the_many_form(locale):
+    localizer = GettextLocalizer(LocalisationConfig())
+    singular = "This text is too long (at most {limit} character)."
+    plural = "This text is too long (at most {limit} characters)."
+    forms = po_catalog(locale).get(singular).string
+    assert len(forms) == 3 and forms[1] != forms[2]
+    assert localizer.ngettext(locale, singular, plural, 1_000_000) == forms[1]
+    assert localizer.ngettext(locale, singular, plural, 1000) == forms[2]
+    assert localizer.ngettext(locale, singular, plural, 1) == forms[0]

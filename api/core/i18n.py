@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib.metadata import entry_points
 from io import BytesIO
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -211,6 +211,25 @@ def localizer_for(config: LocalisationConfig) -> Localizer:
 # --- What call sites use -------------------------------------------------------------------
 
 
+@runtime_checkable
+class Localizable(Protocol):
+    """A message parameter that is itself text to translate (a level name, a label),
+    rendered only once the request's locale is known."""
+
+    def localized(self, translator: Translator) -> str: ...
+
+
+@dataclass(frozen=True)
+class Label:
+    """A term from a taxonomy context (`admin_levels`, ...) as a message parameter."""
+
+    context: str
+    text: str
+
+    def localized(self, translator: Translator) -> str:
+        return translator.translated(self.context, self.text) or self.text
+
+
 @dataclass(frozen=True)
 class Translator:
     """One locale's messages and formats: what a request, a receipt or an email needs."""
@@ -252,12 +271,14 @@ class Translator:
         return self.date(value.astimezone(_zone(tz)).date(), style)
 
     def localized_params(self, params: Mapping[str, object]) -> dict[str, object]:
-        return {
-            name: self.number(value)
-            if isinstance(value, int | float) and not isinstance(value, bool)
-            else value
-            for name, value in params.items()
-        }
+        return {name: self._param(value) for name, value in params.items()}
+
+    def _param(self, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return self.number(value)
+        if isinstance(value, Localizable):
+            return value.localized(self)
+        return value
 
 
 def translator_for(config: LocalisationConfig, locale: str) -> Translator:

@@ -48,6 +48,10 @@ class TaxonomyEntry:
         return self.labels.get(locale) or self.labels.get(language)
 
 
+DEFAULT_MAX_AMOUNT_MINOR = 10**12
+DEFAULT_SMALL_COUNT_THRESHOLD = 5
+
+
 @dataclass(frozen=True)
 class Instance:
     """What makes one deployment its own: country, money, languages, places and taxonomies."""
@@ -65,6 +69,16 @@ class Instance:
     # IANA time zone in which dates are shown and months are counted for people.
     timezone: str = "UTC"
     localisation: LocalisationConfig = field(default_factory=LocalisationConfig)
+    # Currencies money may be given in (the default one first), and the largest amount
+    # one input may carry, in minor units.
+    currencies: tuple[str, ...] = ()
+    max_amount_minor: int = DEFAULT_MAX_AMOUNT_MINOR
+    # Statistics for callers who are not staff of an area: smaller figures are withheld.
+    small_count_threshold: int = DEFAULT_SMALL_COUNT_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if not self.currencies:
+            object.__setattr__(self, "currencies", (self.default_currency,))
 
     def cause_codes(self) -> frozenset[str]:
         return frozenset(entry.code for entry in self.poverty_causes)
@@ -223,6 +237,21 @@ def parse_instance(data: Mapping[str, Any], setting: str, *, base: Path | None =
     grace = data.get("pledge_grace_days", 14)
     if not isinstance(grace, int) or grace < 0:
         raise fail("pledge_grace_days", "must be a whole number of days, 0 or more")
+    currencies = data.get("currencies", [currency])
+    if (
+        not isinstance(currencies, list)
+        or not all(isinstance(code, str) and code in list_currencies() for code in currencies)
+        or currency not in currencies
+    ):
+        raise fail(
+            "currencies", "must list ISO 4217 codes money may be given in, the default one too"
+        )
+    max_amount = data.get("max_amount_minor", DEFAULT_MAX_AMOUNT_MINOR)
+    if not isinstance(max_amount, int) or not 1 <= max_amount <= 10**15:
+        raise fail("max_amount_minor", "must be a whole number of minor units, 1 to 10^15")
+    threshold = data.get("small_count_threshold", DEFAULT_SMALL_COUNT_THRESHOLD)
+    if not isinstance(threshold, int) or threshold < 0:
+        raise fail("small_count_threshold", "must be a whole number, 0 or more")
     return Instance(
         country=country,
         name=str(data.get("name", "Aidbridge")),
@@ -236,6 +265,9 @@ def parse_instance(data: Mapping[str, Any], setting: str, *, base: Path | None =
         need_categories=_taxonomy(data.get("need_categories"), "need_categories", fail),
         timezone=timezone,
         localisation=_localisation(data.get("localisation", {}), base or Path.cwd(), fail),
+        currencies=(currency, *(code for code in currencies if code != currency)),
+        max_amount_minor=max_amount,
+        small_count_threshold=threshold,
     )
 
 

@@ -40,12 +40,12 @@ from api.audit.service import record_audit
 from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
 from api.core.settings import Instance, Settings
 from api.core.translations import TextField, Translatable, check_source_language
-from api.core.validation import check_amount, check_currency, clean_text, optional_text
+from api.core.validation import FieldErrors, check_amount, check_currency, clean_text, optional_text
 from api.crowdfunding import metrics
 from api.crowdfunding.models import (
     PUBLIC_STATUSES,
@@ -248,26 +248,6 @@ class _ResolvedTarget:
     region_path: str
 
 
-class _Errors:
-    """Collects field errors so input validation reports them all together."""
-
-    def __init__(self) -> None:
-        self.errors: list[ServiceError] = []
-
-    def check(self, action: object) -> object:
-        try:
-            return action()  # type: ignore[operator]
-        except ServiceError as error:
-            self.errors.append(error)
-        except ServiceErrors as errors:
-            self.errors.extend(errors.errors)
-        return None
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise ServiceErrors(self.errors)
-
-
 def _check_deadline(deadline: datetime, now: datetime) -> datetime:
     if deadline.tzinfo is None or not now < deadline <= now + MAX_DURATION:
         raise ServiceError(ErrorCode.OUT_OF_RANGE, field="deadline")
@@ -316,7 +296,7 @@ def _resolve_target(
 
 
 def _validate_details(
-    errors: _Errors, details: CampaignChanges, now: datetime
+    errors: FieldErrors, details: CampaignChanges, now: datetime
 ) -> dict[str, object]:
     values: dict[str, object] = {}
     if details.title is not None:
@@ -327,14 +307,15 @@ def _validate_details(
         values["description"] = errors.check(
             lambda: clean_text(details.description, field="description", limit=TEXT_LIMIT)
         )
-    if details.goal_minor is not None:
-        values["goal_minor"] = errors.check(lambda: check_amount(details.goal_minor, field="goal"))
-    if details.currency is not None:
-        values["currency"] = errors.check(lambda: check_currency(details.currency, field="goal"))
+    goal_minor, currency, deadline = details.goal_minor, details.currency, details.deadline
+    if goal_minor is not None:
+        values["goal_minor"] = errors.check(lambda: check_amount(goal_minor, field="goal"))
+    if currency is not None:
+        values["currency"] = errors.check(lambda: check_currency(currency, field="goal"))
     if details.funding_model is not None:
         values["funding_model"] = details.funding_model.value
-    if details.deadline is not None:
-        values["deadline"] = errors.check(lambda: _check_deadline(details.deadline, now))
+    if deadline is not None:
+        values["deadline"] = errors.check(lambda: _check_deadline(deadline, now))
     return values
 
 
@@ -355,7 +336,7 @@ def create_campaign(
     if actor.role not in ORGANISER_ROLES or actor.account_id is None:
         raise ServiceError(ErrorCode.FORBIDDEN)
     now = now or utcnow()
-    errors = _Errors()
+    errors = FieldErrors()
     resolved = errors.check(lambda: _resolve_target(session, actor, instance, target))
     source_language = errors.check(
         lambda: check_source_language(
@@ -374,7 +355,7 @@ def create_campaign(
         ),
         now,
     )
-    errors.raise_any()
+    errors.raise_if_any()
     assert isinstance(resolved, _ResolvedTarget)
     campaign = Campaign(
         source_language=str(source_language),
@@ -435,9 +416,9 @@ def update_campaign(
 ) -> Campaign:
     """Change a DRAFT (the target stays: create another campaign for another target)."""
     campaign = _organised(session, actor, campaign_id)
-    errors = _Errors()
+    errors = FieldErrors()
     values = _validate_details(errors, changes, now or utcnow())
-    errors.raise_any()
+    errors.raise_if_any()
     if not values:
         if campaign.status != CampaignStatus.DRAFT:
             raise ServiceError(ErrorCode.INVALID_STATE, field="campaign")
@@ -536,10 +517,10 @@ def post_update(
 ) -> CampaignPost:
     """An update from the organiser, in any status (news after the payout matters too)."""
     campaign = _organised(session, actor, campaign_id)
-    errors = _Errors()
+    errors = FieldErrors()
     clean_title = errors.check(lambda: clean_text(title, field="title", limit=TITLE_LIMIT))
     clean_body = errors.check(lambda: clean_text(body, field="body", limit=TEXT_LIMIT))
-    errors.raise_any()
+    errors.raise_if_any()
     assert campaign.id is not None and actor.account_id is not None
     post = CampaignPost(
         campaign_id=campaign.id,
@@ -592,7 +573,7 @@ def back_campaign(
         return BackingCreated(backing, payment)
     now = now or utcnow()
     close_due_campaigns(session, now=now, settings=settings, ids=[data.campaign_id])
-    errors = _Errors()
+    errors = FieldErrors()
     campaign = session.get(Campaign, data.campaign_id)
     if campaign is None or not may_see(actor, campaign):
         errors.errors.append(ServiceError(ErrorCode.NOT_FOUND, field="campaign"))
@@ -621,7 +602,7 @@ def back_campaign(
         name = account.display_name if account else None
     if name is None and not data.anonymous and not errors.errors:
         errors.errors.append(ServiceError(ErrorCode.REQUIRED, field="backerName"))
-    errors.raise_any()
+    errors.raise_if_any()
     assert campaign is not None and campaign.id is not None
     payment = payments.create_payment(
         session,
@@ -634,9 +615,9 @@ def back_campaign(
     backing = Backing(
         campaign_id=campaign.id,
         backer_account_id=actor.account_id,
-        backer_name=name,  # type: ignore[arg-type]
+        backer_name=name,
         anonymous=data.anonymous,
-        message=message,  # type: ignore[arg-type]
+        message=message,
         amount_minor=data.amount_minor,
         currency=data.currency,
         provider=data.provider,

@@ -24,7 +24,7 @@ from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
 from api.core.settings import Instance
 from api.core.translations import TextField, Translatable, check_source_language
-from api.core.validation import check_amount, check_currency, clean_text
+from api.core.validation import FieldErrors, check_amount, check_currency, clean_text
 from api.help_requests.models import (
     EDITABLE_STATUSES,
     PUBLIC_STATUSES,
@@ -174,28 +174,8 @@ def _request_for(
 # --- Validation ------------------------------------------------------------------------------
 
 
-class _Collector:
-    """Gathers field errors so one refused input reports all of them at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[ServiceError] = []
-
-    def check(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except ServiceError as error:
-            self.errors.append(error)
-
-    def add(self, code: ErrorCode, field: str | None, **params: Any) -> None:
-        self.errors.append(ServiceError(code, field=field, **params))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ServiceErrors(self.errors)
-
-
 def _validate(details: RequestDetails, instance: Instance, *, creating: bool) -> list[ServiceError]:
-    found = _Collector()
+    found = FieldErrors()
     if creating or details.category is not None:
         if not details.category:
             found.add(ErrorCode.REQUIRED, "category")
@@ -231,7 +211,7 @@ def _validate(details: RequestDetails, instance: Instance, *, creating: bool) ->
     return found.errors
 
 
-def _validate_items(items: list[Item], found: _Collector) -> None:
+def _validate_items(items: list[Item], found: FieldErrors) -> None:
     if not items:
         found.add(ErrorCode.REQUIRED, "items")
         return
@@ -299,7 +279,7 @@ def create_request(
     """A new DRAFT, by the household's representative, a caseworker covering it, or an admin.
     `language` is the locale title and description are written in (an instance locale;
     the instance's default when not given)."""
-    found = _Collector()
+    found = FieldErrors()
     household = session.get(Household, household_id)
     if household is None:
         found.add(ErrorCode.NOT_FOUND, "household")

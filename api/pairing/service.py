@@ -18,10 +18,10 @@ passes through the platform and is never posted to `api.ledger`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -30,9 +30,9 @@ from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.errors import ErrorCode, ServiceError
 from api.core.settings import Instance
-from api.core.validation import check_amount, check_currency, clean_text, optional_text
+from api.core.validation import FieldErrors, check_amount, check_currency, clean_text, optional_text
 from api.helpers.models import Helper, HelperKind
 from api.households.models import Household
 from api.households.service import (
@@ -97,29 +97,6 @@ class CommitmentProgress:
     commitment: PairingCommitment
     delivered_minor: int
     delivered_count: int
-
-
-class _Collector:
-    """Gathers field errors so one refused input reports all of them at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[ServiceError] = []
-
-    def check(self, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except ServiceError as error:
-            self.errors.append(error)
-
-    def add(self, code: ErrorCode, field: str, **params: Any) -> None:
-        self.errors.append(ServiceError(code, field=field, **params))
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ServiceErrors(self.errors)
-
-
-# --- Visibility ------------------------------------------------------------------------------
 
 
 def public_pairings_condition() -> sa.ColumnElement[bool]:
@@ -195,12 +172,12 @@ def _managed_pairing(
 # --- Validation ------------------------------------------------------------------------------
 
 
-def _check_period(found: _Collector, start: date, end: date, prefix: str = "") -> None:
+def _check_period(found: FieldErrors, start: date, end: date, prefix: str = "") -> None:
     if end < start or (end - start).days > MAX_PERIOD_DAYS:
         found.add(ErrorCode.OUT_OF_RANGE, f"{prefix}periodEnd")
 
 
-def _check_commitment(found: _Collector, draft: CommitmentDraft, prefix: str) -> None:
+def _check_commitment(found: FieldErrors, draft: CommitmentDraft, prefix: str) -> None:
     if draft.kind not in CommitmentKind.__members__:
         found.add(ErrorCode.INVALID, f"{prefix}kind")
         return
@@ -257,7 +234,7 @@ def propose_pairing(
     commitments: list[CommitmentDraft] | None = None,
 ) -> Pairing:
     """A new PROPOSED pairing with its first commitments; every input error at once."""
-    found = _Collector()
+    found = FieldErrors()
     if kind not in PairingKind.__members__:
         found.add(ErrorCode.INVALID, "kind")
         found.raise_if_any()
@@ -329,7 +306,7 @@ def propose_pairing(
 
 
 def _proposing_helper(
-    session: Session, actor: Principal, helper_id: int | None, found: _Collector
+    session: Session, actor: Principal, helper_id: int | None, found: FieldErrors
 ) -> Helper | None:
     """Helper sides propose for their own profile; staff name the helper."""
     if actor.role in HELPER_SIDE_ROLES:
@@ -351,7 +328,7 @@ def _village_path(
     actor: Principal,
     instance: Instance,
     village_id: int | None,
-    found: _Collector,
+    found: FieldErrors,
 ) -> str | None:
     if village_id is None:
         found.add(ErrorCode.REQUIRED, "village")
@@ -371,7 +348,7 @@ def _village_path(
 
 
 def _household_path(
-    session: Session, actor: Principal, household_id: int | None, found: _Collector
+    session: Session, actor: Principal, household_id: int | None, found: FieldErrors
 ) -> str | None:
     if household_id is None:
         found.add(ErrorCode.REQUIRED, "household")
@@ -521,7 +498,7 @@ def add_commitment(
     pairing = _managed_pairing(session, actor, pairing_id, field="pairing")
     if pairing.status not in LIVE_STATUSES:
         raise ServiceError(ErrorCode.INVALID_STATE, field="pairing")
-    found = _Collector()
+    found = FieldErrors()
     _check_commitment(found, draft, "")
     count = session.exec(
         select(sa.func.count()).where(col(PairingCommitment.pairing_id) == pairing_id)
@@ -541,7 +518,7 @@ def add_milestone(
     pairing = _managed_pairing(session, actor, pairing_id, field="pairing")
     if pairing.status not in LIVE_STATUSES:
         raise ServiceError(ErrorCode.INVALID_STATE, field="pairing")
-    found = _Collector()
+    found = FieldErrors()
     found.check(lambda: clean_text(title, field="title", limit=TITLE_LIMIT))
     if not pairing.period_start <= due_on <= pairing.period_end:
         found.add(ErrorCode.OUT_OF_RANGE, "dueOn")
@@ -602,7 +579,7 @@ def submit_report(
     pairing = _managed_pairing(session, actor, pairing_id, field="pairing")
     if pairing.status != PairingStatus.ACTIVE:
         raise ServiceError(ErrorCode.INVALID_STATE, field="pairing")
-    found = _Collector()
+    found = FieldErrors()
     found.check(lambda: clean_text(narrative, field="narrative", limit=NARRATIVE_LIMIT))
     _check_period(found, period_start, period_end)
     if period_start < pairing.period_start:
@@ -648,7 +625,7 @@ def submit_report(
 
 
 def _check_delivery(
-    found: _Collector,
+    found: FieldErrors,
     delivery: DeliveryDraft,
     commitment: PairingCommitment | None,
     index: int,

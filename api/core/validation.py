@@ -94,14 +94,14 @@ def check_money(
     number of minor units from 1 (or 0 where allowed) to the instance's maximum."""
     found = FieldErrors()
     currency_field = currency_field or field
-    if not currency or not is_currency(currency):
-        found.add(ErrorCode.INVALID, currency_field)
-    elif currency not in instance.currencies:
-        found.add(ErrorCode.CURRENCY_MISMATCH, currency_field, currency=instance.default_currency)
     if amount_minor is None:
         found.add(ErrorCode.REQUIRED, field)
     elif not (0 if allow_zero else 1) <= amount_minor <= instance.max_amount_minor:
         found.add(ErrorCode.OUT_OF_RANGE, field)
+    if not currency or not is_currency(currency):
+        found.add(ErrorCode.INVALID, currency_field)
+    elif currency not in instance.currencies:
+        found.add(ErrorCode.CURRENCY_MISMATCH, currency_field, currency=instance.default_currency)
     found.raise_if_any()
     assert amount_minor is not None and currency is not None
     return amount_minor, currency

@@ -24,7 +24,7 @@ from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
 from api.core.settings import Instance
 from api.core.translations import TextField, Translatable, check_source_language
-from api.core.validation import FieldErrors, check_amount, check_currency, clean_text
+from api.core.validation import FieldErrors, check_money, clean_text
 from api.help_requests.models import (
     EDITABLE_STATUSES,
     PUBLIC_STATUSES,
@@ -194,8 +194,15 @@ def _validate(details: RequestDetails, instance: Instance, *, creating: bool) ->
             message=N_("Ask for either money (a target) or items in kind, not both."),
         )
     elif details.has_target:
-        found.check(lambda: check_amount(details.target_minor or 0, field="target.amountMinor"))
-        found.check(lambda: check_currency(details.currency or "", field="target.currency"))
+        found.check(
+            lambda: check_money(
+                instance,
+                details.target_minor,
+                details.currency,
+                field="target.amountMinor",
+                currency_field="target.currency",
+            )
+        )
     elif details.items is not None:
         _validate_items(details.items, found)
     elif creating:

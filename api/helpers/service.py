@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.settings import Instance
-from api.core.validation import check_amount, check_currency, clean_text, optional_text
+from api.core.validation import check_money, clean_text, optional_text
 from api.helpers.models import Helper, HelperKind
 from api.regions.models import Region
 from api.stats.metrics import helpers_metric
@@ -51,6 +51,8 @@ def update_helper_profile(
             changes[name] = action()
         except ServiceError as error:
             errors.append(error)
+        except ServiceErrors as many:
+            errors.extend(many.errors)
 
     if display_name is not None:
         check("display_name", lambda: clean_text(display_name, field="displayName", limit=200))
@@ -72,17 +74,21 @@ def update_helper_profile(
         )
     if budget_minor is not None:
         check(
-            "budget_minor",
-            lambda: check_amount(budget_minor, field="budget.amountMinor", allow_zero=True),
-        )
-        check(
-            "budget_currency",
-            lambda: check_currency(
-                budget_currency or instance.default_currency, field="budget.currency"
+            "budget",
+            lambda: check_money(
+                instance,
+                budget_minor,
+                budget_currency or instance.default_currency,
+                field="budget.amountMinor",
+                currency_field="budget.currency",
+                allow_zero=True,
             ),
         )
     if errors:
         raise ServiceErrors(errors)
+    budget = changes.pop("budget", None)
+    if budget is not None:
+        changes["budget_minor"], changes["budget_currency"] = budget
     for name, value in changes.items():
         setattr(helper, name, value)
     session.add(helper)

@@ -351,6 +351,7 @@ class HouseholdMutations:
             lambda: service.record_subsidy(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 household_id=_household_pk(context, input.id),
                 programme=input.programme,
                 amount_minor=input.amount.amount_minor,

@@ -18,7 +18,7 @@ from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.security import new_public_code
 from api.core.settings import Instance
-from api.core.validation import check_amount, check_currency, clean_text, optional_text
+from api.core.validation import FieldErrors, check_money, clean_text, optional_text
 from api.households.models import (
     Household,
     HouseholdCause,
@@ -120,6 +120,8 @@ def _validate_details(
                 action()
         except ServiceError as error:
             errors.append(error)
+        except ServiceErrors as many:
+            errors.extend(many.errors)
 
     if creating or details.head_name is not None:
         check(lambda: clean_text(details.head_name, field="headName", limit=200))
@@ -137,15 +139,13 @@ def _validate_details(
         errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="membersCount"))
     if details.income_per_member_minor is not None:
         check(
-            lambda: check_amount(
-                details.income_per_member_minor or 0,
+            lambda: check_money(
+                instance,
+                details.income_per_member_minor,
+                details.income_currency,
                 field="annualIncomePerMember.amountMinor",
+                currency_field="annualIncomePerMember.currency",
                 allow_zero=True,
-            )
-        )
-        check(
-            lambda: check_currency(
-                details.income_currency or "", field="annualIncomePerMember.currency"
             )
         )
     if (creating or details.causes is not None) and not details.causes:
@@ -429,6 +429,7 @@ def record_subsidy(
     session: Session,
     *,
     actor: Principal,
+    instance: Instance,
     household_id: int,
     programme: str,
     amount_minor: int,
@@ -436,20 +437,20 @@ def record_subsidy(
     received_on: date,
 ) -> HouseholdSubsidy:
     household_for_staff(session, actor, household_id)
-    errors: list[ServiceError] = []
-    for check in (
-        lambda: clean_text(programme, field="programme", limit=200),
-        lambda: check_amount(amount_minor, field="amount.amountMinor"),
-        lambda: check_currency(currency, field="amount.currency"),
-    ):
-        try:
-            check()
-        except ServiceError as error:
-            errors.append(error)
+    found = FieldErrors()
+    found.check(lambda: clean_text(programme, field="programme", limit=200))
+    found.check(
+        lambda: check_money(
+            instance,
+            amount_minor,
+            currency,
+            field="amount.amountMinor",
+            currency_field="amount.currency",
+        )
+    )
     if received_on > latest_today():
-        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="receivedOn"))
-    if errors:
-        raise ServiceErrors(errors)
+        found.add(ErrorCode.OUT_OF_RANGE, "receivedOn")
+    found.raise_if_any()
     subsidy = HouseholdSubsidy(
         household_id=household_id,
         programme=programme.strip(),

@@ -429,6 +429,7 @@ class PairingMutations:
             lambda: service.add_commitment(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 pairing_id=_pk(input.pairing, "Pairing", "pairing"),
                 draft=_draft(input.commitment),
             ),

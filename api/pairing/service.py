@@ -32,7 +32,7 @@ from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError
 from api.core.settings import Instance
-from api.core.validation import FieldErrors, check_amount, check_currency, clean_text, optional_text
+from api.core.validation import FieldErrors, check_amount, check_money, clean_text, optional_text
 from api.helpers.models import Helper, HelperKind
 from api.households.models import Household
 from api.households.service import (
@@ -177,7 +177,9 @@ def _check_period(found: FieldErrors, start: date, end: date, prefix: str = "") 
         found.add(ErrorCode.OUT_OF_RANGE, f"{prefix}periodEnd")
 
 
-def _check_commitment(found: FieldErrors, draft: CommitmentDraft, prefix: str) -> None:
+def _check_commitment(
+    found: FieldErrors, draft: CommitmentDraft, prefix: str, instance: Instance
+) -> None:
     if draft.kind not in CommitmentKind.__members__:
         found.add(ErrorCode.INVALID, f"{prefix}kind")
         return
@@ -193,9 +195,14 @@ def _check_commitment(found: FieldErrors, draft: CommitmentDraft, prefix: str) -
             found.add(ErrorCode.REQUIRED, f"{prefix}target")
             return
         found.check(
-            lambda: check_amount(draft.target_minor or 0, field=f"{prefix}target.amountMinor")
+            lambda: check_money(
+                instance,
+                draft.target_minor,
+                draft.currency,
+                field=f"{prefix}target.amountMinor",
+                currency_field=f"{prefix}target.currency",
+            )
         )
-        found.check(lambda: check_currency(draft.currency or "", field=f"{prefix}target.currency"))
     else:
         if draft.target_minor is not None or draft.currency is not None:
             found.add(ErrorCode.INVALID, f"{prefix}target")
@@ -256,7 +263,7 @@ def propose_pairing(
     if len(drafts) > MAX_COMMITMENTS:
         found.add(ErrorCode.OUT_OF_RANGE, "commitments")
     for index, draft in enumerate(drafts):
-        _check_commitment(found, draft, f"commitments.{index}.")
+        _check_commitment(found, draft, f"commitments.{index}.", instance)
     if helper is not None and region_path is not None:
         target = (
             col(Pairing.village_id) == village_id
@@ -493,13 +500,18 @@ def _audit_status(
 
 
 def add_commitment(
-    session: Session, *, actor: Principal, pairing_id: int, draft: CommitmentDraft
+    session: Session,
+    *,
+    actor: Principal,
+    instance: Instance,
+    pairing_id: int,
+    draft: CommitmentDraft,
 ) -> PairingCommitment:
     pairing = _managed_pairing(session, actor, pairing_id, field="pairing")
     if pairing.status not in LIVE_STATUSES:
         raise ServiceError(ErrorCode.INVALID_STATE, field="pairing")
     found = FieldErrors()
-    _check_commitment(found, draft, "")
+    _check_commitment(found, draft, "", instance)
     count = session.exec(
         select(sa.func.count()).where(col(PairingCommitment.pairing_id) == pairing_id)
     ).one()

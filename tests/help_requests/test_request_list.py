@@ -74,7 +74,7 @@ def catalogue(world):
         title="euro",
         category="MEDICAL",
         target_minor=50_000,
-        currency="EUR",
+        currency="CNY",
     )
 
 
@@ -97,13 +97,13 @@ def region_id(world, code):
         ({"amount": {"currency": "USD"}}, {"fees", "clinic"}),
         ({"amount": {"currency": "USD", "min": 20_001}}, {"clinic"}),
         ({"amount": {"currency": "USD", "max": 20_000}}, {"fees"}),
-        ({"amount": {"currency": "EUR", "min": 1, "max": 100_000}}, {"euro"}),
+        ({"amount": {"currency": "CNY", "min": 1, "max": 100_000}}, {"euro"}),
         ({"text": "RICE"}, {"rice"}),
         ({"text": "COMING school"}, {"fees", "clinic", "euro"}),
         ({"text": "100%"}, {"rice"}),
         ({"text": "%"}, {"rice"}),  # a literal percent sign, not a wildcard
         ({"text": "_"}, set()),
-        ({"cause": "DISABILITY", "category": "MEDICAL", "amount": {"currency": "EUR"}}, {"euro"}),
+        ({"cause": "DISABILITY", "category": "MEDICAL", "amount": {"currency": "CNY"}}, {"euro"}),
     ],
 )
 def test_filters(api, world, catalogue, condition, expected):
@@ -138,7 +138,7 @@ def set_preferences(world, **preferences):
         ({"preferred_causes": ["DISABILITY", "SCHOOLING"]}, {"clinic", "euro"}),
         ({"preferred_categories": ["EDUCATION", "DAILY_GOODS"]}, {"fees", "rice"}),
         ({"budget_minor": 30_000, "budget_currency": "USD"}, {"fees", "rice"}),
-        ({"budget_minor": 50_000, "budget_currency": "EUR"}, {"rice", "euro"}),
+        ({"budget_minor": 50_000, "budget_currency": "CNY"}, {"rice", "euro"}),
         (
             {
                 "preferred_region_ids": ["P1-A-C2"],

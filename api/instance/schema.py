@@ -10,6 +10,7 @@ import strawberry
 from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.i18n import locale_names, localizer_for, text_direction
+from api.core.money import MinorUnits
 from api.core.taxonomy import ADMIN_LEVELS, NEED_CATEGORIES, POVERTY_CAUSES, TaxonomyTerm
 
 
@@ -53,6 +54,24 @@ class InstanceInfo:
     name: str = strawberry.field(description="Name of this platform instance.")
     country: str = strawberry.field(description="ISO 3166-1 alpha-2 country code (ZZ: none).")
     default_currency: str = strawberry.field(description="ISO 4217 code of the default currency.")
+    currencies: list[str] = strawberry.field(
+        description=(
+            "ISO 4217 codes of the currencies money may be given in, the default one first; "
+            "any other is refused with CURRENCY_MISMATCH."
+        )
+    )
+    max_amount_minor: MinorUnits = strawberry.field(
+        description=(
+            "The largest amount one donation, pledge, price, goal or budget may carry, in "
+            "minor units."
+        )
+    )
+    small_count_threshold: int = strawberry.field(
+        description=(
+            "Public statistics of an area withhold figures smaller than this for callers who "
+            "are not staff covering it."
+        )
+    )
     default_locale: str = strawberry.field(description="Locale used when none is asked for.")
     locales: list[str] = strawberry.field(
         description="Locales this instance offers; `Query.locales` describes them."
@@ -84,6 +103,9 @@ class InstanceQueries:
             name=instance.name,
             country=instance.country,
             default_currency=instance.default_currency,
+            currencies=list(instance.currencies),
+            max_amount_minor=MinorUnits(instance.max_amount_minor),
+            small_count_threshold=instance.small_count_threshold,
             default_locale=instance.default_locale,
             locales=list(instance.locales),
             timezone=instance.timezone,

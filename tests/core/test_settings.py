@@ -109,6 +109,16 @@ def test_a_copy_of_the_template_loads(tmp_path):
     settings = load(tmp_path, **with_instance(tmp_path, 'name = "Aidbridge"', 'name = "Kenya"'))
     assert settings.instance.name == "Kenya"
     assert settings.instance.default_currency == "USD"
+    assert settings.instance.currencies == ("USD",)
+    assert settings.instance.max_amount_minor == 10**12
+    assert settings.instance.small_count_threshold == 5
+
+
+def test_more_currencies_keep_the_default_first(tmp_path):
+    settings = load(
+        tmp_path, **with_instance(tmp_path, 'currencies = ["USD"]', 'currencies = ["EUR", "USD"]')
+    )
+    assert settings.instance.currencies == ("USD", "EUR")
 
 
 @pytest.mark.parametrize(
@@ -130,6 +140,20 @@ def test_a_copy_of_the_template_loads(tmp_path):
             "is not a directory",
         ),
         ('provider = "gettext"', "provider = 3", "localisation.provider", "must name"),
+        ('currencies = ["USD"]', 'currencies = ["EUR"]', "currencies", "the default one too"),
+        ('currencies = ["USD"]', 'currencies = ["USD", "EURO"]', "currencies", "ISO 4217"),
+        (
+            "max_amount_minor = 1_000_000_000_000",
+            "max_amount_minor = 0",
+            "max_amount_minor",
+            "1 to",
+        ),
+        (
+            "small_count_threshold = 5",
+            "small_count_threshold = -1",
+            "small_count_threshold",
+            "0 or",
+        ),
     ],
     ids=[
         "bad-currency",
@@ -143,6 +167,10 @@ def test_a_copy_of_the_template_loads(tmp_path):
         "unknown-time-zone",
         "missing-catalog-dir",
         "bad-localizer-name",
+        "currencies-without-the-default",
+        "unknown-currency",
+        "no-maximum",
+        "negative-threshold",
     ],
 )
 def test_an_invalid_instance_file_names_the_key(tmp_path, old, new, key, problem):

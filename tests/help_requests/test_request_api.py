@@ -266,3 +266,22 @@ def test_each_identity_sees_exactly_its_requests_in_the_list_and_by_id(
     for name, request_id in requests_by_name.items():
         node = api.data(NODE, {"id": f.gid("HelpRequest", request_id)}, token=token)["node"]
         assert (node is not None) == (name in VISIBLE[who]), name
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ({"amountMinor": 100, "currency": "XXX"}, {("target.currency", "INVALID")}),
+        ({"amountMinor": 100, "currency": "EUR"}, {("target.currency", "CURRENCY_MISMATCH")}),
+        ({"amountMinor": 10**15, "currency": "USD"}, {("target.amountMinor", "OUT_OF_RANGE")}),
+    ],
+)
+def test_a_target_follows_the_instances_money_rule(api, world, target, expected):
+    body = api.data(
+        CREATE, {"input": {**VALID, "target": target}}, token=world.rep.token
+    )["helpRequestCreate"]
+    assert body["helpRequest"] is None
+    assert {(e["field"], e["code"]) for e in body["errors"]} == expected
+    if ("target.currency", "CURRENCY_MISMATCH") in expected:
+        assert "USD" in body["errors"][0]["message"]
+    assert f.count(world.engine, HelpRequest) == 0

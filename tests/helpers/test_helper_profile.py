@@ -127,6 +127,16 @@ def test_an_organisation_admin_updates_the_organisation_profile(api, world, engi
             ("budget.amountMinor", "OUT_OF_RANGE"),
         ),
         ({"budget": {"amountMinor": 100, "currency": "XYZ"}}, ("budget.currency", "INVALID")),
+        # One money rule everywhere: not money, not this instance's, more than its maximum.
+        ({"budget": {"amountMinor": 100, "currency": "XXX"}}, ("budget.currency", "INVALID")),
+        (
+            {"budget": {"amountMinor": 100, "currency": "EUR"}},
+            ("budget.currency", "CURRENCY_MISMATCH"),
+        ),
+        (
+            {"budget": {"amountMinor": 10**15, "currency": "USD"}},
+            ("budget.amountMinor", "OUT_OF_RANGE"),
+        ),
     ],
 )
 def test_bad_preferences_are_refused_and_nothing_changes(api, world, engine, fields, error):

@@ -12,7 +12,7 @@ from strawberry import relay
 from api.accounts.models import Role
 from api.case_studies import models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
-from api.case_studies.models import CaseStudyCause, CaseStudyTranslation
+from api.case_studies.models import CaseStudyCause, CaseStudyHousehold, CaseStudyTranslation
 from api.case_studies.types import CaseStudy
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
@@ -31,6 +31,7 @@ from api.core.pagination import (
 from api.core.permissions import requires
 from api.households.models import Household as HouseholdRow
 from api.projects.schema import region_or_error
+from api.regions.visibility import mixed_region_condition
 
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN, Role.CASEWORKER)
 
@@ -41,7 +42,12 @@ class CaseStudyFilter:
         default=None, description="Only those addressing this cause of poverty (a code)."
     )
     region: relay.GlobalID | None = strawberry.field(
-        default=None, description="Only those in this area or below it."
+        default=None,
+        description=(
+            "Only those in this area or below it. Below the instance's public level, case "
+            "studies that name households match only for those who see those households' "
+            "exact region (admins, caseworkers covering it)."
+        ),
     )
     intervention_type: list[models.InterventionType] | None = strawberry.field(
         default=None, description="Only those with one of these intervention types."
@@ -87,7 +93,18 @@ class CaseStudyQueries:
                 region = region_or_error(context, filter.region, "filter.region")
                 if region is None:
                     return build_connection([], [], has_next=False, has_previous=False)
-                statement = statement.where(col(CaseStudyRow.region_path).startswith(region.path))
+                names_households = sa.exists().where(
+                    col(CaseStudyHousehold.case_study_id) == CaseStudyRow.id
+                )
+                statement = statement.where(
+                    mixed_region_condition(
+                        context.principal,
+                        region,
+                        public_level=context.settings.instance.public_region_level,
+                        path=CaseStudyRow.region_path,
+                        located_by_household=names_households,
+                    )
+                )
             if filter.cause:
                 statement = statement.where(
                     col(CaseStudyRow.id).in_(

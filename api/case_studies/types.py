@@ -26,6 +26,7 @@ from api.households.types import Household, households_by_id
 from api.pairing.types import Pairing, pairings_by_id
 from api.projects.types import Project, load_projects, prime_households
 from api.regions.types import Region, load_regions
+from api.regions.visibility import shown_region_id
 
 CaseStudyStatus = graphql_enum(
     models.CaseStudyStatus,
@@ -135,10 +136,30 @@ class CaseStudy(relay.Node):
     def source_language(self) -> str:
         return self.row.source_language
 
-    @strawberry.field(description="Where it happened.")
+    @strawberry.field(
+        description=(
+            "Where it happened. A case study that names households is located by them, so "
+            "it is shown no finer than the instance's public level, except to those who see "
+            "those households' exact region (admins, caseworkers covering it)."
+        )
+    )
     def region(self, info: strawberry.Info[Context, Any]) -> Region:
-        rows = load_regions(info.context, {row.region_id for row in self.page})
-        return Region.from_row(rows[self.row.region_id])
+        context = info.context
+        links = load_many(
+            context,
+            "case_study_households",
+            self._page_ids(),
+            lambda m: service.households_by_case_study(context.session, m),
+        )
+        level = context.settings.instance.public_region_level
+
+        def shown(row: CaseStudyRow) -> int:
+            if not links.get(row.id):
+                return row.region_id
+            return shown_region_id(context.principal, row.region_path, level)
+
+        rows = load_regions(context, {shown(row) for row in self.page})
+        return Region.from_row(rows[shown(self.row)])
 
     @strawberry.field(description="The kind of intervention.")
     def intervention_type(self) -> models.InterventionType:

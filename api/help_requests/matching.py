@@ -53,8 +53,11 @@ class RequestFilter:
     min_minor: int | None = None
     max_minor: int | None = None
     text: str | None = None
-    # The helper whose preferences the requests must match.
+    # The helper whose preferences the requests must match, and the instance's public
+    # level: a preferred region finer than it matches at its public ancestor, so a helper's
+    # preferences cannot locate households the helper may not see.
     helper: Helper | None = None
+    public_level: int | None = None
 
 
 def filter_conditions(session: Session, wanted: RequestFilter) -> list[sa.ColumnElement[bool]]:
@@ -92,8 +95,13 @@ def filter_conditions(session: Session, wanted: RequestFilter) -> list[sa.Column
             )
         )
     if wanted.helper is not None:
-        conditions.extend(_preference_conditions(session, wanted.helper))
+        conditions.extend(_preference_conditions(session, wanted.helper, wanted.public_level))
     return conditions
+
+
+def _at_most(region_path: str, level: int) -> str:
+    """The path of the region's ancestor at `level` (the region itself if higher up)."""
+    return "/" + "".join(f"{part}/" for part in region_path.strip("/").split("/")[:level])
 
 
 def _household_has_cause(codes: Sequence[str]) -> sa.ColumnElement[bool]:
@@ -102,7 +110,9 @@ def _household_has_cause(codes: Sequence[str]) -> sa.ColumnElement[bool]:
     )
 
 
-def _preference_conditions(session: Session, helper: Helper) -> list[sa.ColumnElement[bool]]:
+def _preference_conditions(
+    session: Session, helper: Helper, public_level: int | None
+) -> list[sa.ColumnElement[bool]]:
     """Each preference the helper has set narrows the list; unset ones do not.
 
     The budget applies to money requests: in the budget's currency, with no more left to
@@ -112,6 +122,8 @@ def _preference_conditions(session: Session, helper: Helper) -> list[sa.ColumnEl
         paths = session.exec(
             select(Region.path).where(col(Region.id).in_(helper.preferred_region_ids))
         ).all()
+        if public_level is not None:
+            paths = [_at_most(path, public_level) for path in paths]
         conditions.append(
             sa.or_(sa.false(), *(col(HelpRequest.region_path).startswith(p) for p in paths))
         )

@@ -35,6 +35,7 @@ from api.helpers.models import Helper as HelperRow
 from api.households.models import Household as HouseholdRow
 from api.pledges.schema import PledgeQueries
 from api.regions.models import Region as RegionRow
+from api.regions.visibility import may_filter_finely, region_too_fine
 
 # Who may draft, change, submit and withdraw a household's requests (scoped in the service).
 HOUSEHOLD_SIDE = (Role.HOUSEHOLD_REPRESENTATIVE, *STAFF)
@@ -89,7 +90,12 @@ class AmountRangeInput:
 @strawberry.input(description="Which requests to list; every condition given must hold.")
 class HelpRequestFilter:
     region: relay.GlobalID | None = strawberry.field(
-        default=None, description="Only requests of households in this area or below it."
+        default=None,
+        description=(
+            "Only requests of households in this area or below it. Finer than the "
+            "instance's public level only for those who see households' exact region there "
+            "(admins, caseworkers covering it); for others REGION_TOO_FINE."
+        ),
     )
     cause: str | None = strawberry.field(
         default=None, description="Only requests of households with this cause of poverty."
@@ -113,7 +119,8 @@ class HelpRequestFilter:
         description=(
             "Helpers, when true: only requests matching the preferences of your helper "
             "profile (regions, causes, categories; and budget: money requests must be in its "
-            "currency with at most the budget left to pledge, requests in kind always match)."
+            "currency with at most the budget left to pledge, requests in kind always match). "
+            "A preferred region finer than the public level matches at its public ancestor."
         ),
     )
 
@@ -189,6 +196,9 @@ def _request_filter(
         region = context.session.get(RegionRow, region_id)
         if region is None:
             return None
+        instance = context.settings.instance
+        if not may_filter_finely(context.principal, region, instance.public_region_level):
+            raise region_too_fine(instance)
         wanted.region_path = region.path
     wanted.cause = given.cause
     wanted.category = given.category
@@ -215,6 +225,7 @@ def _request_filter(
                 ErrorCode.FORBIDDEN if principal.is_authenticated else ErrorCode.UNAUTHENTICATED,
             )
         wanted.helper = context.session.get(HelperRow, principal.helper_id)
+        wanted.public_level = context.settings.instance.public_region_level
     return wanted
 
 

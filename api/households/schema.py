@@ -34,12 +34,18 @@ from api.households.types import Household, Subsidy, households_by_code
 from api.regions.models import Region as RegionRow
 from api.regions.service import public_region_id
 from api.regions.types import load_regions
+from api.regions.visibility import household_region_condition
 
 
 @strawberry.input(description="Which households to list.")
 class HouseholdFilter:
     region: relay.GlobalID | None = strawberry.field(
-        default=None, description="Only households in this area or below it."
+        default=None,
+        description=(
+            "Only households in this area or below it. Finer than the instance's public "
+            "level only for those who see households' exact region there (admins, "
+            "caseworkers covering it); for others REGION_TOO_FINE."
+        ),
     )
     cause: str | None = strawberry.field(
         default=None, description="Only households with this cause of poverty (a code)."
@@ -75,7 +81,14 @@ class HouseholdQueries:
             region = context.session.get(RegionRow, region_id)
             if region is None:
                 return build_connection([], [], has_next=False, has_previous=False)
-            statement = statement.where(col(RegionRow.path).startswith(region.path))
+            statement = statement.where(
+                household_region_condition(
+                    context.principal,
+                    region,
+                    instance=context.settings.instance,
+                    path=RegionRow.path,
+                )
+            )
         if filter and filter.cause:
             statement = statement.where(
                 col(HouseholdRow.id).in_(

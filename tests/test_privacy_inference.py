@@ -4,14 +4,18 @@ a related object. Probed as each identity, over real HTTP, on both backends."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from api.app import create_app
 from api.case_studies import service as case_studies
 from api.core.db import unit_of_work
 from api.helpers.models import Helper
 from api.helpers.service import update_helper_profile
 from api.regions.service import create_region
 from tests import factories
+from tests.conftest import GraphQLClient, LiveServer
 from tests.factories import ADMIN
 from tests.help_requests import factories as f
 
@@ -190,3 +194,70 @@ def test_a_case_study_naming_a_household_does_not_locate_it(api, world, who):
     assert titles == sorted(
         ["A village's story", "Named household"] if insider else ["A village's story"]
     )
+
+
+STATS = """
+query($region: ID) {
+  stats(region: $region) {
+    householdsRegistered householdsLiftedOut requestsMade pledgesDelivered
+    moneyDonated { amountMinor }
+    suppressed { figure reason }
+    monthly(series: HOUSEHOLDS_LIFTED_OUT, from: "2026-01-01", to: "2026-02-28") {
+      month count suppressed
+    }
+  }
+}"""
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_an_area_below_the_public_level_has_every_figure_withheld(api, world, who):
+    stats = api.data(STATS, {"region": region_gid(world, VILLAGE)}, token=token(world, who))[
+        "stats"
+    ]
+
+    assert stats["householdsRegistered"] is None and stats["householdsLiftedOut"] is None
+    assert stats["moneyDonated"] is None
+    reasons = {s["figure"]: s["reason"] for s in stats["suppressed"]}
+    assert reasons["HOUSEHOLDS_REGISTERED"] == "REGION_BELOW_PUBLIC_LEVEL"
+    assert reasons["MONEY_DONATED"] == "REGION_BELOW_PUBLIC_LEVEL"
+    assert len(reasons) == 16  # every figure but the instance-wide helper counts
+    assert {(m["count"], m["suppressed"]) for m in stats["monthly"]} == {
+        (None, "REGION_BELOW_PUBLIC_LEVEL")
+    }
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_small_figures_of_a_public_area_are_withheld(api, world, who):
+    """A county of one household: "0 lifted out" would tell its status."""
+    stats = api.data(STATS, {"region": region_gid(world, COUNTY)}, token=token(world, who))["stats"]
+
+    assert stats["householdsRegistered"] is None and stats["householdsLiftedOut"] is None
+    assert stats["moneyDonated"] == []  # money of a public area is not a count of households
+    reasons = {s["figure"]: s["reason"] for s in stats["suppressed"]}
+    assert reasons["HOUSEHOLDS_LIFTED_OUT"] == "SMALL_COUNT"
+    assert "MONEY_DONATED" not in reasons
+
+
+@pytest.mark.parametrize("who", INSIDERS)
+def test_staff_covering_the_area_see_every_figure(api, world, who):
+    for code in (VILLAGE, COUNTY):
+        stats = api.data(STATS, {"region": region_gid(world, code)}, token=token(world, who))[
+            "stats"
+        ]
+        assert stats["householdsRegistered"] == 1 and stats["householdsLiftedOut"] == 0
+        assert stats["requestsMade"] == 1
+        assert stats["suppressed"] == []
+        assert {m["suppressed"] for m in stats["monthly"]} == {None}
+
+
+def test_the_threshold_is_the_instances(api, world, backend):
+    lenient = replace(world.settings.instance, small_count_threshold=1)
+    server = LiveServer(create_app(replace(world.settings, instance=lenient), backend.engine))
+    try:
+        client = GraphQLClient(server.url)
+        stats = client.data(STATS, {"region": region_gid(world, COUNTY)})["stats"]
+        client.close()
+    finally:
+        server.stop()
+    assert stats["householdsRegistered"] == 1  # at the threshold: shown
+    assert stats["householdsLiftedOut"] is None  # 0 is below it

@@ -14,8 +14,11 @@ from api.core.errors import ErrorCode, ServiceError, api_error, coded_error
 from api.core.i18n import N_
 from api.core.ids import decode_int_id
 from api.core.money import MinorUnits, Money
+from api.helpers.models import HelperKind as HelperKindValue
+from api.helpers.types import HelperKind  # noqa: F401  (registers the enum for HelperKindValue)
 from api.regions.types import Region, load_regions
 from api.stats import sections
+from api.stats.disclosure import Disclosure, disclosure_for
 from api.stats.metrics import ANSWER_WINDOW_DAYS, INSTANCE_SCOPE
 from api.stats.sections import SectionTotals, read_section_totals
 from api.stats.service import StatsSnapshot, read_stats
@@ -44,68 +47,283 @@ class StatsSeries(Enum):
     )
 
 
+@strawberry.enum(description="Why a statistic is withheld from you (shown as null).")
+class SuppressionReason(Enum):
+    SMALL_COUNT = strawberry.enum_value(
+        "SMALL_COUNT",
+        description=(
+            "The figure is smaller than the instance's threshold "
+            "(`InstanceInfo.smallCountThreshold`) and could single out households; staff "
+            "covering the area see it."
+        ),
+    )
+    REGION_BELOW_PUBLIC_LEVEL = strawberry.enum_value(
+        "REGION_BELOW_PUBLIC_LEVEL",
+        description=(
+            "The area is below the instance's public level, where figures would locate "
+            "households; staff covering the area see them."
+        ),
+    )
+
+
+@strawberry.enum(description="A figure of `Stats` that can be withheld.")
+class StatsFigure(Enum):
+    HOUSEHOLDS_REGISTERED = strawberry.enum_value(
+        "HOUSEHOLDS_REGISTERED", description="`householdsRegistered`."
+    )
+    REQUESTS_MADE = strawberry.enum_value("REQUESTS_MADE", description="`requestsMade`.")
+    REQUESTS_MET = strawberry.enum_value("REQUESTS_MET", description="`requestsMet`.")
+    ANSWERED_WITHIN_90_DAYS_SHARE = strawberry.enum_value(
+        "ANSWERED_WITHIN_90_DAYS_SHARE", description="`answeredWithin90DaysShare`."
+    )
+    MEDIAN_DAYS_TO_FIRST_PLEDGE = strawberry.enum_value(
+        "MEDIAN_DAYS_TO_FIRST_PLEDGE", description="`medianDaysToFirstPledge`."
+    )
+    PLEDGES_DELIVERED = strawberry.enum_value(
+        "PLEDGES_DELIVERED", description="`pledgesDelivered`."
+    )
+    HOUSEHOLDS_LIFTED_OUT = strawberry.enum_value(
+        "HOUSEHOLDS_LIFTED_OUT", description="`householdsLiftedOut`."
+    )
+    MONEY_DONATED = strawberry.enum_value("MONEY_DONATED", description="`moneyDonated`.")
+    MALL_SALES = strawberry.enum_value("MALL_SALES", description="`mallSales`.")
+    CAMPAIGN_MONEY_RAISED = strawberry.enum_value(
+        "CAMPAIGN_MONEY_RAISED", description="`campaignMoneyRaised`."
+    )
+    MALL_ORDERS_COMPLETED = strawberry.enum_value(
+        "MALL_ORDERS_COMPLETED", description="`mallOrdersCompleted`."
+    )
+    HOUSEHOLDS_WITH_EBUSINESS_INCOME = strawberry.enum_value(
+        "HOUSEHOLDS_WITH_EBUSINESS_INCOME", description="`householdsWithEbusinessIncome`."
+    )
+    CAMPAIGNS_FUNDED = strawberry.enum_value("CAMPAIGNS_FUNDED", description="`campaignsFunded`.")
+    PAIRINGS_ACTIVE = strawberry.enum_value("PAIRINGS_ACTIVE", description="`pairingsActive`.")
+    ENTERPRISES_PAIRED = strawberry.enum_value(
+        "ENTERPRISES_PAIRED", description="`enterprisesPaired`."
+    )
+    VILLAGES_PAIRED = strawberry.enum_value("VILLAGES_PAIRED", description="`villagesPaired`.")
+
+
+@strawberry.type(description="A figure withheld from you, and why.")
+class SuppressedFigure:
+    figure: StatsFigure = strawberry.field(description="The figure, null in `Stats`.")
+    reason: SuppressionReason = strawberry.field(description="Why it is withheld.")
+
+
 @strawberry.type(description="One month of a monthly series.")
 class MonthlyFigure:
     month: str = strawberry.field(description="The calendar month, as YYYY-MM.")
-    count: int = strawberry.field(description="The count for count series; 0 for money ones.")
-    amounts: list[Money] = strawberry.field(
-        description="For money series: one amount per currency; empty for count series."
+    count: int | None = strawberry.field(
+        description=(
+            "The count for count series; 0 for money ones. Null when withheld (`suppressed`)."
+        )
+    )
+    amounts: list[Money] | None = strawberry.field(
+        description=(
+            "For money series: one amount per currency; empty for count series. Null when "
+            "withheld (`suppressed`)."
+        )
+    )
+    suppressed: SuppressionReason | None = strawberry.field(
+        description="Why this month's figure is withheld from you; null when it is shown."
     )
 
 
 @strawberry.type(description="How many helpers of one kind have registered.")
 class HelperCount:
-    kind: str = strawberry.field(
-        description="Kind of helper: INDIVIDUAL, ENTERPRISE or ORGANISATION."
-    )
+    kind: HelperKindValue = strawberry.field(description="Kind of helper.")
     count: int = strawberry.field(description="Number of registered helpers of this kind.")
+
+
+WITHHELD_NOTE = " Null when withheld from you; `suppressed` says why."
 
 
 @strawberry.type(
     description=(
         "Headline figures of the platform, for the whole instance or one region and the "
-        "areas inside it. Kept as running counters, so reading them is cheap at any size."
+        "areas inside it. Kept as running counters, so reading them is cheap at any size. "
+        "Staff covering the area (admins for the whole instance) see every figure; for "
+        "everyone else figures smaller than `InstanceInfo.smallCountThreshold`, and every "
+        "figure of an area below the public level, are withheld: null, listed in "
+        "`suppressed` with the reason."
     )
 )
 class Stats:
-    households_registered: int = strawberry.field(
-        description="Households registered in the area, whatever their status."
+    snapshot: strawberry.Private[StatsSnapshot]
+    disclosure: strawberry.Private[Disclosure]
+    scope_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Households registered in the area, whatever their status." + WITHHELD_NOTE
     )
-    helpers_registered: list[HelperCount] = strawberry.field(
+    def households_registered(self) -> int | None:
+        return self._count(self.snapshot.households_registered)
+
+    @strawberry.field(
         description=(
             "Registered helpers by kind, every kind listed. Helpers belong to no region, "
             "so these are instance-wide figures even when a region is asked for."
         )
     )
-    requests_made: int = strawberry.field(
-        description="Requests for help submitted in the area (drafts are not counted)."
+    def helpers_registered(self) -> list[HelperCount]:
+        return [
+            HelperCount(kind=HelperKindValue(kind), count=count)
+            for kind, count in self.snapshot.helpers_by_kind.items()
+        ]
+
+    @strawberry.field(
+        description=(
+            "Requests for help submitted in the area (drafts are not counted)." + WITHHELD_NOTE
+        )
     )
-    requests_met: int = strawberry.field(
-        description="Requests whose household confirmed receiving what was asked for."
+    def requests_made(self) -> int | None:
+        return self._count(self.snapshot.requests_made)
+
+    @strawberry.field(
+        description=(
+            "Requests whose household confirmed receiving what was asked for." + WITHHELD_NOTE
+        )
     )
-    answered_within_90_days_share: float | None = strawberry.field(
+    def requests_met(self) -> int | None:
+        return self._count(self.snapshot.requests_met)
+
+    @strawberry.field(
         description=(
             f"Share (0 to 1) of published requests that received a first pledge within "
             f"{ANSWER_WINDOW_DAYS} days, over requests published at least "
-            f"{ANSWER_WINDOW_DAYS} days ago; null until such requests exist."
+            f"{ANSWER_WINDOW_DAYS} days ago; null until such requests exist, and withheld "
+            "when fewer requests than the threshold count."
         )
     )
-    median_days_to_first_pledge: float | None = strawberry.field(
+    def answered_within_90_days_share(self) -> float | None:
+        if self.disclosure.withheld(self.snapshot.requests_in_closed_cohorts):
+            return None
+        return self.snapshot.answered_within_90_days_share
+
+    @strawberry.field(
         description=(
             "Median number of whole days from publication to the first pledge, over "
-            "requests that received one; null when none has."
+            "requests that received one; null when none has, and withheld when fewer "
+            "requests than the threshold count."
         )
     )
-    pledges_delivered: int = strawberry.field(
-        description="Pledges marked as delivered to the household."
+    def median_days_to_first_pledge(self) -> float | None:
+        if self.disclosure.withheld(self.snapshot.requests_with_first_pledge):
+            return None
+        return self.snapshot.median_days_to_first_pledge
+
+    @strawberry.field(description="Pledges marked as delivered to the household." + WITHHELD_NOTE)
+    def pledges_delivered(self) -> int | None:
+        return self._count(self.snapshot.pledges_delivered)
+
+    @strawberry.field(
+        description="Households whose current poverty status is LIFTED_OUT." + WITHHELD_NOTE
     )
-    households_lifted_out: int = strawberry.field(
-        description="Households whose current poverty status is LIFTED_OUT."
-    )
+    def households_lifted_out(self) -> int | None:
+        return self._count(self.snapshot.households_lifted_out)
+
     region: Region | None = strawberry.field(
         description="The area these figures cover; null for the whole instance."
     )
-    scope_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description=(
+            "Money donated and received, one amount per currency (never converted)." + WITHHELD_NOTE
+        )
+    )
+    def money_donated(self, info: strawberry.Info[Context, Any]) -> list[Money] | None:
+        return self._money(info, sections.MONEY_DONATED)
+
+    @strawberry.field(
+        description="Mall sales of completed orders, one amount per currency." + WITHHELD_NOTE
+    )
+    def mall_sales(self, info: strawberry.Info[Context, Any]) -> list[Money] | None:
+        return self._money(info, sections.MALL_SALES)
+
+    @strawberry.field(
+        description=(
+            "Money received and kept by crowdfunding campaigns, one amount per currency."
+            + WITHHELD_NOTE
+        )
+    )
+    def campaign_money_raised(self, info: strawberry.Info[Context, Any]) -> list[Money] | None:
+        return self._money(info, sections.CAMPAIGN_RAISED)
+
+    @strawberry.field(description="Mall orders completed." + WITHHELD_NOTE)
+    def mall_orders_completed(self, info: strawberry.Info[Context, Any]) -> int | None:
+        return self._counter(info, sections.MALL_ORDERS_COMPLETED)
+
+    @strawberry.field(
+        description=(
+            "Households with e-business income: at least one completed mall sale." + WITHHELD_NOTE
+        )
+    )
+    def households_with_ebusiness_income(self, info: strawberry.Info[Context, Any]) -> int | None:
+        return self._counter(info, sections.HOUSEHOLDS_WITH_EBUSINESS_INCOME)
+
+    @strawberry.field(
+        description=(
+            "Crowdfunding campaigns that succeeded and were paid out: all-or-nothing ones "
+            "that reached their goal, keep-what-you-raise ones that raised anything."
+            + WITHHELD_NOTE
+        )
+    )
+    def campaigns_funded(self, info: strawberry.Info[Context, Any]) -> int | None:
+        return self._counter(info, sections.CAMPAIGNS_FUNDED)
+
+    @strawberry.field(
+        description=("Pairings (enterprise-village, helper-household) now active." + WITHHELD_NOTE)
+    )
+    def pairings_active(self, info: strawberry.Info[Context, Any]) -> int | None:
+        return self._counter(info, sections.PAIRINGS_ACTIVE)
+
+    @strawberry.field(
+        description=("Distinct enterprises with an active pairing with a village." + WITHHELD_NOTE)
+    )
+    def enterprises_paired(self, info: strawberry.Info[Context, Any]) -> int | None:
+        return self._counter(info, sections.ENTERPRISES_PAIRED)
+
+    @strawberry.field(
+        description=("Distinct villages with an active pairing with an enterprise." + WITHHELD_NOTE)
+    )
+    def villages_paired(self, info: strawberry.Info[Context, Any]) -> int | None:
+        return self._counter(info, sections.VILLAGES_PAIRED)
+
+    @strawberry.field(
+        description=(
+            "The figures withheld from you (null above), with the reason; empty for staff "
+            "covering the area."
+        )
+    )
+    def suppressed(self, info: strawberry.Info[Context, Any]) -> list[SuppressedFigure]:
+        if self.disclosure.exact:
+            return []
+        snapshot = self.snapshot
+        counters = self._sections(info).counters
+        bases: list[tuple[StatsFigure, int | None]] = [
+            (StatsFigure.HOUSEHOLDS_REGISTERED, snapshot.households_registered),
+            (StatsFigure.REQUESTS_MADE, snapshot.requests_made),
+            (StatsFigure.REQUESTS_MET, snapshot.requests_met),
+            (StatsFigure.ANSWERED_WITHIN_90_DAYS_SHARE, snapshot.requests_in_closed_cohorts),
+            (StatsFigure.MEDIAN_DAYS_TO_FIRST_PLEDGE, snapshot.requests_with_first_pledge),
+            (StatsFigure.PLEDGES_DELIVERED, snapshot.pledges_delivered),
+            (StatsFigure.HOUSEHOLDS_LIFTED_OUT, snapshot.households_lifted_out),
+            (StatsFigure.MONEY_DONATED, None),
+            (StatsFigure.MALL_SALES, None),
+            (StatsFigure.CAMPAIGN_MONEY_RAISED, None),
+            *((figure, counters[counter]) for figure, counter in _COUNTER_FIGURES.items()),
+        ]
+        return [
+            SuppressedFigure(figure=figure, reason=SuppressionReason[reason.name])
+            for figure, base in bases
+            if (reason := self.disclosure.withheld(base)) is not None
+        ]
+
+    def _count(self, value: int) -> int | None:
+        return None if self.disclosure.withheld(value) else value
+
+    def _counter(self, info: strawberry.Info[Context, Any], counter: str) -> int | None:
+        return self._count(self._sections(info).counters[counter])
 
     def _sections(self, info: strawberry.Info[Context, Any]) -> SectionTotals:
         cache = info.context.cache["section_totals"]
@@ -114,7 +332,9 @@ class Stats:
         totals: SectionTotals = cache[self.scope_id]
         return totals
 
-    def _money(self, info: strawberry.Info[Context, Any], prefix: str) -> list[Money]:
+    def _money(self, info: strawberry.Info[Context, Any], prefix: str) -> list[Money] | None:
+        if self.disclosure.withheld(None):
+            return None
         by_currency = self._sections(info).money[prefix]
         return [
             Money(amount_minor=MinorUnits(amount), currency=currency)
@@ -122,56 +342,10 @@ class Stats:
         ]
 
     @strawberry.field(
-        description="Money donated and received, one amount per currency (never converted)."
-    )
-    def money_donated(self, info: strawberry.Info[Context, Any]) -> list[Money]:
-        return self._money(info, sections.MONEY_DONATED)
-
-    @strawberry.field(description="Mall sales of completed orders, one amount per currency.")
-    def mall_sales(self, info: strawberry.Info[Context, Any]) -> list[Money]:
-        return self._money(info, sections.MALL_SALES)
-
-    @strawberry.field(
-        description="Money received and kept by crowdfunding campaigns, one amount per currency."
-    )
-    def campaign_money_raised(self, info: strawberry.Info[Context, Any]) -> list[Money]:
-        return self._money(info, sections.CAMPAIGN_RAISED)
-
-    @strawberry.field(description="Mall orders completed.")
-    def mall_orders_completed(self, info: strawberry.Info[Context, Any]) -> int:
-        return self._sections(info).counters[sections.MALL_ORDERS_COMPLETED]
-
-    @strawberry.field(
-        description="Households with e-business income: at least one completed mall sale."
-    )
-    def households_with_ebusiness_income(self, info: strawberry.Info[Context, Any]) -> int:
-        return self._sections(info).counters[sections.HOUSEHOLDS_WITH_EBUSINESS_INCOME]
-
-    @strawberry.field(
-        description=(
-            "Crowdfunding campaigns that succeeded and were paid out: all-or-nothing ones "
-            "that reached their goal, keep-what-you-raise ones that raised anything."
-        )
-    )
-    def campaigns_funded(self, info: strawberry.Info[Context, Any]) -> int:
-        return self._sections(info).counters[sections.CAMPAIGNS_FUNDED]
-
-    @strawberry.field(description="Pairings (enterprise-village, helper-household) now active.")
-    def pairings_active(self, info: strawberry.Info[Context, Any]) -> int:
-        return self._sections(info).counters[sections.PAIRINGS_ACTIVE]
-
-    @strawberry.field(description="Distinct enterprises with an active pairing with a village.")
-    def enterprises_paired(self, info: strawberry.Info[Context, Any]) -> int:
-        return self._sections(info).counters[sections.ENTERPRISES_PAIRED]
-
-    @strawberry.field(description="Distinct villages with an active pairing with an enterprise.")
-    def villages_paired(self, info: strawberry.Info[Context, Any]) -> int:
-        return self._sections(info).counters[sections.VILLAGES_PAIRED]
-
-    @strawberry.field(
         description=(
             "A monthly series, one entry per calendar month from `from` to `to` inclusive "
-            f"(at most {MAX_MONTHS} months), months without activity included as zero."
+            f"(at most {MAX_MONTHS} months), months without activity included as zero. A "
+            "month's count is withheld like the figures above (`suppressed` on the month)."
         )
     )
     def monthly(
@@ -191,41 +365,39 @@ class Stats:
                 limit=MAX_MONTHS,
             )
         chosen = sections.Series[series.name]
-        return [
-            MonthlyFigure(
-                month=sections.bucket_label(value.bucket),
-                count=value.count,
-                amounts=[
-                    Money(amount_minor=MinorUnits(amount), currency=currency)
-                    for currency, amount in value.amounts.items()
-                ],
+        figures = []
+        for value in sections.read_monthly(
+            info.context.session,
+            scope_id=self.scope_id,
+            series=chosen,
+            first=from_,
+            last=to,
+        ):
+            withheld = self.disclosure.withheld(None if chosen.is_money else value.count)
+            figures.append(
+                MonthlyFigure(
+                    month=sections.bucket_label(value.bucket),
+                    count=None if withheld else value.count,
+                    amounts=None
+                    if withheld
+                    else [
+                        Money(amount_minor=MinorUnits(amount), currency=currency)
+                        for currency, amount in value.amounts.items()
+                    ],
+                    suppressed=SuppressionReason[withheld.name] if withheld else None,
+                )
             )
-            for value in sections.read_monthly(
-                info.context.session,
-                scope_id=self.scope_id,
-                series=chosen,
-                first=from_,
-                last=to,
-            )
-        ]
+        return figures
 
-    @classmethod
-    def from_snapshot(cls, snapshot: StatsSnapshot, region: Region | None, scope_id: int) -> Stats:
-        return cls(
-            households_registered=snapshot.households_registered,
-            helpers_registered=[
-                HelperCount(kind=kind, count=count)
-                for kind, count in snapshot.helpers_by_kind.items()
-            ],
-            requests_made=snapshot.requests_made,
-            requests_met=snapshot.requests_met,
-            answered_within_90_days_share=snapshot.answered_within_90_days_share,
-            median_days_to_first_pledge=snapshot.median_days_to_first_pledge,
-            pledges_delivered=snapshot.pledges_delivered,
-            households_lifted_out=snapshot.households_lifted_out,
-            region=region,
-            scope_id=scope_id,
-        )
+
+_COUNTER_FIGURES = {
+    StatsFigure.MALL_ORDERS_COMPLETED: sections.MALL_ORDERS_COMPLETED,
+    StatsFigure.HOUSEHOLDS_WITH_EBUSINESS_INCOME: sections.HOUSEHOLDS_WITH_EBUSINESS_INCOME,
+    StatsFigure.CAMPAIGNS_FUNDED: sections.CAMPAIGNS_FUNDED,
+    StatsFigure.PAIRINGS_ACTIVE: sections.PAIRINGS_ACTIVE,
+    StatsFigure.ENTERPRISES_PAIRED: sections.ENTERPRISES_PAIRED,
+    StatsFigure.VILLAGES_PAIRED: sections.VILLAGES_PAIRED,
+}
 
 
 @strawberry.type
@@ -247,9 +419,15 @@ class StatsQueries:
         ] = None,
     ) -> Stats:
         context = info.context
+        instance = context.settings.instance
         if region is None:
             snapshot = read_stats(context.session, scope_id=INSTANCE_SCOPE, today=utcnow().date())
-            return Stats.from_snapshot(snapshot, None, INSTANCE_SCOPE)
+            return Stats(
+                snapshot=snapshot,
+                disclosure=disclosure_for(context.principal, None, instance),
+                scope_id=INSTANCE_SCOPE,
+                region=None,
+            )
         not_found = coded_error(ErrorCode.NOT_FOUND)
         try:
             region_id = decode_int_id(region, "Region", field="region")
@@ -259,4 +437,9 @@ class StatsQueries:
         if row is None:
             raise not_found
         snapshot = read_stats(context.session, scope_id=region_id, today=utcnow().date())
-        return Stats.from_snapshot(snapshot, Region.from_row(row), region_id)
+        return Stats(
+            snapshot=snapshot,
+            disclosure=disclosure_for(context.principal, row, instance),
+            scope_id=region_id,
+            region=Region.from_row(row),
+        )

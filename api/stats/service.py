@@ -87,6 +87,9 @@ class StatsSnapshot:
     median_days_to_first_pledge: float | None
     pledges_delivered: int
     households_lifted_out: int
+    # What the share and the median are computed over (for withholding small ones).
+    requests_in_closed_cohorts: int = 0
+    requests_with_first_pledge: int = 0
 
 
 _PLAIN_COUNTERS = (
@@ -148,6 +151,8 @@ def read_stats(session: Session, *, scope_id: int, today: date) -> StatsSnapshot
         median_days_to_first_pledge=histogram_median(histogram),
         pledges_delivered=totals[PLEDGES_DELIVERED],
         households_lifted_out=totals[HOUSEHOLDS_LIFTED_OUT],
+        requests_in_closed_cohorts=published,
+        requests_with_first_pledge=sum(histogram.values()),
     )
 
 

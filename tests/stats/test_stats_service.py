@@ -336,6 +336,7 @@ query Stats($region: ID) {
     pledgesDelivered
     householdsLiftedOut
     region { code }
+    suppressed { figure reason }
   }
 }
 """
@@ -344,12 +345,14 @@ query Stats($region: ID) {
 def test_stats_are_public_for_the_instance_and_a_region(
     engine: Engine, settings: Settings, api: GraphQLClient
 ) -> None:
-    # given a household in one county and some first-pledge delays
+    # given five households in one county, one elsewhere, and some first-pledge delays
     regions = factories.region_tree(engine, settings)
-    factories.household(engine, settings, regions["P1-A-C1-T-V"])
+    for _ in range(5):
+        factories.household(engine, settings, regions["P1-A-C1-T-V"])
+    factories.household(engine, settings, regions["P2-B"])
     county = regions["P1-A-C1"]
     with unit_of_work(engine) as session:
-        for days in (1, 4):
+        for days in (1, 2, 3, 4, 6):
             bump(session, regions["P1-A-C1-T-V"].path, DAYS_TO_FIRST_PLEDGE, bucket=days)
 
     # when anyone asks, without logging in
@@ -359,7 +362,7 @@ def test_stats_are_public_for_the_instance_and_a_region(
     sibling = api.data(STATS, {"region": str(relay.GlobalID("Region", str(regions["P2"].id)))})
 
     # then the figures are scoped, helpers listed by kind, and shares null until measurable
-    assert whole["householdsRegistered"] == 1
+    assert whole["householdsRegistered"] == 6
     assert whole["region"] is None
     assert {h["kind"] for h in whole["helpersRegistered"]} == {
         "INDIVIDUAL",
@@ -368,9 +371,14 @@ def test_stats_are_public_for_the_instance_and_a_region(
     }
     assert whole["answeredWithin90DaysShare"] is None
     assert local["region"] == {"code": "P1-A-C1"}
-    assert local["householdsRegistered"] == 1
-    assert local["medianDaysToFirstPledge"] == 2.5
-    assert sibling["stats"]["householdsRegistered"] == 0
+    assert local["householdsRegistered"] == 5
+    assert local["medianDaysToFirstPledge"] == 3
+    # and a figure below the threshold is withheld, with the reason, never a silent zero
+    assert sibling["stats"]["householdsRegistered"] is None
+    assert {"figure": "HOUSEHOLDS_REGISTERED", "reason": "SMALL_COUNT"} in sibling["stats"][
+        "suppressed"
+    ]
+    assert {"figure": "HOUSEHOLDS_REGISTERED", "reason": "SMALL_COUNT"} not in local["suppressed"]
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from api.core.db import utcnow
 from api.core.errors import CodedError, ServiceError, ServiceErrors
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
+from api.core.redaction import redact
 
 log = logging.getLogger("aidbridge.graphql")
 
@@ -87,7 +88,10 @@ class ThreadedSchema(strawberry.Schema):
         # skips the operation hooks, but every result passes through this line.
         if result.errors:
             translator = _translator(context_value, during_execution=False)
-            result.errors = [with_code(error, translator) for error in result.errors]
+            result.errors = [
+                without_input_values(with_code(error, translator), translator, variable_values)
+                for error in result.errors
+            ]
         return result
 
     def process_errors(
@@ -229,6 +233,26 @@ def with_code(error: GraphQLError, translator: Translator) -> GraphQLError:
     else:  # the document broke a validation rule, or the depth or alias limit
         code = "GRAPHQL_VALIDATION_FAILED"
     return _copy(error, error.message, {"code": code})
+
+
+def without_input_values(
+    error: GraphQLError, translator: Translator, variables: dict[str, Any] | None
+) -> GraphQLError:
+    """The error's message with no value the client sent in it (graphql-core quotes them),
+    and the malformed-ID message in the request's locale."""
+    message = redact(error.message, variables)
+    if _MALFORMED_ID in message:
+        message = translator.gettext(MALFORMED_ID_MESSAGE)
+    if message == error.message:
+        return error
+    return _copy(error, message, {})
+
+
+# strawberry's GlobalID scalar, whatever the value: "Value cannot represent a GlobalID: ..."
+_MALFORMED_ID = "Value cannot represent a GlobalID"
+MALFORMED_ID_MESSAGE = N_(
+    "This is not a valid ID: IDs are the opaque `id` values this API returns."
+)
 
 
 def _copy(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

@@ -228,3 +228,88 @@ def test_a_service_failure_outside_a_mutation_keeps_its_code_and_field():
         "This value is required.",
         "This value is not valid.",
     ]
+
+
+SECRET = "s3cret-Passw0rd!"
+TOKEN_CREATE = (
+    "mutation($input: TokenCreateInput!) { tokenCreate(input: $input) { token errors { code } } }"
+)
+
+
+BAD_DATE = "query($d: Date!) { stats { monthly(series: MALL_SALES, from: $d, to: $d) { month } } }"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "says"),
+    [
+        # An unknown field, then a missing one: graphql-core quotes the whole input.
+        (
+            TOKEN_CREATE,
+            {"input": {"email": "ada@example.org", "password": SECRET, "x": 1}},
+            "unknown field 'x'",
+        ),
+        (TOKEN_CREATE, {"input": {"email": "ada@example.org"}}, "required field 'password'"),
+        # A value of the wrong type inside the input, and at the top.
+        (
+            TOKEN_CREATE,
+            {"input": {"email": "ada@example.org", "password": ["s3cret", SECRET]}},
+            "String cannot represent",
+        ),
+        (REGIONS_PAGE, {"first": "ada@example.org"}, "Int cannot represent"),
+        (BAD_DATE, {"d": "ada@example.org"}, "Date"),
+        (
+            'mutation { tokenCreate(input: {email: "ada@example.org"}) { token } }',
+            None,
+            "required field 'password'",
+        ),
+        (
+            'mutation { tokenCreate(input: {email: "ada@example.org", password: 5}) { token } }',
+            None,
+            "String cannot represent",
+        ),
+    ],
+    ids=[
+        "unknown-field",
+        "missing-field",
+        "wrong-type-inside",
+        "wrong-type",
+        "bad-date",
+        "literal-missing-field",
+        "literal-wrong-type",
+    ],
+)
+def test_an_input_error_never_echoes_the_input(api, query, variables, says):
+    response = post(api, {"query": query, "variables": variables})
+
+    assert error_codes(response)[0] in {"BAD_USER_INPUT", "GRAPHQL_VALIDATION_FAILED"}
+    messages = " ".join(error["message"] for error in response.json()["errors"])
+    assert "ada@example.org" not in messages and "s3cret" not in messages
+    assert "found" not in messages
+    assert says in messages  # it still says what is wrong
+
+
+@pytest.mark.parametrize("locale", ["fr", "zh_Hans", "ar"])
+def test_a_malformed_id_is_reported_in_the_requests_language(api, locale):
+    expected = {
+        "fr": "identifiant",
+        "zh_Hans": "ID",
+        "ar": "معرّف",
+    }[locale]
+    for body in (
+        {"query": 'query { node(id: "not-an-id") { id } }'},
+        {"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": "x!"}},
+    ):
+        response = api.http.post("/graphql", json=body, headers={"X-Aidbridge-Locale": locale})
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "GlobalID" not in error["message"] and expected in error["message"]
+        assert "not-an-id" not in error["message"]
+
+
+def test_any_string_the_variables_carry_is_blanked_from_a_message():
+    from api.core.redaction import REDACTED, redact
+
+    message = "Something unforeseen about 'hunter2-secret' and \"hunter2-secret\"."
+    assert redact(message, {"input": {"nested": ["hunter2-secret"]}}) == (
+        f"Something unforeseen about {REDACTED} and {REDACTED}."
+    )

@@ -1,0 +1,60 @@
+"""The built-in email notifier: standard-library smtplib, no extra dependency."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+
+from api.core.settings import Settings, SmtpSettings
+from api.notifications.base import Notification
+
+TIMEOUT_SECONDS = 20
+
+
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted certificates, hostname checked (a seam for tests)."""
+    return ssl.create_default_context()
+
+
+class SmtpNotifier:
+    """One connection per message: resets are rare, and a long-lived connection would
+    need keep-alive and reconnection logic for no gain."""
+
+    def __init__(self, settings: Settings) -> None:
+        smtp = settings.notifications.smtp
+        assert smtp is not None, "AIDBRIDGE_NOTIFIER=smtp needs AIDBRIDGE_SMTP_HOST"
+        self.config: SmtpSettings = smtp
+
+    def message(self, notification: Notification) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.config.sender
+        mail["To"] = formataddr((notification.recipient_name or "", notification.recipient))
+        mail["Subject"] = notification.subject
+        mail["Date"] = formatdate(localtime=False)
+        domain = parseaddr(self.config.sender)[1].rpartition("@")[2] or None
+        mail["Message-ID"] = make_msgid(domain=domain)
+        mail["Content-Language"] = notification.locale.replace("_", "-")
+        mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+        mail.set_content(notification.body)
+        return mail
+
+    def send(self, notification: Notification) -> None:
+        config = self.config
+        mail = self.message(notification)
+        client: smtplib.SMTP
+        if config.security == "ssl":
+            client = smtplib.SMTP_SSL(
+                config.host, config.port, timeout=TIMEOUT_SECONDS, context=tls_context()
+            )
+        else:
+            client = smtplib.SMTP(config.host, config.port, timeout=TIMEOUT_SECONDS)
+        with client:
+            client.ehlo()
+            if config.security == "starttls":
+                client.starttls(context=tls_context())
+                client.ehlo()
+            if config.username is not None and config.password is not None:
+                client.login(config.username, config.password)
+            client.send_message(mail)

@@ -112,30 +112,22 @@ def deliver_after_commit(session: Session, settings: Settings, notification: Not
     thread: a message about a change that was rolled back is never sent, and the answer to
     the request does not wait for (or reveal anything through) the mail server."""
     notifier = notifier_for(settings)
-    pending: list[tuple[Notifier, Notification]] | None = session.info.get(_PENDING_KEY)
-    if pending is None:
-        pending = session.info[_PENDING_KEY] = []
+    if not event.contains(session, "after_commit", _send_pending):
         event.listen(session, "after_commit", _send_pending)
         event.listen(session, "after_rollback", _drop_pending)
-    pending.append((notifier, notification))
+    session.info.setdefault(_PENDING_KEY, []).append((notifier, notification))
 
 
 def _send_pending(session: Session) -> None:
+    # The listeners stay on the (per-request) session: removing one while SQLAlchemy
+    # iterates its listeners is not allowed, and with nothing pending they do nothing.
     for notifier, notification in session.info.pop(_PENDING_KEY, None) or []:
         _submit(notifier, notification)
-    _stop_listening(session)
 
 
 def _drop_pending(session: Session) -> None:
-    # A rollback of a savepoint does not fire this; only the whole transaction's does.
-    if session.info.pop(_PENDING_KEY, None) is not None:
-        _stop_listening(session)
-
-
-def _stop_listening(session: Session) -> None:
-    for name, listener in (("after_commit", _send_pending), ("after_rollback", _drop_pending)):
-        if event.contains(session, name, listener):
-            event.remove(session, name, listener)
+    # Fired by a rollback of the whole transaction, not of a savepoint.
+    session.info.pop(_PENDING_KEY, None)
 
 
 def _submit(notifier: Notifier, notification: Notification) -> None:

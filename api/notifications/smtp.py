@@ -35,9 +35,10 @@ class SmtpNotifier:
         mail["Date"] = formatdate(localtime=False)
         domain = parseaddr(self.config.sender)[1].rpartition("@")[2] or None
         mail["Message-ID"] = make_msgid(domain=domain)
-        mail["Content-Language"] = notification.locale.replace("_", "-")
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
         mail.set_content(notification.body)
+        # After set_content, which replaces every Content-* header.
+        mail["Content-Language"] = notification.locale.replace("_", "-")
         return mail
 
     def send(self, notification: Notification) -> None:

@@ -263,7 +263,7 @@ def test_an_unknown_notifier_stops_start_up_with_one_clear_message(tmp_path):
         create_app(settings)
 
 
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 SENT = []
 
 
@@ -277,7 +277,7 @@ class MemoryNotifier:
 
 def factory(settings):
     return MemoryNotifier(settings)
-'''
+"""
 
 
 def test_a_package_adds_a_notifier_through_an_entry_point(

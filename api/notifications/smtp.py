@@ -18,6 +18,11 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def _one_line(text: str | None) -> str:
+    """Header text on one line: a name with a line break must not add a header."""
+    return " ".join((text or "").split())
+
+
 class SmtpNotifier:
     """One connection per message: resets are rare, and a long-lived connection would
     need keep-alive and reconnection logic for no gain."""
@@ -30,8 +35,8 @@ class SmtpNotifier:
     def message(self, notification: Notification) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self.config.sender
-        mail["To"] = formataddr((notification.recipient_name or "", notification.recipient))
-        mail["Subject"] = notification.subject
+        mail["To"] = formataddr((_one_line(notification.recipient_name), notification.recipient))
+        mail["Subject"] = _one_line(notification.subject)
         mail["Date"] = formatdate(localtime=False)
         domain = parseaddr(self.config.sender)[1].rpartition("@")[2] or None
         mail["Message-ID"] = make_msgid(domain=domain)

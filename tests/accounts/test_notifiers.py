@@ -136,6 +136,16 @@ def test_a_mail_server_that_is_down_changes_nothing_for_the_client(
     assert world.helper.email not in failure.getMessage()
 
 
+def test_a_name_with_a_line_break_cannot_add_a_mail_header(tmp_path):
+    settings = load_settings({**SMTP}, workdir=tmp_path)
+    sneaky = replace(MESSAGE, recipient_name="Ada\r\nBcc: victim@example.org")
+
+    mail = smtp_module.SmtpNotifier(settings).message(sneaky)
+
+    assert mail["Bcc"] is None
+    assert mail["To"] == '"Ada Bcc: victim@example.org" <ada@example.org>'
+
+
 # --- The console notifier ------------------------------------------------------------------
 
 MESSAGE = Notification(

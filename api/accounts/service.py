@@ -25,9 +25,12 @@ from api.core.security import (
     verify_password,
 )
 from api.core.validation import FieldErrors, clean_email, clean_text
-from api.helpers.models import HelperKind
+from api.crowdfunding.models import Backing
+from api.donation.models import Donation
+from api.helpers.models import Helper, HelperKind
 from api.helpers.service import create_helper
 from api.households.models import Household
+from api.mall.models import Order, OrderStatus
 from api.regions.models import Region
 
 TOKEN_LIFETIME = timedelta(days=30)
@@ -482,11 +485,6 @@ def delete_account(session: Session, *, actor: Principal, password: str) -> None
     owns it), an organisation's helper profile and its campaigns. The last active
     platform admin cannot delete their account (INVALID_STATE), and nobody can while
     their mall orders are under way (the seller still needs the address)."""
-    from api.crowdfunding.models import Backing
-    from api.donation.models import Donation
-    from api.helpers.models import Helper, HelperKind
-    from api.mall.models import Order, OrderStatus
-
     assert actor.account_id is not None
     account_id = actor.account_id
     account = _own_account(session, account_id)

@@ -14,13 +14,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from api.case_studies.models import CaseStudy
+from api.crowdfunding.models import Campaign
+from api.donation.models import Donation, TargetKind
+from api.help_requests.models import HelpRequest
+from api.households.models import Household
+from api.pairing.models import Pairing
+from api.pledges.models import Pledge
+from api.projects.models import Project
+from api.regions.models import Region
+
 Location = tuple[int | None, str | None]  # (household id, region path)
 
 
 def _household(session: Session, household_id: int) -> Location:
-    from api.households.models import Household
-    from api.regions.models import Region
-
     path = session.exec(
         select(Region.path)
         .join(Household, col(Household.region_id) == Region.id)
@@ -30,8 +37,6 @@ def _household(session: Session, household_id: int) -> Location:
 
 
 def _help_request(session: Session, request_id: int) -> Location:
-    from api.help_requests.models import HelpRequest
-
     household_id = session.exec(
         select(HelpRequest.household_id).where(HelpRequest.id == request_id)
     ).first()
@@ -39,9 +44,6 @@ def _help_request(session: Session, request_id: int) -> Location:
 
 
 def _pledge(session: Session, pledge_id: int) -> Location:
-    from api.help_requests.models import HelpRequest
-    from api.pledges.models import Pledge
-
     household_id = session.exec(
         select(HelpRequest.household_id)
         .join(Pledge, col(Pledge.request_id) == HelpRequest.id)
@@ -51,8 +53,6 @@ def _pledge(session: Session, pledge_id: int) -> Location:
 
 
 def _pairing(session: Session, pairing_id: int) -> Location:
-    from api.pairing.models import Pairing
-
     row = session.exec(
         select(Pairing.household_id, Pairing.region_path).where(Pairing.id == pairing_id)
     ).first()
@@ -60,8 +60,6 @@ def _pairing(session: Session, pairing_id: int) -> Location:
 
 
 def _campaign(session: Session, campaign_id: int) -> Location:
-    from api.crowdfunding.models import Campaign
-
     row = session.exec(
         select(Campaign.household_id, Campaign.region_path).where(Campaign.id == campaign_id)
     ).first()
@@ -70,8 +68,6 @@ def _campaign(session: Session, campaign_id: int) -> Location:
 
 def _region_of(model: Any) -> Callable[[Session, int], Location]:
     def locate(session: Session, subject_id: int) -> Location:
-        from api.regions.models import Region
-
         path = session.exec(
             select(Region.path)
             .join(model, col(model.region_id) == Region.id)
@@ -82,22 +78,7 @@ def _region_of(model: Any) -> Callable[[Session, int], Location]:
     return locate
 
 
-def _project(session: Session, project_id: int) -> Location:
-    from api.projects.models import Project
-
-    return _region_of(Project)(session, project_id)
-
-
-def _case_study(session: Session, case_study_id: int) -> Location:
-    from api.case_studies.models import CaseStudy
-
-    return _region_of(CaseStudy)(session, case_study_id)
-
-
 def _donation(session: Session, donation_id: int) -> Location:
-    from api.donation.models import Donation, TargetKind
-    from api.help_requests.models import HelpRequest
-
     row = session.exec(
         select(HelpRequest.household_id, Donation.target_region_path)
         .select_from(Donation)
@@ -119,8 +100,8 @@ LOCATORS: dict[str, Callable[[Session, int], Location]] = {
     "Pledge": _pledge,
     "Pairing": _pairing,
     "Campaign": _campaign,
-    "Project": _project,
-    "CaseStudy": _case_study,
+    "Project": _region_of(Project),
+    "CaseStudy": _region_of(CaseStudy),
     "Donation": _donation,
 }
 

@@ -26,6 +26,7 @@ from api.core.execution import INTERNAL_ERROR_MESSAGE
 from api.core.i18n import UnknownLocalizerError, localizer_for
 from api.core.settings import ConfigError, Settings, load_settings
 from api.migrations import MIGRATIONS_DIR
+from api.notifications import check_notifier
 from api.payments.http import webhook_endpoint
 from api.schema import schema
 
@@ -105,6 +106,7 @@ def database_revisions(engine: Engine) -> set[str]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or load_settings()
     check_localizer(settings)
+    check_notifier(settings)
     engine = engine or create_db_engine(settings.database_url)
 
     async def healthz(request: Request) -> Response:

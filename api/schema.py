@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 
 from api.accounts.schema import AccountMutations, AccountQueries
+from api.audit.schema import AuditQueries
 from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
 from api.core.execution import ThreadedSchema, schema_extensions
 from api.core.in_context import in_context
@@ -44,6 +45,7 @@ class Query(
     MallQueries,
     CampaignQueries,
     PairingQueries,
+    AuditQueries,
 ):
     node: relay.Node | None = relay.node(
         description="Any object by its global ID; null if it does not exist or is not visible."

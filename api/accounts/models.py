@@ -33,6 +33,9 @@ class Account(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=20)
     is_active: bool = True
     created_at: datetime = timestamp(default_now=True)
+    # Set when the account was deleted: its personal data is erased, the row stays so
+    # that money records and the audit trail keep pointing at something.
+    deleted_at: datetime | None = timestamp(nullable=True)
 
 
 class AccessToken(SQLModel, table=True):
@@ -47,3 +50,18 @@ class AccessToken(SQLModel, table=True):
     created_at: datetime = timestamp(default_now=True)
     expires_at: datetime = timestamp()
     revoked_at: datetime | None = timestamp(nullable=True)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A one-time token that lets someone who forgot their password choose a new one.
+    Like bearer tokens, only a keyed hash is stored; it expires and works once."""
+
+    __tablename__ = "password_reset_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp(default_now=True)
+    expires_at: datetime = timestamp()
+    # Set when the token was used, or when a newer one or a password change replaced it.
+    used_at: datetime | None = timestamp(nullable=True)

@@ -1,8 +1,10 @@
-"""Accounts: registration, login, logout, staff accounts, and `me`."""
+"""Accounts: registration, login, logout, staff accounts, `me`, and the account's own
+settings (password, reset, profile, sessions, deletion)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
@@ -13,6 +15,7 @@ from api.accounts.models import Role as RoleValue
 from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.errors import UserError
+from api.core.i18n import translator_for
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
@@ -22,7 +25,15 @@ from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
 from api.helpers.types import Helper, load_helpers
 from api.households.types import Household, households_by_id
+from api.notifications import deliver_after_commit
+from api.notifications.messages import password_reset_notification
+from api.notifications.registry import public_url
 from api.regions.types import Region, load_regions
+
+# Where the frontend lets someone choose a new password. The token travels in the
+# fragment, which browsers never send to a server: it stays out of access logs and
+# Referer headers.
+PASSWORD_RESET_PATH = "/password-reset#token="  # noqa: S105  (a path, not a secret)
 
 Role = graphql_enum(
     RoleValue,
@@ -38,9 +49,37 @@ Role = graphql_enum(
 )
 
 
-@strawberry.type(description="The logged-in account.")
-class Viewer:
+@strawberry.type(
+    description=(
+        "An account as its owner sees it: the logged-in account (`me`), or one just "
+        "created by its creator. Through `node`, only your own account resolves."
+    )
+)
+class Viewer(relay.Node):
+    id: relay.NodeID[int]
     row: strawberry.Private[AccountRow]
+
+    @classmethod
+    def from_row(cls, row: AccountRow) -> Self:
+        assert row.id is not None
+        return cls(id=row.id, row=row)
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Viewer | None]:
+        own = info.context.principal.account_id
+        wanted = [str(i) for i in node_ids]
+        row = (
+            info.context.session.get(AccountRow, own)
+            if own is not None and str(own) in wanted
+            else None
+        )
+        return [cls.from_row(row) if row and i == str(own) else None for i in wanted]
 
     @strawberry.field(description="Login email.")
     def email(self) -> str:
@@ -87,7 +126,7 @@ class AccountQueries:
         if principal.account_id is None:
             return None
         row = info.context.session.get(AccountRow, principal.account_id)
-        return Viewer(row=row) if row else None
+        return Viewer.from_row(row) if row else None
 
 
 @strawberry.input(description="Register to help, as a person or for an organisation.")
@@ -149,7 +188,49 @@ class HelperVerifyInput:
     approve: bool = strawberry.field(default=True, description="True to verify, false to reject.")
 
 
-@strawberry.type(description="Result of accountRegister and staffAccountCreate.")
+@strawberry.input(description="Your current password and the new one.")
+class PasswordChangeInput:
+    current_password: str = strawberry.field(description="The password you log in with now.")
+    new_password: str = strawberry.field(description="The new password, at least 10 characters.")
+
+
+@strawberry.input(description="The email of the account whose password was forgotten.")
+class PasswordResetRequestInput:
+    email: str = strawberry.field(description="The account's login email.")
+
+
+@strawberry.input(description="A password reset token and the new password.")
+class PasswordResetConfirmInput:
+    token: str = strawberry.field(
+        description="The token from the reset link (after `#token=`); it works once, for an hour."
+    )
+    new_password: str = strawberry.field(description="The new password, at least 10 characters.")
+
+
+@strawberry.input(description="Changes to your account; omitted fields stay as they are.")
+class AccountUpdateInput:
+    display_name: str | None = strawberry.field(
+        default=None,
+        description=(
+            "Your name as staff and organisers see it (a helper's public name is "
+            "`helperProfileUpdate`'s `displayName`)."
+        ),
+    )
+    locale: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "Your preferred locale, one of `locales`; null to follow each request's "
+            "language again. Else `INVALID` on `locale`."
+        ),
+    )
+
+
+@strawberry.input(description="Confirm deleting your account.")
+class AccountDeleteInput:
+    password: str = strawberry.field(description="Your current password.")
+
+
+@strawberry.type(description="Result of accountRegister, staffAccountCreate and accountUpdate.")
 class AccountPayload:
     account: Viewer | None = strawberry.field(description="The new account, unless errors.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused.")
@@ -168,6 +249,64 @@ class TokenCreatePayload:
 class TokenRevokePayload:
     revoked: bool = strawberry.field(description="True when the token is no longer valid.")
     errors: list[UserError] = strawberry.field(description="Always empty; kept for symmetry.")
+
+
+@strawberry.type(description="Result of passwordChange.")
+class PasswordChangePayload:
+    changed: bool = strawberry.field(description="True when the password was changed.")
+    sessions_revoked: int = strawberry.field(
+        description=(
+            "How many other sessions were logged out. The token of this request keeps working."
+        )
+    )
+    errors: list[UserError] = strawberry.field(description="Why the change was refused.")
+
+
+@strawberry.type(description="Result of passwordResetRequest.")
+class PasswordResetRequestPayload:
+    accepted: bool = strawberry.field(
+        description=(
+            "True for any well-formed email, whether or not an account has it: when one "
+            "does, a reset link is on its way to it."
+        )
+    )
+    errors: list[UserError] = strawberry.field(
+        description="`INVALID` on `email` for a malformed address; nothing else."
+    )
+
+
+@strawberry.type(description="Result of passwordResetConfirm.")
+class PasswordResetConfirmPayload:
+    reset: bool = strawberry.field(
+        description="True when the new password is set; every session was logged out."
+    )
+    errors: list[UserError] = strawberry.field(
+        description=(
+            "`INVALID` on `token` (unknown, used or expired), `WEAK_PASSWORD` or `TOO_LONG` "
+            "on `newPassword`."
+        )
+    )
+
+
+@strawberry.type(description="Result of tokenRevokeAll.")
+class TokenRevokeAllPayload:
+    revoked: int = strawberry.field(
+        description="How many sessions were logged out, this one included."
+    )
+    errors: list[UserError] = strawberry.field(description="Always empty; kept for symmetry.")
+
+
+@strawberry.type(description="Result of accountDelete.")
+class AccountDeletePayload:
+    deleted: bool = strawberry.field(
+        description="True when the account is deleted and its tokens no longer work."
+    )
+    errors: list[UserError] = strawberry.field(
+        description=(
+            "`INVALID_CREDENTIALS` on `password`; `INVALID_STATE` for the last platform "
+            "admin, or while your mall orders are under way."
+        )
+    )
 
 
 @strawberry.type(description="Result of a helper mutation.")
@@ -197,7 +336,7 @@ class AccountMutations:
                 locale=input.locale if input.locale in context.settings.instance.locales else None,
             ),
         )
-        return AccountPayload(account=Viewer(row=row) if row else None, errors=errors)
+        return AccountPayload(account=Viewer.from_row(row) if row else None, errors=errors)
 
     @strawberry.mutation(description="Log in: exchange email and password for a bearer token.")
     def token_create(
@@ -218,7 +357,7 @@ class AccountMutations:
         if result is None:
             return TokenCreatePayload(token=None, account=None, errors=errors)
         account, token = result
-        return TokenCreatePayload(token=token, account=Viewer(row=account), errors=[])
+        return TokenCreatePayload(token=token, account=Viewer.from_row(account), errors=[])
 
     @strawberry.mutation(
         description="Log out: revoke the token used for this request.", extensions=requires()
@@ -229,6 +368,140 @@ class AccountMutations:
         assert token_id is not None
         run_service(info, lambda: service.revoke_token(context.session, token_id=token_id))
         return TokenRevokePayload(revoked=True, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "Log out everywhere: revoke every token of your account, the one of this "
+            "request included."
+        ),
+        extensions=requires(),
+    )
+    def token_revoke_all(self, info: strawberry.Info[Context, Any]) -> TokenRevokeAllPayload:
+        context = info.context
+        revoked, errors = run_service(
+            info, lambda: service.revoke_all_tokens(context.session, actor=context.principal)
+        )
+        return TokenRevokeAllPayload(revoked=revoked or 0, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Change your password, giving the current one. Your other sessions are logged "
+            "out; this one stays logged in. Outstanding reset links stop working."
+        ),
+        extensions=requires(),
+    )
+    def password_change(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[PasswordChangeInput]
+    ) -> PasswordChangePayload:
+        context = info.context
+        revoked, errors = run_service(
+            info,
+            lambda: service.change_password(
+                context.session,
+                actor=context.principal,
+                current_password=input.current_password,
+                new_password=input.new_password,
+            ),
+        )
+        return PasswordChangePayload(
+            changed=not errors, sessions_revoked=revoked or 0, errors=errors
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Forgot your password? Ask for a reset link, sent to the account's email in its "
+            "language. The answer is the same whether or not an account has this email. "
+            "The link (`<AIDBRIDGE_PUBLIC_URL>/password-reset#token=...`) works once, for "
+            "an hour; a newer request replaces it."
+        )
+    )
+    def password_reset_request(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PasswordResetRequestInput],
+    ) -> PasswordResetRequestPayload:
+        context = info.context
+        issued, errors = run_service(
+            info,
+            lambda: service.request_password_reset(
+                context.session,
+                actor=context.principal,
+                email=input.email,
+                secret_key=context.settings.secret_key,
+            ),
+        )
+        if issued is not None:
+            _send_reset_link(context, issued)
+        return PasswordResetRequestPayload(accepted=not errors, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Choose a new password with the token from a reset link. The token is used up "
+            "and every session of the account is logged out: log in again with tokenCreate."
+        )
+    )
+    def password_reset_confirm(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PasswordResetConfirmInput],
+    ) -> PasswordResetConfirmPayload:
+        context = info.context
+        account, errors = run_service(
+            info,
+            lambda: service.confirm_password_reset(
+                context.session,
+                actor=context.principal,
+                token=input.token,
+                new_password=input.new_password,
+                secret_key=context.settings.secret_key,
+            ),
+        )
+        return PasswordResetConfirmPayload(reset=account is not None, errors=errors)
+
+    @strawberry.mutation(
+        description="Change your display name or preferred locale.", extensions=requires()
+    )
+    def account_update(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[AccountUpdateInput]
+    ) -> AccountPayload:
+        context = info.context
+        locale = input.locale
+        row, errors = run_service(
+            info,
+            lambda: service.update_account(
+                context.session,
+                actor=context.principal,
+                allowed_locales=context.settings.instance.locales,
+                display_name=input.display_name,
+                locale=locale if isinstance(locale, str) else None,
+                clear_locale=locale is None,
+            ),
+        )
+        return AccountPayload(account=Viewer.from_row(row) if row else None, errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Delete your account, giving your password. Your personal data is erased: "
+            "email, name, locale, password, sessions, and an individual helper's public "
+            "profile. Money records stay with the donor anonymised (donations and backings "
+            "lose your name and message; mall orders your address). A household "
+            "representative's household stays in the registry; an organisation's profile "
+            "stays with the organisation. The last platform admin cannot delete their "
+            "account, and nobody can while their mall orders are under way."
+        ),
+        extensions=requires(),
+    )
+    def account_delete(
+        self, info: strawberry.Info[Context, Any], input: MutationInput[AccountDeleteInput]
+    ) -> AccountDeletePayload:
+        context = info.context
+        _, errors = run_service(
+            info,
+            lambda: service.delete_account(
+                context.session, actor=context.principal, password=input.password
+            ),
+        )
+        return AccountDeletePayload(deleted=not errors, errors=errors)
 
     @strawberry.mutation(
         description=(
@@ -271,7 +544,7 @@ class AccountMutations:
             )
 
         row, errors = run_service(info, create)
-        return AccountPayload(account=Viewer(row=row) if row else None, errors=errors)
+        return AccountPayload(account=Viewer.from_row(row) if row else None, errors=errors)
 
     @strawberry.mutation(
         description="Update your helper profile and matching preferences.",
@@ -327,3 +600,19 @@ class AccountMutations:
             ),
         )
         return HelperPayload(helper=Helper.from_row(row) if row else None, errors=errors)
+
+
+def _send_reset_link(context: Context, issued: service.PasswordResetIssued) -> None:
+    """Write the reset message in the account's language (else the request's) and hand
+    it to the notifier once the token is committed."""
+    settings = context.settings
+    locale = issued.locale if issued.locale in settings.instance.locales else context.locale
+    translator = translator_for(settings.instance.localisation, locale)
+    notification = password_reset_notification(
+        translator,
+        recipient=issued.email,
+        recipient_name=issued.display_name or None,
+        instance_name=settings.instance.name,
+        link=public_url(settings) + PASSWORD_RESET_PATH + issued.token,
+    )
+    deliver_after_commit(context.session, settings, notification)

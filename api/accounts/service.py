@@ -1,16 +1,22 @@
-"""Accounts: registration, login (bearer tokens), logout, and staff accounts."""
+"""Accounts: registration, login (bearer tokens), logout, staff accounts, and what a
+person does with their own account: change or reset the password, update the profile,
+log out everywhere, delete the account."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from api.accounts.models import AccessToken, Account, Role
+from api.accounts.models import AccessToken, Account, PasswordResetToken, Role
+from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.i18n import N_
 from api.core.security import (
     MIN_PASSWORD_LENGTH,
     hash_password,
@@ -18,10 +24,13 @@ from api.core.security import (
     token_digest,
     verify_password,
 )
-from api.core.validation import clean_email, clean_text
-from api.helpers.models import HelperKind
+from api.core.validation import FieldErrors, clean_email, clean_text
+from api.crowdfunding.models import Backing
+from api.donation.models import Donation
+from api.helpers.models import Helper, HelperKind
 from api.helpers.service import create_helper
 from api.households.models import Household
+from api.mall.models import Order, OrderStatus
 from api.regions.models import Region
 
 TOKEN_LIFETIME = timedelta(days=30)
@@ -31,11 +40,11 @@ MAX_PASSWORD_LENGTH = 1024
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
-def _check_password(password: str) -> str:
+def _check_password(password: str, *, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(ErrorCode.WEAK_PASSWORD, field="password", limit=MIN_PASSWORD_LENGTH)
+        raise ServiceError(ErrorCode.WEAK_PASSWORD, field=field, limit=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ServiceError(ErrorCode.TOO_LONG, field="password", limit=MAX_PASSWORD_LENGTH)
+        raise ServiceError(ErrorCode.TOO_LONG, field=field, limit=MAX_PASSWORD_LENGTH)
     return password
 
 
@@ -200,15 +209,356 @@ def revoke_token(session: Session, *, token_id: int) -> None:
         session.flush()
 
 
-def set_locale(
-    session: Session, *, account_id: int, locale: str | None, allowed: tuple[str, ...]
-) -> Account:
+# --- The account's own settings ------------------------------------------------------------
+
+RESET_TOKEN_LIFETIME = timedelta(hours=1)
+# Bearer tokens start with "ab_"; a reset token looks different so neither is mistaken.
+RESET_TOKEN_PREFIX = "pr_"  # noqa: S105  (a prefix, not a secret)
+DELETED_EMAIL_DOMAIN = "deleted.invalid"  # RFC 2606: never a real mailbox
+# Not an Argon2 hash: no password verifies against it.
+UNUSABLE_PASSWORD_HASH = "!account-deleted"  # noqa: S105  (a marker, not a secret)
+AUDIT_SUBJECT = "Account"
+
+WRONG_PASSWORD = N_("The password is incorrect.")
+RESET_TOKEN_INVALID = N_("This password reset link is not valid or has expired; ask for a new one.")
+LAST_ADMIN = N_(
+    "You are the last platform admin: make another account a platform admin before deleting yours."
+)
+ORDERS_UNDER_WAY = N_(
+    "You have mall orders still under way: the seller needs your address until they are "
+    "delivered or cancelled. Delete your account after that."
+)
+
+
+def _own_account(session: Session, account_id: int) -> Account:
     account = session.get(Account, account_id)
-    if account is None:
+    if account is None or not account.is_active or account.deleted_at is not None:
         raise ServiceError(ErrorCode.NOT_FOUND)
-    if locale is not None and locale not in allowed:
-        raise ServiceError(ErrorCode.INVALID, field="locale")
-    account.locale = locale
+    return account
+
+
+def _password_matches(account: Account, password: str, *, field: str) -> None:
+    if not verify_password(account.password_hash, password):
+        raise ServiceError(ErrorCode.INVALID_CREDENTIALS, field=field, message=WRONG_PASSWORD)
+
+
+def revoke_tokens(session: Session, *, account_id: int, except_token_id: int | None = None) -> int:
+    """Revoke the account's live bearer tokens (all, or all but one); returns how many."""
+    now = utcnow()
+    statement = (
+        sa.update(AccessToken)
+        .where(col(AccessToken.account_id) == account_id)
+        .where(col(AccessToken.revoked_at).is_(None))
+        .where(col(AccessToken.expires_at) > now)
+        .values(revoked_at=now)
+    )
+    if except_token_id is not None:
+        statement = statement.where(col(AccessToken.id) != except_token_id)
+    result = session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _retire_reset_tokens(session: Session, account_id: int) -> None:
+    """A password change, a reset or a newer request makes outstanding reset links void."""
+    session.execute(
+        sa.update(PasswordResetToken)
+        .where(col(PasswordResetToken.account_id) == account_id)
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=utcnow())
+    )
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: Principal,
+    current_password: str,
+    new_password: str,
+) -> int:
+    """Change the caller's password. Every other session is logged out (its token
+    revoked); the token of this request keeps working, since it just proved the current
+    password. Outstanding reset links are void. Returns how many tokens were revoked."""
+    assert actor.account_id is not None
+    account = _own_account(session, actor.account_id)
+    errors = FieldErrors()
+    errors.check(lambda: _password_matches(account, current_password, field="currentPassword"))
+    errors.check(lambda: _check_password(new_password, field="newPassword"))
+    errors.raise_if_any()
+    account.password_hash = hash_password(new_password)
     session.add(account)
+    revoked = revoke_tokens(session, account_id=actor.account_id, except_token_id=actor.token_id)
+    _retire_reset_tokens(session, actor.account_id)
+    record_audit(
+        session,
+        actor=actor,
+        action="account.password_change",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=actor.account_id,
+        detail={"fields": ["password"], "sessions_revoked": revoked},
+    )
+    session.flush()
+    return revoked
+
+
+@dataclass(frozen=True)
+class PasswordResetIssued:
+    """What the notifier needs to send a reset link; `token` exists only here and in the
+    message, the database keeps its keyed hash."""
+
+    email: str
+    display_name: str
+    locale: str | None
+    token: str
+    expires_at: datetime
+
+
+def request_password_reset(
+    session: Session, *, actor: Principal, email: str, secret_key: str
+) -> PasswordResetIssued | None:
+    """Issue a one-time reset token for the account with this email, if there is one.
+
+    The caller answers the same whatever the result: None (no such active account) must
+    not be told apart from a token sent, or the endpoint would reveal who has an account.
+    A new token voids older ones, so only the latest link works."""
+    address = clean_email(email)
+    account = session.exec(
+        select(Account)
+        .where(Account.email == address)
+        .where(col(Account.is_active).is_(True))
+        .where(col(Account.deleted_at).is_(None))
+    ).first()
+    if account is None or account.id is None:
+        return None
+    _retire_reset_tokens(session, account.id)
+    token = RESET_TOKEN_PREFIX + new_token().removeprefix("ab_")
+    expires_at = utcnow() + RESET_TOKEN_LIFETIME
+    session.add(
+        PasswordResetToken(
+            account_id=account.id,
+            token_hash=token_digest(token, secret_key),
+            expires_at=expires_at,
+        )
+    )
+    record_audit(
+        session,
+        actor=actor,
+        action="account.password_reset_request",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=account.id,
+    )
+    session.flush()
+    return PasswordResetIssued(
+        email=account.email,
+        display_name=account.display_name,
+        locale=account.locale,
+        token=token,
+        expires_at=expires_at,
+    )
+
+
+def confirm_password_reset(
+    session: Session, *, actor: Principal, token: str, new_password: str, secret_key: str
+) -> Account:
+    """Set a new password with a reset token. The token is consumed by a guarded UPDATE,
+    so two uses racing each other cannot both succeed; every session of the account is
+    logged out, since whoever held them may be why the password was reset."""
+    errors = FieldErrors()
+    errors.check(lambda: _check_password(new_password, field="newPassword"))
+    now = utcnow()
+    found = session.exec(
+        select(PasswordResetToken.id, Account)
+        .join(Account, col(Account.id) == PasswordResetToken.account_id)
+        .where(PasswordResetToken.token_hash == token_digest(token.strip(), secret_key))
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .where(col(PasswordResetToken.expires_at) > now)
+        .where(col(Account.is_active).is_(True))
+        .where(col(Account.deleted_at).is_(None))
+    ).first()
+    if found is None:
+        errors.errors.append(
+            ServiceError(ErrorCode.INVALID, field="token", message=RESET_TOKEN_INVALID)
+        )
+    errors.raise_if_any()
+    assert found is not None
+    token_id, account = found
+    assert account.id is not None
+    consumed = session.execute(
+        sa.update(PasswordResetToken)
+        .where(col(PasswordResetToken.id) == token_id)
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ServiceError(ErrorCode.INVALID, field="token", message=RESET_TOKEN_INVALID)
+    account.password_hash = hash_password(new_password)
+    session.add(account)
+    revoked = revoke_tokens(session, account_id=account.id)
+    _retire_reset_tokens(session, account.id)
+    record_audit(
+        session,
+        actor=actor,
+        action="account.password_reset",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=account.id,
+        detail={"fields": ["password"], "sessions_revoked": revoked},
+    )
     session.flush()
     return account
+
+
+def update_account(
+    session: Session,
+    *,
+    actor: Principal,
+    allowed_locales: tuple[str, ...],
+    display_name: str | None = None,
+    locale: str | None = None,
+    clear_locale: bool = False,
+) -> Account:
+    """Change the caller's name and preferred locale; None leaves a value as it is,
+    `clear_locale` goes back to the request's language. Every error is reported at once."""
+    assert actor.account_id is not None
+    account = _own_account(session, actor.account_id)
+    errors = FieldErrors()
+    changed: dict[str, object] = {}
+    if display_name is not None:
+        name = errors.check(lambda: clean_text(display_name, field="displayName", limit=120))
+        if name is not None and name != account.display_name:
+            changed["display_name"] = name
+    if locale is not None:
+        if locale not in allowed_locales:
+            errors.add(ErrorCode.INVALID, "locale")
+        elif locale != account.locale:
+            changed["locale"] = locale
+    elif clear_locale and account.locale is not None:
+        changed["locale"] = None
+    errors.raise_if_any()
+    if changed:
+        for name, value in changed.items():
+            setattr(account, name, value)
+        session.add(account)
+        record_audit(
+            session,
+            actor=actor,
+            action="account.update",
+            subject_type=AUDIT_SUBJECT,
+            subject_id=actor.account_id,
+            detail={"fields": sorted(_camel(name) for name in changed)},
+        )
+        session.flush()
+    return account
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def revoke_all_tokens(session: Session, *, actor: Principal) -> int:
+    """Log out everywhere: every token of the caller's account, this one included."""
+    assert actor.account_id is not None
+    revoked = revoke_tokens(session, account_id=actor.account_id)
+    record_audit(
+        session,
+        actor=actor,
+        action="account.tokens_revoke_all",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=actor.account_id,
+        detail={"sessions_revoked": revoked},
+    )
+    session.flush()
+    return revoked
+
+
+def delete_account(session: Session, *, actor: Principal, password: str) -> None:
+    """Delete the caller's account, confirmed with its password.
+
+    Personal data is erased: the email becomes an unusable unique placeholder, the name,
+    locale and password go, every token is revoked, and an individual helper's public
+    profile loses its name, text and preferences. Money records stay, since the ledger
+    and receipts must add up, but no longer say who gave: donations and campaign
+    backings lose the donor's name and message and become anonymous, mall orders lose
+    the shipping address. The row itself stays as a tombstone so those records, pledges
+    and the audit trail keep a valid reference.
+
+    What belongs to others stays: a household representative's household (the registry
+    owns it), an organisation's helper profile and its campaigns. The last active
+    platform admin cannot delete their account (INVALID_STATE), and nobody can while
+    their mall orders are under way (the seller still needs the address)."""
+    assert actor.account_id is not None
+    account_id = actor.account_id
+    account = _own_account(session, account_id)
+    _password_matches(account, password, field="password")
+    if account.role == Role.PLATFORM_ADMIN:
+        # Lock the admins' rows (PostgreSQL; SQLite serializes writers anyway), so two
+        # last admins deleting at once cannot both see the other one still there.
+        admins = session.exec(
+            select(Account.id)
+            .where(Account.role == Role.PLATFORM_ADMIN)
+            .where(col(Account.is_active).is_(True))
+            .where(col(Account.deleted_at).is_(None))
+            .order_by(col(Account.id))
+            .with_for_update()
+        ).all()
+        if [admin for admin in admins if admin != account_id] == []:
+            raise ServiceError(ErrorCode.INVALID_STATE, message=LAST_ADMIN)
+    open_orders = session.exec(
+        select(sa.func.count())
+        .select_from(Order)
+        .where(col(Order.buyer_account_id) == account_id)
+        .where(col(Order.status).in_([OrderStatus.PLACED, OrderStatus.PAID, OrderStatus.SHIPPED]))
+    ).one()
+    if open_orders:
+        raise ServiceError(ErrorCode.INVALID_STATE, message=ORDERS_UNDER_WAY)
+
+    now = utcnow()
+    account.email = f"deleted-{account_id}@{DELETED_EMAIL_DOMAIN}"
+    account.display_name = ""
+    account.password_hash = UNUSABLE_PASSWORD_HASH
+    account.locale = None
+    account.is_active = False
+    account.deleted_at = now
+    session.add(account)
+    revoked = revoke_tokens(session, account_id=account_id)
+    _retire_reset_tokens(session, account_id)
+    if account.helper_id is not None:
+        helper = session.get(Helper, account.helper_id)
+        if helper is not None and helper.kind == HelperKind.INDIVIDUAL:
+            helper.display_name = ""
+            helper.about = None
+            helper.preferred_region_ids = []
+            helper.preferred_causes = []
+            helper.preferred_categories = []
+            helper.budget_minor = None
+            helper.budget_currency = None
+            session.add(helper)
+    anonymised = {
+        "donations": session.execute(
+            sa.update(Donation)
+            .where(col(Donation.donor_account_id) == account_id)
+            .values(donor_name=None, message=None, anonymous=True)
+        ).rowcount,  # type: ignore[attr-defined]
+        "backings": session.execute(
+            sa.update(Backing)
+            .where(col(Backing.backer_account_id) == account_id)
+            .values(backer_name=None, message=None, anonymous=True)
+        ).rowcount,  # type: ignore[attr-defined]
+        "orders": session.execute(
+            sa.update(Order)
+            .where(col(Order.buyer_account_id) == account_id)
+            .values(shipping_address="")
+        ).rowcount,  # type: ignore[attr-defined]
+    }
+    record_audit(
+        session,
+        actor=actor,
+        action="account.delete",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=account_id,
+        detail={
+            "fields": ["displayName", "email", "locale", "password"],
+            "sessions_revoked": revoked,
+            "anonymised": anonymised,
+        },
+    )
+    session.flush()

@@ -23,6 +23,10 @@ class AuditRead:
     subject_type: str
     subject_id: int
     fields: set[str]
+    # Where the subject is (see api/audit/locations.py), and whether the read was refused.
+    household_id: int | None = None
+    region_path: str | None = None
+    refused: bool = False
 
 
 @dataclass
@@ -43,7 +47,7 @@ class Context:
     # Bulk-loaded rows keyed by (kind, id): resolvers look here before querying.
     cache: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict))
     # Sensitive reads gathered during execution, written as audit events at the end.
-    audit_reads: dict[tuple[str, int], AuditRead] = field(default_factory=dict)
+    audit_reads: dict[tuple[str, int, bool], AuditRead] = field(default_factory=dict)
 
     @property
     def session(self) -> Session:
@@ -94,11 +98,24 @@ class Context:
             self._translator = translator_for(self.settings.instance.localisation, locale)
         return self._translator
 
-    def record_sensitive_read(self, subject_type: str, subject_id: int, field_name: str) -> None:
-        key = (subject_type, subject_id)
+    def record_sensitive_read(
+        self,
+        subject_type: str,
+        subject_id: int,
+        field_name: str,
+        *,
+        household_id: int | None = None,
+        region_path: str | None = None,
+        refused: bool = False,
+    ) -> None:
+        """Note a read of a personal field, or a refused attempt at one: one audit event
+        per subject and outcome is written with the operation's transaction."""
+        key = (subject_type, subject_id, refused)
         entry = self.audit_reads.get(key)
         if entry is None:
-            self.audit_reads[key] = AuditRead(subject_type, subject_id, {field_name})
+            self.audit_reads[key] = AuditRead(
+                subject_type, subject_id, {field_name}, household_id, region_path, refused
+            )
         else:
             entry.fields.add(field_name)
 

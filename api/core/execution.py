@@ -22,7 +22,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.audit.models import AuditEvent
+from api.audit.models import AuditEvent, AuditOutcome
 from api.core.context import Context
 from api.core.db import utcnow
 from api.core.errors import CodedError, ServiceError, ServiceErrors
@@ -123,7 +123,8 @@ class UnitOfWork(SchemaExtension):
             # Say which locale messages, labels and formats were produced in.
             context.response.headers["Content-Language"] = context.locale.replace("_", "-")
         try:
-            if context._session is not None:
+            # Refused reads are recorded even when nothing else opened the session.
+            if context._session is not None or context.audit_reads:
                 write_audit_reads(context)
                 context.session.commit()
         except Exception:
@@ -136,6 +137,9 @@ class UnitOfWork(SchemaExtension):
 
 
 def write_audit_reads(context: Context) -> None:
+    """Reads of personal fields, and refused attempts at them (a distinct action with
+    outcome REFUSED), written with the operation: a query commits even when some of its
+    fields were refused."""
     if not context.audit_reads:
         return
     principal = context.principal
@@ -145,9 +149,13 @@ def write_audit_reads(context: Context) -> None:
             at=now,
             actor_account_id=principal.account_id,
             actor_role=principal.audit_role,
-            action=f"{read.subject_type.lower()}.read_sensitive",
+            action=f"{read.subject_type.lower()}.read_sensitive"
+            + ("_refused" if read.refused else ""),
+            outcome=AuditOutcome.REFUSED if read.refused else AuditOutcome.ALLOWED,
             subject_type=read.subject_type,
             subject_id=read.subject_id,
+            household_id=read.household_id,
+            region_path=read.region_path,
             detail={"fields": sorted(read.fields)},
         )
         for read in context.audit_reads.values()

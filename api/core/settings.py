@@ -87,6 +87,35 @@ class Instance:
         return frozenset(entry.code for entry in self.need_categories)
 
 
+SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server the built-in `smtp` notifier sends through."""
+
+    host: str
+    port: int
+    sender: str
+    security: str = "starttls"  # one of SMTP_SECURITY_MODES
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """How messages to people (a password reset link) leave the platform: `notifier` is
+    "console" (logs them; for development), "smtp", or an `aidbridge.notifiers` entry
+    point. `public_url` is where the frontend lives; links in messages start with it."""
+
+    notifier: str = "console"
+    # Production refuses the console notifier unless this is set (AIDBRIDGE_ALLOW_CONSOLE_NOTIFIER).
+    allow_console: bool = False
+    public_url: str | None = None
+    smtp: SmtpSettings | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -95,6 +124,7 @@ class Settings:
     instance: Instance
     port: int = 8000
     extra: Mapping[str, str] = field(default_factory=dict)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def is_production(self) -> bool:
@@ -156,6 +186,59 @@ def load_settings(
         environment=environment,
         instance=instance,
         port=int(port_text),
+        notifications=_notifications_from_env(env),
+    )
+
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+def _notifications_from_env(env: Mapping[str, str]) -> NotificationSettings:
+    """AIDBRIDGE_NOTIFIER, AIDBRIDGE_PUBLIC_URL and, for `smtp`, AIDBRIDGE_SMTP_*. Whether
+    the notifier exists and suits production is checked at start-up
+    (api.notifications.check_notifier), once plugins can be looked up."""
+    notifier = (env.get("AIDBRIDGE_NOTIFIER") or "console").strip()
+    public_url = (env.get("AIDBRIDGE_PUBLIC_URL") or "").strip().rstrip("/") or None
+    if public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
+        raise ConfigError(
+            "AIDBRIDGE_PUBLIC_URL", "must be an http(s) address such as https://aid.example.org"
+        )
+    allow_console = (env.get("AIDBRIDGE_ALLOW_CONSOLE_NOTIFIER") or "").strip().lower() in _TRUE
+    smtp = _smtp_from_env(env) if notifier == "smtp" else None
+    return NotificationSettings(
+        notifier=notifier, allow_console=allow_console, public_url=public_url, smtp=smtp
+    )
+
+
+def _smtp_from_env(env: Mapping[str, str]) -> SmtpSettings:
+    host = (env.get("AIDBRIDGE_SMTP_HOST") or "").strip()
+    if not host:
+        raise ConfigError("AIDBRIDGE_SMTP_HOST", "is required when AIDBRIDGE_NOTIFIER=smtp")
+    sender = (env.get("AIDBRIDGE_SMTP_FROM") or "").strip()
+    if "@" not in sender:
+        raise ConfigError(
+            "AIDBRIDGE_SMTP_FROM",
+            "must be the sender's address, e.g. Aidbridge <no-reply@example.org>",
+        )
+    security = (env.get("AIDBRIDGE_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in SMTP_SECURITY_MODES:
+        raise ConfigError("AIDBRIDGE_SMTP_SECURITY", "must be 'starttls', 'ssl' or 'none'")
+    port_text = (env.get("AIDBRIDGE_SMTP_PORT") or str(SMTP_DEFAULT_PORTS[security])).strip()
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("AIDBRIDGE_SMTP_PORT", "must be a TCP port number")
+    username = (env.get("AIDBRIDGE_SMTP_USERNAME") or "").strip() or None
+    password = env.get("AIDBRIDGE_SMTP_PASSWORD") or None
+    if (username is None) != (password is None):
+        raise ConfigError(
+            "AIDBRIDGE_SMTP_USERNAME / AIDBRIDGE_SMTP_PASSWORD", "must be set together, or neither"
+        )
+    return SmtpSettings(
+        host=host,
+        port=int(port_text),
+        sender=sender,
+        security=security,
+        username=username,
+        password=password,
     )
 
 

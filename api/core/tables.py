@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from api.accounts.models import AccessToken, Account
+from api.accounts.models import AccessToken, Account, PasswordResetToken
 from api.audit.models import AuditEvent
 from api.case_studies.models import (
     CaseStudy,
@@ -87,6 +87,7 @@ __all__ = [
     "PairingDelivery",
     "PairingMilestone",
     "PairingReport",
+    "PasswordResetToken",
     "Payment",
     "PaymentEvent",
     "Pledge",

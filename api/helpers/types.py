@@ -9,11 +9,15 @@ from strawberry import relay
 
 from api.core.context import Context
 from api.core.enums import graphql_enum
+from api.core.i18n import N_
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.helpers import service
 from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
+
+# Shown instead of the name an individual helper erased by deleting their account.
+FORMER_HELPER = N_("Former helper")
 
 HelperKind = graphql_enum(
     HelperKindValue,
@@ -44,8 +48,14 @@ class Helper(relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[HelperRow]
 
-    @strawberry.field(description="Public name.")
-    def display_name(self) -> str:
+    @strawberry.field(
+        description=(
+            'Public name; "Former helper" (translated) once the person deleted their account.'
+        )
+    )
+    def display_name(self, info: strawberry.Info[Context, Any]) -> str:
+        if not self.row.display_name:  # erased by accountDelete
+            return info.context.translator.gettext(FORMER_HELPER)
         return self.row.display_name
 
     @strawberry.field(description="Individual, enterprise or organisation.")

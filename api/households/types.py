@@ -39,14 +39,23 @@ class HouseholdPersonalData(BasePermission):
         self, source: Any, info: strawberry.Info[Context, Any], **kwargs: Any
     ) -> bool:
         context = info.context
-        if not context.principal.covers_region(source.region_path):
+        allowed = context.principal.covers_region(source.region_path)
+        # Refused attempts are audited too (outcome REFUSED): probing is worth seeing.
+        context.record_sensitive_read(
+            "Household",
+            source.row.id,
+            info.field_name,
+            household_id=source.row.id,
+            region_path=source.region_path,
+            refused=not allowed,
+        )
+        if not allowed:
             raise deny(
                 info,
                 ErrorCode.UNAUTHENTICATED
                 if not context.principal.is_authenticated
                 else ErrorCode.FORBIDDEN,
             )
-        context.record_sensitive_read("Household", source.row.id, info.field_name)
         return True
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:30:18.620924
+Create Date: 2026-12-02 06:48:48.338988
 """
 
 from __future__ import annotations
@@ -119,6 +119,7 @@ def upgrade() -> None:
     sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['helper_id'], ['helper.id'], name=op.f('fk_account_helper_id_helper')),
     sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_account_region_id_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_account')),
@@ -163,16 +164,21 @@ def upgrade() -> None:
     sa.Column('actor_account_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='ALLOWED', nullable=False),
     sa.Column('subject_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
     sa.Column('detail', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_account_id'], ['account.id'], name=op.f('fk_audit_event_actor_account_id_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_event_actor_account_id'), ['actor_account_id'], unique=False)
+        batch_op.create_index('ix_audit_event_actor_account_id_at_id', ['actor_account_id', 'at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
+        batch_op.create_index('ix_audit_event_household_id_at_id', ['household_id', 'at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_event_region_path'), ['region_path'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_subject_id'), ['subject_id'], unique=False)
 
     op.create_table('case_study',
@@ -286,6 +292,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ledger_transaction_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transaction_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transaction_reference'), ['reference'], unique=False)
+
+    op.create_table('password_reset_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_password_reset_token_account_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_reset_token_token_hash'))
+    )
+    with op.batch_alter_table('password_reset_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_reset_token_account_id'), ['account_id'], unique=False)
 
     op.create_table('project',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1072,6 +1092,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_project_type'))
 
     op.drop_table('project')
+    with op.batch_alter_table('password_reset_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_reset_token_account_id'))
+
+    op.drop_table('password_reset_token')
     with op.batch_alter_table('ledger_transaction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_transaction_reference'))
         batch_op.drop_index(batch_op.f('ix_ledger_transaction_kind'))
@@ -1099,8 +1123,10 @@ def downgrade() -> None:
     op.drop_table('case_study')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_event_subject_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_event_region_path'))
+        batch_op.drop_index('ix_audit_event_household_id_at_id')
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
-        batch_op.drop_index(batch_op.f('ix_audit_event_actor_account_id'))
+        batch_op.drop_index('ix_audit_event_actor_account_id_at_id')
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')

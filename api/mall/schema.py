@@ -28,7 +28,7 @@ from api.core.pagination import (
 )
 from api.core.permissions import STAFF, requires
 from api.donation.types import PaymentInstructions
-from api.households.types import households_by_id
+from api.households.types import Household
 from api.mall import models, service
 from api.mall.models import Order as OrderRow
 from api.mall.models import Product as ProductRow
@@ -579,17 +579,14 @@ class MallQueries:
         context = info.context
         try:
             household_id = _household_pk(info, household) if household is not None else None
-            row, _path = service.earnings_household(
+            row, path = service.earnings_household(
                 context.session, context.principal, household_id
             )
         except ServiceError as error:
             raise coded_error(error.code) from None
         assert row.id is not None
-        node = households_by_id(context, [row.id]).get(row.id)
-        if node is None:  # pragma: no cover  (earnings_household checked visibility)
-            raise coded_error(ErrorCode.NOT_FOUND)
         context.record_sensitive_read("Household", row.id, "producerEarnings")
-        return ProducerEarnings(household_node=node)
+        return ProducerEarnings(household_node=Household.from_row(row, path))
 
 
 @strawberry.type

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from api.accounts.models import Account
+from api.core.db import unit_of_work
 from api.helpers.models import Helper
 from api.mall.models import Seller
+from api.stats.service import rebuild_stats
 from tests.factories import PASSWORD
 from tests.help_requests.factories import count, gid
 
@@ -171,3 +173,11 @@ def test_every_refused_field_is_reported_and_nothing_is_written(api, world, chan
     assert payload["account"] is None and payload["seller"] is None
     assert {(e["field"], e["code"]) for e in payload["errors"]} == expected
     assert (count(world.engine, Account), count(world.engine, Seller)) == (accounts, sellers)
+
+
+def test_rebuilt_statistics_do_not_count_seller_accounts_either(api, world):
+    before = helpers(api)
+    assert api.data(REGISTER_ACCOUNT, account_input(world))["sellerAccountRegister"]["errors"] == []
+    with unit_of_work(world.engine) as session:
+        rebuild_stats(session)
+    assert helpers(api) == before

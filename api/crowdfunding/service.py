@@ -12,7 +12,16 @@ Money, always through the ledger (api/ledger):
   the target until the payout transfer is made), for the fund's whole balance.
 
 Backing is its own mutation (campaignBack), not a donation: the donation target source
-registered below refuses campaigns, so there is one money path for campaigns.
+registered below refuses campaigns, so there is one money path for campaigns. Money that
+arrives gets a receipt number, in the same transaction, from the organisation's one
+gap-free yearly series (`api.donation.service.next_receipt_number`, shared with donations).
+
+A refund moves the backing's amount from the campaign's `raised_minor`/`backers_count`
+(money kept) to its `refunded_minor`/`refunded_count` (money given back), so a REFUNDED
+campaign shows what it gave back rather than money it no longer holds.
+
+Who reads a backing: `visible_backings_condition` on every path, and `may_identify_backer`
+for the name and message of an anonymous one and for receipts.
 
 Concurrency. `raised_minor`/`backers_count` change only in one guarded UPDATE
 (`WHERE status = 'ACTIVE' AND deadline > now`) run before the ledger posting, and closing

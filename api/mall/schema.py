@@ -579,9 +579,7 @@ class MallQueries:
         context = info.context
         try:
             household_id = _household_pk(info, household) if household is not None else None
-            row, path = service.earnings_household(
-                context.session, context.principal, household_id
-            )
+            row, path = service.earnings_household(context.session, context.principal, household_id)
         except ServiceError as error:
             raise coded_error(error.code) from None
         assert row.id is not None

@@ -343,12 +343,18 @@ class Product(relay.Node):
             context,
             [p.producer_region_id for p in self.page if p.producer_region_id is not None],
         )
-        village = villages.get(self.row.producer_region_id)
-        if village is None or village.id is None:
-            return None
-        by_household = self._by_household(context)[self.row.id or 0]
-        shown = _shown(context, village.id, village.path, by_household)
-        row = load_regions(context, [shown]).get(shown)
+        by_household = self._by_household(context)
+
+        def shown(p: ProductRow) -> int | None:
+            village = villages.get(p.producer_region_id or 0)
+            if village is None or village.id is None:
+                return None
+            return _shown(context, village.id, village.path, by_household[p.id or 0])
+
+        # The page's shown regions in one load (their ancestors may not be loaded yet).
+        rows = load_regions(context, [i for i in map(shown, self.page) if i is not None])
+        chosen = shown(self.row)
+        row = rows.get(chosen) if chosen is not None else None
         return Region.from_row(row) if row else None
 
     @strawberry.field(

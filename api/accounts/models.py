@@ -14,6 +14,8 @@ class Role(StrEnum):
     CASEWORKER = "CASEWORKER"
     ORGANISATION_ADMIN = "ORGANISATION_ADMIN"
     PLATFORM_ADMIN = "PLATFORM_ADMIN"
+    # Manages mall sellers without being a helper (no helper profile): api/mall.
+    SELLER = "SELLER"
 
 
 class Account(SQLModel, table=True):

@@ -45,6 +45,10 @@ Role = graphql_enum(
         "CASEWORKER": "Registers and verifies households and requests in one area.",
         "ORGANISATION_ADMIN": "Acts for an enterprise or organisation that helps.",
         "PLATFORM_ADMIN": "Runs the instance.",
+        "SELLER": (
+            "Manages mall sellers (a cooperative, village collective or enterprise) without "
+            "being a helper: lists products, ships orders. Created by sellerAccountRegister."
+        ),
     },
 )
 

@@ -116,6 +116,19 @@ def register_helper_account(
     return account
 
 
+def register_seller_account(
+    session: Session, *, email: str, password: str, display_name: str, locale: str | None = None
+) -> Account:
+    """An account that manages mall sellers (api/mall registers its seller): no helper
+    profile, so a cooperative that only sells is not counted as a helper."""
+    account = _new_account(
+        session, email=email, password=password, display_name=display_name, role=Role.SELLER
+    )
+    account.locale = locale
+    _insert_account(session, account)
+    return account
+
+
 def create_staff_account(
     session: Session,
     *,

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from api.accounts.models import Account, Role
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.settings import Instance
+from api.core.settings import Instance, Settings
 from api.core.translations import digest_of
 from api.crowdfunding import service
 from api.crowdfunding.models import (
@@ -27,6 +27,7 @@ from api.crowdfunding.models import (
 from api.households.models import Household
 from api.households.service import public_households_condition
 from api.regions.models import Region
+from api.regions.service import public_region_id
 
 ADMIN = Principal(role=Role.PLATFORM_ADMIN)
 NAMES = ("Li Wei", "Zhang Min", "Ana Souza", "Amina Bello", "Kofi Mensah", "Maria Lopez")
@@ -163,12 +164,18 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
     if not villages or organiser_id is None:
         return
     households = session.exec(
-        select(Household.public_code)
+        select(Household.public_code, Region.path)
+        .join(Region, col(Region.id) == Household.region_id)
         .where(public_households_condition())
         .order_by(col(Household.id))
         .limit(4)
     ).all()
     organiser = Principal(account_id=organiser_id, role=Role.PLATFORM_ADMIN)
+    # Backing reads the instance's money rule and provider availability (offline needs no
+    # setting).
+    settings = Settings(
+        database_url="", secret_key="", environment="development", instance=instance
+    )
     # Money is received at the real time; a `today` in the past must not make it late.
     now = max(datetime.combine(today, time(12, 0), tzinfo=UTC), utcnow())
     currency = instance.default_currency
@@ -176,9 +183,12 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
     translated: list[dict[str, object]] = []
     for index, (title, model, goal, share, days, final) in enumerate(PLAN):
         village = villages[index % len(villages)]
-        household = (
-            households[index % len(households)] if households and "family" in title else None
+        household, household_path = (
+            households[index % len(households)] if households and "family" in title else (None, "")
         )
+        # A household's campaign names its area no finer than the public level: its title
+        # is public, and the household's village is not.
+        place = village if household is None else _public_area(session, household_path, instance)
         target = (
             service.TargetRef(CampaignTargetKind.HOUSEHOLD, household_code=household)
             if household
@@ -190,7 +200,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             instance=instance,
             target=target,
             details=service.CampaignDetails(
-                title=title.format(place=village.name),
+                title=title.format(place=place.name),
                 description=DESCRIPTION,
                 goal_minor=goal,
                 currency=currency,
@@ -208,7 +218,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
                 {
                     "campaign_id": campaign.id,
                     "locale": locale,
-                    "title": translated_title.format(place=village.name),
+                    "title": translated_title.format(place=place.name),
                     "description": translated_description,
                     "source_digest": digest_of(service.CAMPAIGN_TEXT, campaign),
                     "updated_at": now,
@@ -229,7 +239,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             created = service.back_campaign(
                 session,
                 actor=Principal(),
-                settings=_Settings,  # type: ignore[arg-type]
+                settings=settings,
                 data=service.BackingInput(
                     campaign_id=campaign.id,
                     amount_minor=amount,
@@ -279,7 +289,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         service.close_due_campaigns(session, now=now, ids=to_close)
 
 
-class _Settings:
-    """The only setting backing reads is provider availability; offline needs none."""
-
-    extra: dict[str, str] = {}
+def _public_area(session: Session, region_path: str, instance: Instance) -> Region:
+    area = session.get(Region, public_region_id(region_path, instance.public_region_level))
+    assert area is not None
+    return area

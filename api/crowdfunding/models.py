@@ -1,8 +1,9 @@
 """Crowdfunding campaigns, the backings that fund them and the organiser's updates.
 
 Money lives in the ledger (account "campaign:<id>"); the campaign row keeps `raised_minor`
-and `backers_count`, changed only by guarded atomic UPDATEs in the transaction that posts
-the money (see service.py), so they always equal the received backings."""
+and `backers_count` (money received and kept) and `refunded_minor` and `refunded_count`
+(money given back), changed only by guarded atomic UPDATEs in the transaction that posts
+the money (see service.py), so they always equal the backings received and refunded."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ class Campaign(SQLModel, table=True):
         sa.Index("ix_campaign_status_deadline_id", "status", "deadline", "id"),
         sa.CheckConstraint("goal_minor > 0", name="goal_positive"),
         sa.CheckConstraint("raised_minor >= 0", name="raised_not_negative"),
+        sa.CheckConstraint("refunded_minor >= 0", name="refunded_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -88,9 +90,12 @@ class Campaign(SQLModel, table=True):
     funding_model: str = Field(max_length=24)
     deadline: datetime = timestamp()
     status: str = Field(default=CampaignStatus.DRAFT, max_length=16)
-    # Received money only; bumped atomically with the ledger posting.
+    # Received money that was not given back; bumped atomically with the ledger posting.
     raised_minor: int = Field(default=0, sa_type=sa.BigInteger)
     backers_count: int = 0
+    # Received money given back (the campaign failed or was cancelled, or it came late).
+    refunded_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    refunded_count: int = 0
     organiser_account_id: int = Field(foreign_key="account.id", index=True)
     # Set when an organisation admin organises: every admin of that organisation may manage.
     organiser_helper_id: int | None = Field(default=None, foreign_key="helper.id", index=True)
@@ -137,6 +142,9 @@ class Backing(SQLModel, table=True):
     provider: str = Field(max_length=40)
     payment_id: int = Field(foreign_key="payment.id", unique=True)
     status: str = Field(default=BackingStatus.PENDING, max_length=16)
+    # "2026-000123": issued when the money is received, from the organisation's one yearly
+    # series shared with donations (api.donation.service.next_receipt_number).
+    receipt_number: str | None = Field(default=None, max_length=20, unique=True)
     ledger_transaction_id: int | None = Field(default=None, foreign_key="ledger_transaction.id")
     refund_transaction_id: int | None = Field(default=None, foreign_key="ledger_transaction.id")
     created_at: datetime = timestamp(default_now=True)

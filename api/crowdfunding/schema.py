@@ -27,16 +27,20 @@ from api.core.pagination import (
 )
 from api.core.permissions import requires
 from api.crowdfunding import models, service
+from api.crowdfunding.models import Backing as BackingRow
 from api.crowdfunding.models import Campaign as CampaignRow
 from api.crowdfunding.types import (
+    PAYMENT_REFERENCES,
     Backing,
     Campaign,
     CampaignUpdate,
     close_before_read,
 )
 from api.donation.types import PaymentInstructions
+from api.payments.models import Payment
 from api.payments.registry import get_provider
 from api.regions.models import Region as RegionRow
+from api.regions.visibility import mixed_region_condition
 
 ORGANISERS = (Role.ORGANISATION_ADMIN, Role.CASEWORKER, Role.PLATFORM_ADMIN)
 APPROVERS = (Role.CASEWORKER, Role.PLATFORM_ADMIN)
@@ -63,7 +67,13 @@ class CampaignFilter:
         default=None, description="Only campaigns in one of these statuses."
     )
     region: relay.GlobalID | None = strawberry.field(
-        default=None, description="Only campaigns whose target lies in this area or below it."
+        default=None,
+        description=(
+            "Only campaigns whose target lies in this area or below it. HOUSEHOLD campaigns "
+            "are located by their household: below the instance's public level they match "
+            "only for callers who see the household's exact region (caseworkers covering it, "
+            "platform admins), so the filter never locates a household."
+        ),
     )
     target_kind: list[models.CampaignTargetKind] | None = strawberry.field(
         default=None, description="Only campaigns for one of these kinds of target."
@@ -312,12 +322,20 @@ class CampaignQueries:
                 region_id = decode_int_id(filter.region, "Region", field="filter.region")
             except ServiceError:
                 raise bad_id_error("filter.region", "Region") from None
-            path = context.session.exec(
-                select(RegionRow.path).where(RegionRow.id == region_id)
-            ).first()
-            if path is None:
+            region = context.session.get(RegionRow, region_id)
+            if region is None:
                 return build_connection([], [], has_next=False, has_previous=False)
-            statement = statement.where(col(CampaignRow.region_path).startswith(path))
+            statement = statement.where(
+                mixed_region_condition(
+                    context.principal,
+                    region,
+                    public_level=context.settings.instance.public_region_level,
+                    path=CampaignRow.region_path,
+                    located_by_household=(
+                        col(CampaignRow.target_kind) == models.CampaignTargetKind.HOUSEHOLD
+                    ),
+                )
+            )
         if filter and filter.status:
             statement = statement.where(
                 col(CampaignRow.status).in_([s.value for s in filter.status])
@@ -336,6 +354,62 @@ class CampaignQueries:
             key_of=lambda r: key_of(r[0]),
         )
         nodes = Campaign.from_rows([row for (row,) in rows])
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+    @strawberry.field(
+        description=(
+            "A campaign backing by receipt number: yours (logged in), any for platform admins, "
+            "your campaigns' for their managers; or anyone's who also gives its payment "
+            "reference (backers without an account keep both, and then read its receipt). "
+            "Null if not found or not visible."
+        )
+    )
+    def backing(
+        self,
+        info: strawberry.Info[Context, Any],
+        receipt_number: Annotated[str, strawberry.argument(description="E.g. 2026-000123.")],
+        payment_reference: Annotated[
+            str | None,
+            strawberry.argument(description="The backing's payment reference (PAY-...)."),
+        ] = None,
+    ) -> Backing | None:
+        context = info.context
+        found = service.backing_by_receipt(
+            context.session, context.principal, receipt_number, payment_reference
+        )
+        if found is None:
+            return None
+        row, proven_payer = found
+        return Backing(id=row.id, row=row, proven_payer=proven_payer)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Your campaign backings, newest first (backer history).",
+        extensions=requires(),
+    )
+    def my_backings(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Backing]:
+        context = info.context
+        rows, more, cursors = keyset_page(
+            context.session,
+            select(BackingRow, Payment.reference)
+            .join(Payment, col(Payment.id) == BackingRow.payment_id)
+            .where(col(BackingRow.backer_account_id) == context.principal.account_id),
+            [
+                SortKey(col(BackingRow.created_at), descending=True, kind="datetime"),
+                SortKey(col(BackingRow.id), descending=True),
+            ],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[0].created_at, r[0].id),
+        )
+        references = context.cache[PAYMENT_REFERENCES]
+        for backing, reference in rows:
+            references[backing.payment_id] = reference
+        nodes = Backing.from_rows(backing for backing, _ in rows)
         return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
 
 
@@ -389,6 +463,7 @@ class CampaignMutations:
             lambda: service.update_campaign(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 campaign_id=_campaign_pk(input.campaign),
                 changes=service.CampaignChanges(
                     title=input.title,

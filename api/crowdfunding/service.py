@@ -12,7 +12,16 @@ Money, always through the ledger (api/ledger):
   the target until the payout transfer is made), for the fund's whole balance.
 
 Backing is its own mutation (campaignBack), not a donation: the donation target source
-registered below refuses campaigns, so there is one money path for campaigns.
+registered below refuses campaigns, so there is one money path for campaigns. Money that
+arrives gets a receipt number, in the same transaction, from the organisation's one
+gap-free yearly series (`api.donation.service.next_receipt_number`, shared with donations).
+
+A refund moves the backing's amount from the campaign's `raised_minor`/`backers_count`
+(money kept) to its `refunded_minor`/`refunded_count` (money given back), so a REFUNDED
+campaign shows what it gave back rather than money it no longer holds.
+
+Who reads a backing: `visible_backings_condition` on every path, and `may_identify_backer`
+for the name and message of an anonymous one and for receipts.
 
 Concurrency. `raised_minor`/`backers_count` change only in one guarded UPDATE
 (`WHERE status = 'ACTIVE' AND deadline > now`) run before the ledger posting, and closing
@@ -45,7 +54,7 @@ from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
 from api.core.settings import Instance, Settings
 from api.core.translations import TextField, Translatable, check_source_language
-from api.core.validation import FieldErrors, check_amount, check_currency, clean_text, optional_text
+from api.core.validation import FieldErrors, check_money, clean_text, optional_text
 from api.crowdfunding import metrics
 from api.crowdfunding.models import (
     PUBLIC_STATUSES,
@@ -59,6 +68,7 @@ from api.crowdfunding.models import (
     FundingModel,
 )
 from api.donation.models import TargetKind
+from api.donation.service import next_receipt_number
 from api.donation.targets import Target, register_target_source
 from api.households.models import Household
 from api.households.service import public_households_condition
@@ -185,6 +195,58 @@ def may_see(actor: Principal, campaign: Campaign) -> bool:
     return is_public(campaign) or may_organise(actor, campaign) or may_approve(actor, campaign)
 
 
+def visible_backings_condition(principal: Principal) -> sa.ColumnElement[bool]:
+    """The one rule for reading a backing, whatever the path (list, node, lookup by
+    receipt): its backer, the campaign's managers (see `may_reconcile`: they hold the
+    money and match payments) and platform admins. Organisers and caseworkers who do not
+    hold the money see the campaign's totals, not who gave; the public sees the backers
+    list (`Campaign.backers`), which hides anonymous backers."""
+    if principal.is_admin:
+        return sa.true()
+    if principal.account_id is None:
+        return sa.false()
+    own = col(Backing.backer_account_id) == principal.account_id
+    if principal.role == Role.ORGANISATION_ADMIN and principal.helper_id is not None:
+        managed = sa.select(Campaign.id).where(  # type: ignore[call-overload]
+            col(Campaign.organiser_helper_id) == principal.helper_id
+        )
+        return sa.or_(own, col(Backing.campaign_id).in_(managed))
+    return own
+
+
+def may_identify_backer(principal: Principal, backing: Backing, *, proven_payer: bool) -> bool:
+    """Who may read who an anonymous backer is (name, message) and any backer's receipt:
+    the backer (by account, or by quoting the payment reference with the receipt number)
+    and platform admins, who reconcile payments. Managers match money by reference."""
+    own = principal.account_id is not None and backing.backer_account_id == principal.account_id
+    return principal.is_admin or own or proven_payer
+
+
+def backing_by_receipt(
+    session: Session, actor: Principal, receipt_number: str, payment_reference: str | None
+) -> tuple[Backing, bool] | None:
+    """By receipt number, for whoever may see the backing, or for anyone who also quotes
+    its payment reference (backers without an account keep both, as for donations).
+    Returns the backing and whether the caller proved to be its payer."""
+    statement = (
+        select(Backing, Payment.reference)
+        .join(Payment, col(Payment.id) == Backing.payment_id)
+        .where(Backing.receipt_number == receipt_number.strip())
+    )
+    reference = (payment_reference or "").strip()
+    if reference:
+        statement = statement.where(
+            sa.or_(visible_backings_condition(actor), col(Payment.reference) == reference)
+        )
+    else:
+        statement = statement.where(visible_backings_condition(actor))
+    found = session.exec(statement).first()
+    if found is None:
+        return None
+    backing, payment_reference_found = found
+    return backing, bool(reference) and payment_reference_found == reference
+
+
 # --- Inputs ----------------------------------------------------------------------------------
 
 
@@ -296,8 +358,13 @@ def _resolve_target(
 
 
 def _validate_details(
-    errors: FieldErrors, details: CampaignChanges, now: datetime
+    errors: FieldErrors,
+    details: CampaignChanges,
+    instance: Instance,
+    now: datetime,
+    current_currency: str | None = None,
 ) -> dict[str, object]:
+    """The changed values, checked; a new goal without a currency keeps the current one."""
     values: dict[str, object] = {}
     if details.title is not None:
         values["title"] = errors.check(
@@ -308,10 +375,12 @@ def _validate_details(
             lambda: clean_text(details.description, field="description", limit=TEXT_LIMIT)
         )
     goal_minor, currency, deadline = details.goal_minor, details.currency, details.deadline
-    if goal_minor is not None:
-        values["goal_minor"] = errors.check(lambda: check_amount(goal_minor, field="goal"))
-    if currency is not None:
-        values["currency"] = errors.check(lambda: check_currency(currency, field="goal"))
+    if goal_minor is not None or currency is not None:
+        goal = errors.check(
+            lambda: check_money(instance, goal_minor, currency or current_currency, field="goal")
+        )
+        if goal is not None:
+            values["goal_minor"], values["currency"] = goal
     if details.funding_model is not None:
         values["funding_model"] = details.funding_model.value
     if deadline is not None:
@@ -353,6 +422,7 @@ def create_campaign(
             funding_model=details.funding_model,
             deadline=details.deadline,
         ),
+        instance,
         now,
     )
     errors.raise_if_any()
@@ -410,6 +480,7 @@ def update_campaign(
     session: Session,
     *,
     actor: Principal,
+    instance: Instance,
     campaign_id: int,
     changes: CampaignChanges,
     now: datetime | None = None,
@@ -417,7 +488,7 @@ def update_campaign(
     """Change a DRAFT (the target stays: create another campaign for another target)."""
     campaign = _organised(session, actor, campaign_id)
     errors = FieldErrors()
-    values = _validate_details(errors, changes, now or utcnow())
+    values = _validate_details(errors, changes, instance, now or utcnow(), campaign.currency)
     errors.raise_if_any()
     if not values:
         if campaign.status != CampaignStatus.DRAFT:
@@ -580,12 +651,12 @@ def back_campaign(
         campaign = None
     elif campaign.status != CampaignStatus.ACTIVE or campaign.deadline <= now:
         errors.errors.append(ServiceError(ErrorCode.INVALID_STATE, field="campaign"))
-    errors.check(lambda: check_amount(data.amount_minor, field="amount"))
-    errors.check(lambda: check_currency(data.currency, field="amount"))
-    if campaign is not None and data.currency != campaign.currency:
-        errors.errors.append(
-            ServiceError(ErrorCode.CURRENCY_MISMATCH, field="amount", currency=campaign.currency)
-        )
+    money = errors.check(
+        lambda: check_money(settings.instance, data.amount_minor, data.currency, field="amount")
+    )
+    if money is not None and campaign is not None and data.currency != campaign.currency:
+        # Money the instance takes, but not what this campaign counts in.
+        errors.add(ErrorCode.CURRENCY_MISMATCH, "amount", currency=campaign.currency)
     try:
         if not get_provider(data.provider).is_available(settings):
             errors.errors.append(ServiceError(ErrorCode.INVALID, field="provider"))
@@ -708,7 +779,11 @@ def _received(session: Session, payment: Payment, actor: Principal) -> None:
         sa.update(Backing)
         .where(col(Backing.id) == backing.id, col(Backing.status) == BackingStatus.PENDING)
         .values(
-            status=BackingStatus.RECEIVED, received_at=now, ledger_transaction_id=transaction.id
+            status=BackingStatus.RECEIVED,
+            # A receipt of the organisation: the same gap-free series as donations.
+            receipt_number=next_receipt_number(session, now.year),
+            received_at=now,
+            ledger_transaction_id=transaction.id,
         )
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
@@ -724,7 +799,7 @@ def _received(session: Session, payment: Payment, actor: Principal) -> None:
         action="campaign.backing_received",
         subject_type=AUDIT_SUBJECT,
         subject_id=campaign.id,
-        detail={"backing": backing.id, "late": counted != 1},
+        detail={"backing": backing.id, "late": counted != 1, "receipt": backing.receipt_number},
     )
     if counted != 1:
         _late(session, campaign, backing, actor)
@@ -748,9 +823,15 @@ def _late(session: Session, campaign: Campaign, backing: Backing, actor: Princip
             _pay_out(session, campaign, backing.amount_minor, actor)
         session.refresh(campaign)
     else:
-        # Late money for a campaign that failed or was cancelled goes straight back.
+        # Late money for a campaign that failed or was cancelled goes straight back; it
+        # never counted toward `raised`.
         _refund(
-            session, backing, actor=actor, settings=None, memo="Arrived after the campaign closed"
+            session,
+            backing,
+            actor=actor,
+            settings=None,
+            memo="Arrived after the campaign closed",
+            counted=False,
         )
 
 
@@ -774,8 +855,11 @@ def _refund(
     actor: Principal,
     settings: Settings | None,
     memo: str | None,
+    counted: bool = True,
 ) -> None:
-    """Give one RECEIVED backing back: the reversal of its ledger transaction."""
+    """Give one RECEIVED backing back: the reversal of its ledger transaction. The money
+    moves from the campaign's `raised` (where it `counted`, i.e. it arrived while the
+    campaign took money) to its `refunded`, in the same transaction."""
     assert backing.id is not None
     changed = session.execute(
         sa.update(Backing)
@@ -804,8 +888,20 @@ def _refund(
     payments.mark_refunded(session, payment=payment)
     if settings is not None:
         get_provider(backing.provider).refund(payment, settings)
+    kept = backing.amount_minor if counted else 0
+    session.execute(
+        sa.update(Campaign)
+        .where(col(Campaign.id) == backing.campaign_id)
+        .values(
+            raised_minor=col(Campaign.raised_minor) - kept,
+            backers_count=col(Campaign.backers_count) - (1 if counted else 0),
+            refunded_minor=col(Campaign.refunded_minor) + backing.amount_minor,
+            refunded_count=col(Campaign.refunded_count) + 1,
+        )
+    )
     campaign = session.get(Campaign, backing.campaign_id)
     assert campaign is not None
+    session.refresh(campaign)
     _count_raised(session, campaign, backing, sign=-1)
 
 

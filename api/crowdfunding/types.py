@@ -1,6 +1,7 @@
 """Campaigns as GraphQL sees them: the campaign (public once approved), its organiser's
-updates, the public backers list (anonymous backers hidden) and a backing (its backer
-and the campaign's managers)."""
+updates, the public backers list (anonymous backers hidden), a backing (one rule on every
+path: `service.visible_backings_condition`, and `service.may_identify_backer` for who gave
+anonymously) and its receipt."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.i18n import N_
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money
+from api.core.money import MinorUnits, Money, format_money
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
     After,
@@ -40,16 +41,22 @@ from api.crowdfunding.models import CampaignPost as CampaignPostRow
 from api.households.types import Household, households_by_id
 from api.payments.models import Payment
 from api.projects.types import Project, load_projects
+from api.receipts.html import receipt_html
 from api.regions.types import Region, load_regions
+from api.regions.visibility import shown_region_id
 
 ANONYMOUS_NAME = N_("Anonymous")
 BASIS_POINTS = 10_000
 MAX_UPDATES = 20
 # A read closes at most this many overdue campaigns itself; the scheduler does the rest.
 LAZY_CLOSE_LIMIT = 20
-# Context caches: payment references by payment id, visible campaigns by id (for backings).
+# Context caches: payment references by payment id, visible campaigns by id (for backings),
+# campaigns by id whatever their visibility (for the title on a receipt).
 PAYMENT_REFERENCES = "backing_payment_reference"
 BACKING_CAMPAIGNS = "backing_campaign"
+RECEIPT_CAMPAIGNS = "backing_receipt_campaign"
+# Backings on the public list: their money arrived (and may have been given back since).
+LISTED_BACKING_STATUSES = (models.BackingStatus.RECEIVED, models.BackingStatus.REFUNDED)
 
 CampaignStatus = graphql_enum(
     models.CampaignStatus,
@@ -217,8 +224,8 @@ class CampaignUpdate(relay.Node):
 
 @strawberry.type(
     description=(
-        'A received backing on a campaign\'s public list. Anonymous backers appear as "Anonymous" '
-        "with no message."
+        "A backing whose money arrived, on a campaign's public list. Anonymous backers appear "
+        'as "Anonymous" with no message.'
     )
 )
 class CampaignBacker:
@@ -242,6 +249,16 @@ class CampaignBacker:
     def received_at(self) -> datetime:
         assert self.row.received_at is not None
         return self.row.received_at
+
+    @strawberry.field(
+        description="True when the money was given back (the campaign failed or was cancelled)."
+    )
+    def refunded(self) -> bool:
+        return self.row.status == models.BackingStatus.REFUNDED
+
+    @strawberry.field(description="When the money was given back.")
+    def refunded_at(self) -> datetime | None:
+        return self.row.refunded_at
 
 
 @strawberry.type(
@@ -313,16 +330,18 @@ class Campaign(relay.Node):
     @strawberry.field(
         description=(
             "The region of the target: the village, or the household's or project's region. "
-            "For HOUSEHOLD campaigns, shown down to the instance's public level."
+            "A HOUSEHOLD campaign is located by its household: its exact region only for "
+            "caseworkers covering it and platform admins, else its ancestor at the "
+            "instance's public level (as `Household.region`)."
         )
     )
     def region(self, info: strawberry.Info[Context, Any]) -> Region:
-        from api.regions.service import public_region_id
+        context = info.context
+        level = context.settings.instance.public_region_level
 
         def shown(row: CampaignRow) -> int:
             if row.target_kind == models.CampaignTargetKind.HOUSEHOLD:
-                level = info.context.settings.instance.public_region_level
-                return public_region_id(row.region_path, level)
+                return shown_region_id(context.principal, row.region_path, level)
             return row.region_id
 
         rows = load_regions(info.context, [shown(r) for r in self.page])
@@ -332,13 +351,34 @@ class Campaign(relay.Node):
     def goal(self) -> Money:
         return _money(self.row.goal_minor, self.row.currency)
 
-    @strawberry.field(description="Money received so far (pending payments do not count).")
+    @strawberry.field(
+        description=(
+            "Money received and kept: pending payments do not count yet, and money given "
+            "back (see `refunded`) no longer counts."
+        )
+    )
     def raised(self) -> Money:
         return _money(self.row.raised_minor, self.row.currency)
 
-    @strawberry.field(description="How many backings were received.")
+    @strawberry.field(
+        description="How many received backings count toward `raised` (refunded ones do not)."
+    )
     def backers_count(self) -> int:
         return self.row.backers_count
+
+    @strawberry.field(
+        description=(
+            "Money given back to backers: the received backings of a campaign that failed or "
+            "was cancelled, and money that arrived after it closed. A REFUNDED campaign shows "
+            "here what it had raised."
+        )
+    )
+    def refunded(self) -> Money:
+        return _money(self.row.refunded_minor, self.row.currency)
+
+    @strawberry.field(description="How many received backings were given back.")
+    def refunded_backings_count(self) -> int:
+        return self.row.refunded_count
 
     @strawberry.field(
         description=(
@@ -386,8 +426,9 @@ class Campaign(relay.Node):
 
     @strawberry.field(
         description=(
-            "Received backings, newest first, for everyone to see; anonymous backers hidden. "
-            "One statement per campaign: read it on one campaign, not across a list."
+            "Backings whose money arrived, newest first, for everyone to see; those given back "
+            "stay on the list marked `refunded`; anonymous backers hidden. One statement per "
+            "campaign: read it on one campaign, not across a list."
         )
     )
     def backers(
@@ -400,7 +441,7 @@ class Campaign(relay.Node):
             info.context.session,
             select(BackingRow).where(
                 BackingRow.campaign_id == self.row.id,
-                BackingRow.status == models.BackingStatus.RECEIVED,
+                col(BackingRow.status).in_(LISTED_BACKING_STATUSES),
             ),
             [
                 SortKey(col(BackingRow.received_at), descending=True, kind="datetime"),
@@ -419,7 +460,9 @@ class Campaign(relay.Node):
             "backings can be matched to the money that arrived and reconciled with "
             "campaignBackingReconcile. Only the campaign's managers (admins of the organising "
             "organisation) and platform admins; anyone else gets a FORBIDDEN (or "
-            "UNAUTHENTICATED) error. One statement per campaign: read it on one campaign."
+            "UNAUTHENTICATED) error. Each backing follows the rules of `Backing` (anonymous "
+            "backers' names stay hidden from managers). One statement per campaign: read it "
+            "on one campaign."
         )
     )
     def backings(
@@ -442,6 +485,7 @@ class Campaign(relay.Node):
             select(BackingRow, Payment.reference)
             .join(Payment, col(Payment.id) == BackingRow.payment_id)
             .where(BackingRow.campaign_id == self.row.id)
+            .where(service.visible_backings_condition(principal))
         )
         if status is not None:
             statement = statement.where(BackingRow.status == status.value)
@@ -457,10 +501,9 @@ class Campaign(relay.Node):
         references = context.cache[PAYMENT_REFERENCES]
         campaigns = context.cache[BACKING_CAMPAIGNS]
         campaigns[self.row.id] = self.row
-        nodes = []
         for backing, reference in rows:
             references[backing.payment_id] = reference
-            nodes.append(Backing(id=backing.id, row=backing))
+        nodes = Backing.from_rows(backing for backing, _ in rows)
         return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
 
     @classmethod
@@ -498,14 +541,143 @@ def campaigns_by_id(
     return {row.id: row for row in rows if row.id is not None}
 
 
+def _receipt_campaigns(context: Context, ids: Iterable[int]) -> dict[int, CampaignRow]:
+    """Campaigns named on receipts, whatever their status now: a receipt says what the
+    money was given to, and every backed campaign was public when it was backed."""
+
+    def fetch(missing: set[int]) -> dict[int, CampaignRow]:
+        rows = context.session.exec(
+            select(CampaignRow).where(col(CampaignRow.id).in_(sorted(missing)))
+        ).all()
+        return {row.id: row for row in rows if row.id is not None}
+
+    return load_many(context, RECEIPT_CAMPAIGNS, ids, fetch)
+
+
 @strawberry.type(
     description=(
-        "A backing of a campaign: seen by its backer (logged in) and the campaign's managers."
+        "A receipt for a campaign backing, localized to the request's locale, numbered in the "
+        "organisation's one yearly series shared with donation receipts. Render the fields "
+        "(JSON) or show `html`, a self-contained, escaped HTML fragment."
+    )
+)
+class BackingReceipt:
+    row: strawberry.Private[BackingRow]
+    page: strawberry.Private[tuple[BackingRow, ...]]
+
+    @strawberry.field(
+        description=(
+            "Receipt number, sequential per year across donations and backings: 2026-000123."
+        )
+    )
+    def number(self) -> str:
+        return self.row.receipt_number or ""
+
+    @strawberry.field(description="When the money was received (UTC).")
+    def issued_at(self) -> datetime:
+        assert self.row.received_at is not None
+        return self.row.received_at
+
+    @strawberry.field(description="The day it was received, formatted for the locale.")
+    def issued_on(self, info: strawberry.Info[Context, Any]) -> str:
+        assert self.row.received_at is not None
+        return info.context.translator.datetime_as_date(
+            self.row.received_at, "long", info.context.settings.instance.timezone
+        )
+
+    @strawberry.field(description="The amount given.")
+    def amount(self) -> Money:
+        return _money(self.row.amount_minor, self.row.currency)
+
+    @strawberry.field(description="The amount formatted for the locale, e.g. $10.50.")
+    def amount_formatted(self, info: strawberry.Info[Context, Any]) -> str:
+        return format_money(self.row.amount_minor, self.row.currency, info.context.locale)
+
+    @strawberry.field(
+        description='The backer\'s name, or "Anonymous" (localized) if none was given.'
+    )
+    def backer_name(self, info: strawberry.Info[Context, Any]) -> str:
+        return self.row.backer_name or info.context.translator.gettext(ANONYMOUS_NAME)
+
+    @strawberry.field(
+        description="The campaign backed: its title, in the reader's language when translated."
+    )
+    def campaign_title(self, info: strawberry.Info[Context, Any]) -> str:
+        context = info.context
+        campaigns = _receipt_campaigns(context, [b.campaign_id for b in self.page])
+        campaign = campaigns[self.row.campaign_id]
+        return localized_field(
+            context, service.CAMPAIGN_TEXT, campaign, list(campaigns.values()), "title"
+        ).text
+
+    @strawberry.field(description="The organisation issuing the receipt (this instance).")
+    def issuer(self, info: strawberry.Info[Context, Any]) -> str:
+        return info.context.settings.instance.name
+
+    @strawberry.field(description="The locale the receipt is written in, e.g. zh_Hans.")
+    def locale(self, info: strawberry.Info[Context, Any]) -> str:
+        return info.context.locale
+
+    @strawberry.field(
+        description="True when the money was given back after the receipt was issued."
+    )
+    def refunded(self) -> bool:
+        return self.row.refunded_at is not None
+
+    @strawberry.field(description="The receipt as an HTML fragment; every value is escaped.")
+    def html(self, info: strawberry.Info[Context, Any]) -> str:
+        _ = info.context.translator.gettext
+        rows = [
+            (_("Receipt number"), self.number()),
+            (_("Date"), self.issued_on(info)),
+            (_("Amount"), self.amount_formatted(info)),
+            (_("Backer"), self.backer_name(info)),
+            (_("Campaign"), self.campaign_title(info)),
+        ]
+        if self.refunded():
+            rows.append((_("Status"), _("Refunded")))
+        return receipt_html(
+            css_class="backing-receipt",
+            locale=info.context.locale,
+            heading=_("Campaign backing receipt"),
+            issuer=self.issuer(info),
+            rows=rows,
+            closing=_("Thank you for backing this campaign."),
+        )
+
+
+@strawberry.type(
+    description=(
+        "A backing of a campaign. One rule on every path (`node`, `nodes`, `backing`, "
+        "`myBackings`, `Campaign.backings`, nested fields): its backer (logged in) sees it, "
+        "and so do the campaign's managers (admins of the organising organisation, who "
+        "reconcile the money) and platform admins; for everyone else it does not exist (null, "
+        "as an unknown ID). Anonymous means anonymous to all but the backer and platform "
+        "admins: managers see the amount, status and payment reference, but not the name or "
+        "message."
     )
 )
 class Backing(relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[BackingRow]
+    # The backings listed with this one: relations load for all of them at once.
+    page: strawberry.Private[tuple[BackingRow, ...]] = ()
+    # True when the caller looked the backing up with its receipt number and payment
+    # reference: they hold what only its payer was given.
+    proven_payer: strawberry.Private[bool] = False
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[BackingRow]) -> list[Self]:
+        page = tuple(rows)
+        return [cls(id=row.id, row=row, page=page) for row in page if row.id is not None]
+
+    def _page(self) -> tuple[BackingRow, ...]:
+        return self.page or (self.row,)
+
+    def _identifies_backer(self, info: strawberry.Info[Context, Any]) -> bool:
+        return service.may_identify_backer(
+            info.context.principal, self.row, proven_payer=self.proven_payer
+        )
 
     @strawberry.field(description="Where the backing is in its life.")
     def status(self) -> models.BackingStatus:
@@ -519,12 +691,26 @@ class Backing(relay.Node):
     def anonymous(self) -> bool:
         return self.row.anonymous
 
-    @strawberry.field(description="The backer's name as given.")
-    def backer_name(self) -> str | None:
+    @strawberry.field(
+        description=(
+            "The backer's name as given; for an anonymous backing, null except for the backer "
+            "and platform admins."
+        )
+    )
+    def backer_name(self, info: strawberry.Info[Context, Any]) -> str | None:
+        if self.row.anonymous and not self._identifies_backer(info):
+            return None
         return self.row.backer_name
 
-    @strawberry.field(description="The backer's message, at most 500 characters.")
-    def message(self) -> str | None:
+    @strawberry.field(
+        description=(
+            "The backer's message, at most 500 characters; for an anonymous backing, null "
+            "except for the backer and platform admins."
+        )
+    )
+    def message(self, info: strawberry.Info[Context, Any]) -> str | None:
+        if self.row.anonymous and not self._identifies_backer(info):
+            return None
         return self.row.message
 
     @strawberry.field(description="The payment provider's name, e.g. offline.")
@@ -546,7 +732,8 @@ class Backing(relay.Node):
             ).all()
             return {i: reference for i, reference in found}
 
-        return load_many(context, PAYMENT_REFERENCES, [self.row.payment_id], fetch).get(
+        payment_ids = [b.payment_id for b in self._page()]
+        return load_many(context, PAYMENT_REFERENCES, payment_ids, fetch).get(
             self.row.payment_id, ""
         )
 
@@ -556,11 +743,13 @@ class Backing(relay.Node):
         rows = load_many(
             context,
             BACKING_CAMPAIGNS,
-            [self.row.campaign_id],
+            [b.campaign_id for b in self._page()],
             lambda ids: campaigns_by_id(context.session, context, ids),
         )
         row = rows.get(self.row.campaign_id)
-        return Campaign(id=row.id, row=row, page=[row]) if row else None  # type: ignore[arg-type]
+        if row is None:
+            return None
+        return Campaign(id=row.id, row=row, page=list(rows.values()))  # type: ignore[arg-type]
 
     @strawberry.field(description="When the backing was made.")
     def created_at(self) -> datetime:
@@ -574,6 +763,27 @@ class Backing(relay.Node):
     def refunded_at(self) -> datetime | None:
         return self.row.refunded_at
 
+    @strawberry.field(
+        description=(
+            "The receipt number (e.g. 2026-000123), once the money was received: the "
+            "organisation's one yearly series, shared with donation receipts."
+        )
+    )
+    def receipt_number(self) -> str | None:
+        return self.row.receipt_number
+
+    @strawberry.field(
+        description=(
+            "The receipt, once the money was received: for the backer (logged in, or anyone "
+            "who looked the backing up with its receipt number and payment reference) and "
+            "platform admins; null for everyone else and before the money arrived."
+        )
+    )
+    def receipt(self, info: strawberry.Info[Context, Any]) -> BackingReceipt | None:
+        if self.row.receipt_number is None or not self._identifies_backer(info):
+            return None
+        return BackingReceipt(row=self.row, page=self._page())
+
     @classmethod
     def resolve_nodes(  # type: ignore[override]
         cls,
@@ -585,19 +795,9 @@ class Backing(relay.Node):
         ids = [str(i) for i in node_ids]
         context = info.context
         rows = context.session.exec(
-            select(BackingRow, CampaignRow)
-            .join(CampaignRow, col(CampaignRow.id) == BackingRow.campaign_id)
+            select(BackingRow)
             .where(col(BackingRow.id).in_([int(i) for i in ids if i.isdigit()]))
+            .where(service.visible_backings_condition(context.principal))
         ).all()
-        principal = context.principal
-        found = {
-            backing.id: cls(id=backing.id, row=backing)  # type: ignore[arg-type]
-            for backing, campaign in rows
-            if (
-                principal.account_id is not None
-                and backing.backer_account_id == principal.account_id
-            )
-            or service.may_reconcile(principal, campaign)
-            or service.may_organise(principal, campaign)
-        }
+        found = {node.row.id: node for node in cls.from_rows(rows)}
         return [found.get(int(i)) if i.isdigit() else None for i in ids]

@@ -163,6 +163,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         product = service.create_product(
             session,
             actor=admin,
+            instance=instance,
             seller_id=seller.id,
             data=service.ProductInput(
                 name=zh if chinese_first else en,

@@ -28,9 +28,3 @@ def sales_by_month_metric(currency: str) -> str:
 
 def month_bucket(moment: datetime) -> int:
     return moment.year * 12 + moment.month
-
-
-def bucket_month(bucket: int) -> tuple[int, int]:
-    """(year, month) of a month bucket."""
-    year, month = divmod(bucket - 1, 12)
-    return year, month + 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from enum import Enum
 from typing import Annotated, Any
 
@@ -11,6 +10,7 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
+from api.accounts.schema import Viewer
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
 from api.core.ids import decode_int_id
@@ -28,7 +28,8 @@ from api.core.pagination import (
 )
 from api.core.permissions import STAFF, requires
 from api.donation.types import PaymentInstructions
-from api.mall import metrics, models, service
+from api.households.types import Household
+from api.mall import models, service
 from api.mall.models import Order as OrderRow
 from api.mall.models import Product as ProductRow
 from api.mall.models import ProductTranslation, SellerManager
@@ -37,14 +38,15 @@ from api.mall.types import (
     MallMonthSales,
     MallStats,
     Order,
+    ProducerEarnings,
     Product,
     Seller,
 )
 from api.payments.registry import get_provider
 from api.regions.models import Region as RegionRow
 from api.regions.types import Region, load_regions
+from api.regions.visibility import mixed_region_condition
 from api.stats.metrics import INSTANCE_SCOPE
-from api.stats.models import RegionStat
 
 KEY_DESCRIPTION = (
     "A unique key per intended operation (a UUID); retrying with the same key and input "
@@ -79,7 +81,13 @@ def _household_pk(info: strawberry.Info[Context, Any], global_id: relay.GlobalID
 @strawberry.input(description="Which products to list; every given condition must hold.")
 class ProductFilter:
     region: relay.GlobalID | None = strawberry.field(
-        default=None, description="Only produce from this region or the areas inside it."
+        default=None,
+        description=(
+            "Only produce from this region or the areas inside it. Produce of a household "
+            "(see `Product.originRegion`) is located by that household: below the instance's "
+            "public level it matches only for callers who see the exact region (caseworkers "
+            "covering it, platform admins), so the filter never locates a household."
+        ),
     )
     seller: relay.GlobalID | None = strawberry.field(
         default=None, description="Only this seller's products."
@@ -126,6 +134,27 @@ class SellerRegisterInput:
         default=models.BPS_WHOLE,
         description="Default share of each sale for the producer, in basis points (0 to "
         "10000), for new products.",
+    )
+
+
+@strawberry.input(
+    description=(
+        "A new account that sells without helping, and its first seller: for cooperatives, "
+        "village collectives and enterprises."
+    )
+)
+class SellerAccountRegisterInput:
+    email: str = strawberry.field(description="Login email.")
+    password: str = strawberry.field(description="At least 10 characters.")
+    display_name: str = strawberry.field(
+        description="Your name as the seller's staff see it (buyers see `seller.displayName`)."
+    )
+    locale: str | None = strawberry.field(default=None, description="Preferred locale.")
+    seller: SellerRegisterInput = strawberry.field(
+        description=(
+            "The seller to register (COOPERATIVE, VILLAGE or ENTERPRISE); errors on its "
+            "fields are reported as `seller.<field>`."
+        )
     )
 
 
@@ -284,6 +313,17 @@ class SellerPayload:
     errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
+@strawberry.type(description="Result of sellerAccountRegister.")
+class SellerAccountRegisterPayload:
+    account: Viewer | None = strawberry.field(
+        description="The new account (role SELLER), unless errors."
+    )
+    seller: Seller | None = strawberry.field(
+        description="The seller, PENDING until a caseworker or admin verifies it, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
 @strawberry.type(description="Result of a product mutation.")
 class ProductPayload:
     product: Product | None = strawberry.field(
@@ -376,7 +416,13 @@ class MallQueries:
                 if region is None:
                     raise _not_found(context)
                 statement = statement.where(
-                    col(ProductRow.origin_region_path).startswith(region.path)
+                    mixed_region_condition(
+                        context.principal,
+                        region,
+                        public_level=context.settings.instance.public_region_level,
+                        path=ProductRow.origin_region_path,
+                        located_by_household=service.household_products_condition(),
+                    )
                 )
             if filter.seller is not None:
                 statement = statement.where(
@@ -474,7 +520,9 @@ class MallQueries:
 
     @strawberry.field(
         description="Mall figures for the whole instance, or for `region` and everything "
-        "inside it. Public."
+        "inside it. Public down to the instance's public level; a finer region is refused with "
+        "REGION_TOO_FINE (its figures would describe a few households) except for caseworkers "
+        "covering it and platform admins."
     )
     def mall_stats(
         self,
@@ -495,42 +543,57 @@ class MallQueries:
             region_row = load_regions(context, [scope]).get(scope)
             if region_row is None:
                 raise _not_found(context)
-        table = RegionStat.__table__  # type: ignore[attr-defined]
-        rows = context.session.execute(
-            sa.select(table.c.metric, table.c.bucket, table.c.value).where(
-                table.c.scope_id == scope, table.c.metric.startswith(metrics.PREFIX)
-            )
-        ).all()
-        sales: dict[str, int] = defaultdict(int)
-        months: list[MallMonthSales] = []
-        counts: dict[str, int] = defaultdict(int)
-        for metric, bucket, value in sorted(rows, key=lambda r: (r[1], r[0])):
-            if metric.startswith(metrics.SALES_BY_MONTH):
-                if value:
-                    year, month = metrics.bucket_month(bucket)
-                    currency = metric.removeprefix(metrics.SALES_BY_MONTH)
-                    amount = Money(amount_minor=MinorUnits(value), currency=currency)
-                    months.append(MallMonthSales(year=year, month=month, amount=amount))
-            elif metric.startswith(metrics.SALES):
-                sales[metric.removeprefix(metrics.SALES)] += value
-            else:
-                counts[metric] += value
+            service.check_figures_region(context.principal, context.settings.instance, region_row)
+        figures = service.read_mall_figures(context.session, scope_id=scope)
         return MallStats(
-            sales=[
-                Money(amount_minor=MinorUnits(v), currency=c) for c, v in sorted(sales.items()) if v
+            sales=[Money(amount_minor=MinorUnits(v), currency=c) for c, v in figures.sales.items()],
+            monthly_sales=[
+                MallMonthSales(
+                    month=m.month,
+                    amount=Money(amount_minor=MinorUnits(m.amount_minor), currency=m.currency),
+                )
+                for m in figures.monthly
             ],
-            monthly_sales=months,
-            orders_completed=counts[metrics.ORDERS_COMPLETED],
-            households_with_ebusiness_income=counts[metrics.EBIZ_HOUSEHOLDS],
+            orders_completed=figures.orders_completed,
+            households_with_ebusiness_income=figures.households_with_ebusiness_income,
             region=Region.from_row(region_row) if region_row else None,
         )
+
+    @strawberry.field(
+        description=(
+            "What a producing household earned from the mall: the producer share of its "
+            "completed orders, per currency, with the sales behind it. Its income, so "
+            "personal: its representative (omit `household` for your own), caseworkers "
+            "covering it and platform admins, audited; anyone else gets FORBIDDEN "
+            "(UNAUTHENTICATED when not logged in), and a household you cannot see NOT_FOUND."
+        )
+    )
+    def producer_earnings(
+        self,
+        info: strawberry.Info[Context, Any],
+        household: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="The Household; omit for the household you represent."),
+        ] = None,
+    ) -> ProducerEarnings | None:
+        context = info.context
+        try:
+            household_id = _household_pk(info, household) if household is not None else None
+            row, path = service.earnings_household(context.session, context.principal, household_id)
+        except ServiceError as error:
+            raise coded_error(error.code) from None
+        assert row.id is not None
+        context.record_sensitive_read("Household", row.id, "producerEarnings")
+        return ProducerEarnings(household_node=Household.from_row(row, path))
 
 
 @strawberry.type
 class MallMutations:
     @strawberry.mutation(
         description="Register a seller (PENDING until a caseworker or admin verifies it); "
-        "you become its manager. Any logged-in account.",
+        "you become its manager. Any logged-in account; a cooperative, village collective or "
+        "enterprise without an account uses sellerAccountRegister instead (and does not "
+        "become a helper).",
         extensions=requires(),
     )
     def seller_register(
@@ -554,6 +617,52 @@ class MallMutations:
 
         row, errors = run_service(info, register)
         return SellerPayload(seller=Seller.one(row), errors=errors)
+
+    @strawberry.mutation(
+        description=(
+            "Create an account that sells without helping (role SELLER, no helper profile, "
+            "not counted in `stats.helpersRegistered`) and register its first seller (PENDING "
+            "until verified), in one step; log in with tokenCreate. Anyone. HOUSEHOLD sellers "
+            "are registered with sellerRegister by the household's representative or "
+            "caseworker."
+        )
+    )
+    def seller_account_register(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[SellerAccountRegisterInput],
+    ) -> SellerAccountRegisterPayload:
+        context = info.context
+        seller = input.seller
+        locales = context.settings.instance.locales
+
+        def register() -> service.SellerAccountRegistered:
+            return service.register_seller_account(
+                context.session,
+                data=service.SellerAccountInput(
+                    email=input.email,
+                    password=input.password,
+                    display_name=input.display_name,
+                    locale=input.locale if input.locale in locales else None,
+                    seller=service.SellerInput(
+                        kind=seller.kind,
+                        display_name=seller.display_name,
+                        region_id=_optional_pk(seller.region, "Region", "seller.region"),
+                        # A household is never sold for by a new account (seller.kind).
+                        household_id=None,
+                        producer_share_bps=seller.producer_share_bps,
+                    ),
+                ),
+            )
+
+        registered, errors = run_service(info, register)
+        if registered is None:
+            return SellerAccountRegisterPayload(account=None, seller=None, errors=errors)
+        return SellerAccountRegisterPayload(
+            account=Viewer(row=registered.account),
+            seller=Seller.one(registered.seller),
+            errors=[],
+        )
 
     @strawberry.mutation(
         description="Verify or reject a seller: caseworkers covering its region, and admins.",
@@ -586,6 +695,7 @@ class MallMutations:
             lambda: service.create_product(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 seller_id=_pk(input.seller, "Seller", "seller"),
                 data=_product_data(info, input),
             ),
@@ -604,6 +714,7 @@ class MallMutations:
             lambda: service.update_product(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 product_id=_pk(input.product, "Product", "product"),
                 data=_product_data(info, input),
             ),

@@ -18,7 +18,14 @@ fee_bps / 10000), capped at what is left; the seller gets the rest, rounding rem
 included. The fee rate comes from AIDBRIDGE_MALL_FEE_BPS (default 0).
 
 Every call that moves money (placing, reconciling the payment, completing, cancelling)
-takes an idempotency key (api/core/idempotency.py)."""
+takes an idempotency key (api/core/idempotency.py).
+
+Privacy. A household's exact region is personal (api/regions/visibility.py). A seller is
+located by a household when it is a HOUSEHOLD seller; a product when its seller is, or when
+a household produces it. Every region shown for such a row, and every region filter over
+them, follows `shown_region_id` / `mixed_region_condition` with the conditions below, so
+no path (lists, nodes, nested sellers and products) shows it finer than the household's
+own `region` field. What a household earned from its sales is its income: personal too."""
 
 from __future__ import annotations
 
@@ -31,17 +38,19 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
+from api.accounts import service as accounts
+from api.accounts.models import Account, Role
 from api.audit.service import record_audit
 from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.idempotency import Claim, check_key, claim_key
-from api.core.settings import Settings
+from api.core.settings import Instance, Settings
 from api.core.translations import TextField, Translatable
-from api.core.validation import check_amount, check_currency, clean_text, optional_text
+from api.core.validation import FieldErrors, check_amount, check_money, clean_text, optional_text
 from api.households.models import Household, VerificationStatus
+from api.households.service import visible_households_condition
 from api.ledger.models import AccountKind
 from api.ledger.service import (
     SALES,
@@ -74,6 +83,10 @@ from api.payments.config import setting
 from api.payments.models import Payment
 from api.payments.registry import UnknownProvider, get_provider
 from api.regions.models import Region
+from api.regions.visibility import may_filter_finely, region_too_fine
+from api.stats.metrics import INSTANCE_SCOPE
+from api.stats.models import RegionStat
+from api.stats.sections import bucket_label
 from api.stats.service import bump
 
 FEE_SETTING = "AIDBRIDGE_MALL_FEE_BPS"
@@ -191,6 +204,31 @@ def visible_orders_condition(principal: Principal) -> sa.ColumnElement[bool]:
     )
 
 
+def household_sellers_condition() -> sa.ColumnElement[bool]:
+    """Sellers located by a household: their region is the household's."""
+    return col(Seller.kind) == SellerKind.HOUSEHOLD
+
+
+def household_products_condition() -> sa.ColumnElement[bool]:
+    """Products located by a household: sold by a HOUSEHOLD seller, or produced by a
+    household (their origin is then, as a rule, the household's village)."""
+    return sa.or_(
+        col(Product.producer_household_id).is_not(None),
+        col(Product.seller_id).in_(
+            sa.select(Seller.id).where(household_sellers_condition())  # type: ignore[call-overload]
+        ),
+    )
+
+
+def is_household_seller(seller: Seller) -> bool:
+    return seller.kind == SellerKind.HOUSEHOLD
+
+
+def is_household_product(product: Product, seller: Seller) -> bool:
+    """`household_products_condition` for one row (the product and its seller)."""
+    return product.producer_household_id is not None or is_household_seller(seller)
+
+
 def is_manager(session: Session, principal: Principal, seller_id: int) -> bool:
     if principal.account_id is None:
         return False
@@ -225,47 +263,54 @@ def _check_bps(value: int, field: str) -> int:
     return value
 
 
-def register_seller(session: Session, *, actor: Principal, data: SellerInput) -> Seller:
-    """A PENDING seller managed by the caller. A HOUSEHOLD seller names a verified
-    household (its representative or a caseworker covering it registers it) and sells
-    from the household's region; the other kinds name their region."""
-    errors: list[ServiceError] = []
-    name = ""
-    try:
-        name = clean_text(data.display_name, field="displayName", limit=SELLER_NAME_LIMIT)
-    except ServiceError as error:
-        errors.append(error)
-    try:
-        _check_bps(data.producer_share_bps, "producerShareBps")
-    except ServiceError as error:
-        errors.append(error)
+def _checked_seller(
+    session: Session, actor: Principal, data: SellerInput
+) -> tuple[str, Region, Household | None]:
+    """The seller's clean name, its region and its household (HOUSEHOLD sellers), or
+    every input error at once."""
+    found = FieldErrors()
+    name = found.check(
+        lambda: clean_text(data.display_name, field="displayName", limit=SELLER_NAME_LIMIT)
+    )
+    found.check(lambda: _check_bps(data.producer_share_bps, "producerShareBps"))
     region: Region | None = None
     household: Household | None = None
     if data.kind == SellerKind.HOUSEHOLD:
         household = session.get(Household, data.household_id) if data.household_id else None
         if data.household_id is None:
-            errors.append(ServiceError(ErrorCode.REQUIRED, field="household"))
+            found.add(ErrorCode.REQUIRED, "household")
         elif household is None:
-            errors.append(ServiceError(ErrorCode.NOT_FOUND, field="household"))
+            found.add(ErrorCode.NOT_FOUND, "household")
         else:
             region = session.get(Region, household.region_id)
             assert region is not None
             own = actor.household_id == household.id
             if not own and not actor.covers_region(region.path):
-                errors.append(ServiceError(ErrorCode.FORBIDDEN, field="household"))
+                found.add(ErrorCode.FORBIDDEN, "household")
             elif household.verification_status != VerificationStatus.VERIFIED:
-                errors.append(ServiceError(ErrorCode.INVALID_STATE, field="household"))
+                found.add(ErrorCode.INVALID_STATE, "household")
     else:
         if data.household_id is not None:
-            errors.append(ServiceError(ErrorCode.INVALID, field="household"))
+            found.add(ErrorCode.INVALID, "household")
         region = session.get(Region, data.region_id) if data.region_id else None
         if data.region_id is None:
-            errors.append(ServiceError(ErrorCode.REQUIRED, field="region"))
+            found.add(ErrorCode.REQUIRED, "region")
         elif region is None:
-            errors.append(ServiceError(ErrorCode.NOT_FOUND, field="region"))
-    if errors:
-        raise ServiceErrors(errors)
-    assert region is not None and region.id is not None and actor.account_id is not None
+            found.add(ErrorCode.NOT_FOUND, "region")
+    found.raise_if_any()
+    assert name is not None and region is not None
+    return name, region, household
+
+
+def _new_seller(
+    session: Session,
+    *,
+    account_id: int,
+    data: SellerInput,
+    checked: tuple[str, Region, Household | None],
+) -> Seller:
+    name, region, household = checked
+    assert region.id is not None
     seller = Seller(
         kind=data.kind,
         display_name=name,
@@ -274,15 +319,77 @@ def register_seller(session: Session, *, actor: Principal, data: SellerInput) ->
         household_id=household.id if household else None,
         producer_share_bps=data.producer_share_bps,
         status=SellerStatus.PENDING,
-        created_by_id=actor.account_id,
+        created_by_id=account_id,
         created_at=utcnow(),
     )
     session.add(seller)
     session.flush()
     assert seller.id is not None
-    session.add(SellerManager(seller_id=seller.id, account_id=actor.account_id))
+    session.add(SellerManager(seller_id=seller.id, account_id=account_id))
     session.flush()
     return seller
+
+
+def register_seller(session: Session, *, actor: Principal, data: SellerInput) -> Seller:
+    """A PENDING seller managed by the caller. A HOUSEHOLD seller names a verified
+    household (its representative or a caseworker covering it registers it) and sells
+    from the household's region; the other kinds name their region."""
+    checked = _checked_seller(session, actor, data)
+    assert actor.account_id is not None
+    return _new_seller(session, account_id=actor.account_id, data=data, checked=checked)
+
+
+@dataclass(frozen=True)
+class SellerAccountInput:
+    email: str
+    password: str
+    display_name: str
+    locale: str | None
+    seller: SellerInput
+
+
+@dataclass(frozen=True)
+class SellerAccountRegistered:
+    account: Account
+    seller: Seller
+
+
+def register_seller_account(
+    session: Session, *, data: SellerAccountInput
+) -> SellerAccountRegistered:
+    """A new SELLER account (no helper profile: `helpersRegistered` counts helpers, and
+    a cooperative that only sells is not one) and its first, PENDING seller, with every
+    input error of both at once (the seller's as `seller.<field>`). HOUSEHOLD sellers are
+    registered by the household's representative or caseworker (`register_seller`)."""
+    found = FieldErrors()
+    checked: tuple[str, Region, Household | None] | None = None
+    if data.seller.kind == SellerKind.HOUSEHOLD:
+        found.add(ErrorCode.INVALID, "seller.kind")
+    else:
+        try:
+            checked = _checked_seller(session, Principal(role=Role.SELLER), data.seller)
+        except ServiceErrors as invalid:
+            for error in invalid.errors:
+                field = f"seller.{error.field}" if error.field else "seller"
+                found.errors.append(replace_field(error, field))
+    account = found.check(
+        lambda: accounts.register_seller_account(
+            session,
+            email=data.email,
+            password=data.password,
+            display_name=data.display_name,
+            locale=data.locale,
+        )
+    )
+    found.raise_if_any()
+    assert account is not None and account.id is not None and checked is not None
+    seller = _new_seller(session, account_id=account.id, data=data.seller, checked=checked)
+    return SellerAccountRegistered(account, seller)
+
+
+def replace_field(error: ServiceError, field: str) -> ServiceError:
+    """The same error reported on another input field (a nested input's path)."""
+    return ServiceError(error.code, field=field, message=error.message, **error.params)
 
 
 def verify_seller(session: Session, *, actor: Principal, seller_id: int, approve: bool) -> Seller:
@@ -328,7 +435,9 @@ def check_locale(tag: str, field: str) -> str:
         raise ServiceError(ErrorCode.INVALID, field=field) from None
 
 
-def _apply_product(session: Session, product: Product, seller: Seller, data: ProductInput) -> None:
+def _apply_product(
+    session: Session, instance: Instance, product: Product, seller: Seller, data: ProductInput
+) -> None:
     """Validate and set the given fields; every input error at once."""
     errors: list[ServiceError] = []
 
@@ -337,6 +446,8 @@ def _apply_product(session: Session, product: Product, seller: Seller, data: Pro
             action()  # type: ignore[operator]
         except ServiceError as error:
             errors.append(error)
+        except ServiceErrors as many:
+            errors.extend(many.errors)
 
     def set_name() -> None:
         product.name = clean_text(data.name, field="name", limit=NAME_LIMIT)
@@ -350,8 +461,9 @@ def _apply_product(session: Session, product: Product, seller: Seller, data: Pro
         product.source_language = check_locale(data.source_language or "", "sourceLanguage")
 
     def set_price() -> None:
-        product.price_minor = check_amount(data.price_minor or 0, field="price")
-        product.currency = check_currency(data.currency or "", field="price")
+        product.price_minor, product.currency = check_money(
+            instance, data.price_minor, data.currency, field="price"
+        )
 
     def set_unit() -> None:
         product.unit = clean_text(data.unit, field="unit", limit=UNIT_LIMIT)
@@ -422,7 +534,7 @@ def _set_producer(session: Session, product: Product, data: ProductInput) -> Non
 
 
 def create_product(
-    session: Session, *, actor: Principal, seller_id: int, data: ProductInput
+    session: Session, *, actor: Principal, instance: Instance, seller_id: int, data: ProductInput
 ) -> Product:
     """A new ACTIVE product of a seller the caller manages (public once it is verified)."""
     seller = _managed_seller(session, actor, seller_id, "seller")
@@ -453,7 +565,7 @@ def create_product(
         created_at=now,
         updated_at=now,
     )
-    _apply_product(session, product, seller, data)
+    _apply_product(session, instance, product, seller, data)
     session.add(product)
     session.flush()
     return product
@@ -468,7 +580,7 @@ def _managed_product(session: Session, actor: Principal, product_id: int) -> Pro
 
 
 def update_product(
-    session: Session, *, actor: Principal, product_id: int, data: ProductInput
+    session: Session, *, actor: Principal, instance: Instance, product_id: int, data: ProductInput
 ) -> Product:
     """Change the given fields. Orders already placed keep their price and split."""
     product = _managed_product(session, actor, product_id)
@@ -478,7 +590,7 @@ def update_product(
         raise ServiceError(ErrorCode.REQUIRED, field="price")
     if data.stock is not None:
         raise ServiceError(ErrorCode.INVALID, field="stock")
-    _apply_product(session, product, seller, data)
+    _apply_product(session, instance, product, seller, data)
     product.updated_at = utcnow()
     session.add(product)
     session.flush()
@@ -1037,3 +1149,107 @@ def count_sale(session: Session, order: Order, lines: Sequence[OrderLine]) -> No
                 .where(col(Household.id) == household_id)
             ).scalar_one()
             bump(session, path, metrics.EBIZ_HOUSEHOLDS, 1)
+
+
+# --- Reading: mall figures and a household's earnings ----------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthSales:
+    month: str  # "YYYY-MM"
+    currency: str
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class MallFigures:
+    sales: dict[str, int]  # currency -> minor units
+    monthly: list[MonthSales]  # oldest first
+    orders_completed: int
+    households_with_ebusiness_income: int
+
+
+def check_figures_region(actor: Principal, instance: Instance, region: Region) -> None:
+    """Figures of an area below the public level describe a handful of households (one
+    producing family's sales in its village): only those who cover the area read them."""
+    if not may_filter_finely(actor, region, instance.public_region_level):
+        raise region_too_fine(instance)
+
+
+def read_mall_figures(session: Session, *, scope_id: int = INSTANCE_SCOPE) -> MallFigures:
+    """Every mall counter of one scope (a region, or the instance) in one statement."""
+    table = RegionStat.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(table.c.metric, table.c.bucket, table.c.value).where(
+            table.c.scope_id == scope_id, table.c.metric.startswith(metrics.PREFIX)
+        )
+    ).all()
+    sales: dict[str, int] = defaultdict(int)
+    monthly: list[MonthSales] = []
+    counts: dict[str, int] = defaultdict(int)
+    for metric, bucket, value in sorted(rows, key=lambda r: (r[1], r[0])):
+        if metric.startswith(metrics.SALES_BY_MONTH):
+            if value:
+                currency = metric.removeprefix(metrics.SALES_BY_MONTH)
+                monthly.append(MonthSales(bucket_label(bucket), currency, int(value)))
+        elif metric.startswith(metrics.SALES):
+            sales[metric.removeprefix(metrics.SALES)] += int(value)
+        else:
+            counts[metric] += int(value)
+    return MallFigures(
+        sales={currency: value for currency, value in sorted(sales.items()) if value},
+        monthly=monthly,
+        orders_completed=counts[metrics.ORDERS_COMPLETED],
+        households_with_ebusiness_income=counts[metrics.EBIZ_HOUSEHOLDS],
+    )
+
+
+def earnings_household(
+    session: Session, actor: Principal, household_id: int | None
+) -> tuple[Household, str]:
+    """The household whose mall earnings the caller may read, with its region path: its
+    own representative's (the default), or one a caseworker covers (admins: any). A
+    household the caller cannot see is NOT_FOUND; one they see but may not read the
+    income of is FORBIDDEN, as for the household's other personal fields."""
+    if household_id is None:
+        if actor.household_id is None:
+            raise ServiceError(ErrorCode.REQUIRED, field="household")
+        household_id = actor.household_id
+    found = session.exec(
+        select(Household, Region.path)
+        .join(Region, col(Region.id) == Household.region_id)
+        .where(col(Household.id) == household_id)
+        .where(visible_households_condition(actor))
+    ).first()
+    if found is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="household")
+    household, path = found
+    if actor.household_id != household.id and not actor.covers_region(path):
+        raise ServiceError(
+            ErrorCode.FORBIDDEN if actor.is_authenticated else ErrorCode.UNAUTHENTICATED,
+            field="household",
+        )
+    return household, path
+
+
+def producer_sales_condition(household_id: int) -> sa.ColumnElement[bool]:
+    """Order lines whose producer share reached the household: of completed orders."""
+    return sa.and_(
+        col(OrderLine.producer_household_id) == household_id,
+        col(OrderLine.order_id).in_(
+            sa.select(Order.id).where(col(Order.status) == OrderStatus.COMPLETED)  # type: ignore[call-overload]
+        ),
+    )
+
+
+def producer_earned(session: Session, household_id: int) -> dict[str, int]:
+    """The producer share of the household's completed sales, per currency (one
+    statement); the same money `mall_producer:household:<id>` received in the ledger."""
+    rows = session.execute(
+        sa.select(Order.currency, sa.func.sum(OrderLine.producer_share_minor))  # type: ignore[call-overload]
+        .join(Order, col(Order.id) == OrderLine.order_id)
+        .where(producer_sales_condition(household_id))
+        .group_by(Order.currency)
+        .order_by(Order.currency)
+    ).all()
+    return {currency: int(total) for currency, total in rows if total}

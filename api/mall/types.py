@@ -1,5 +1,9 @@
 """The mall as GraphQL sees it: sellers, products with text in the reader's language,
-orders with their lines, and the mall's statistics.
+orders with their lines, a producing household's earnings, and the mall's statistics.
+
+A region located by a household (a HOUSEHOLD seller's, a household's produce: see
+api/mall/service.py) is shown through `shown_region_id` by the one function `_shown`, on
+every type that shows one.
 
 List resolvers hand every node the whole page (`page`), so a field of one node loads that
 field for the page in one statement (api/core/loading.py): a page of 40 products costs
@@ -19,6 +23,15 @@ from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
+from api.core.pagination import (
+    DEFAULT_PAGE_SIZE,
+    After,
+    Connection,
+    First,
+    SortKey,
+    build_connection,
+    keyset_page,
+)
 from api.core.translations import LocalizedText, load_translations, localized_field
 from api.households.types import Household, households_by_id
 from api.mall import models, service
@@ -29,6 +42,7 @@ from api.mall.models import ProductTranslation
 from api.mall.models import Seller as SellerRow
 from api.payments.models import Payment
 from api.regions.types import Region, load_regions
+from api.regions.visibility import shown_region_id
 
 SellerKind = graphql_enum(
     models.SellerKind,
@@ -79,6 +93,15 @@ def _money(amount_minor: int, currency: str) -> Money:
     return Money(amount_minor=MinorUnits(amount_minor), currency=currency)
 
 
+def _shown(context: Context, region_id: int, region_path: str, by_household: bool) -> int:
+    """The region to show: a household's location no finer than the caller may see it
+    (api/regions/visibility.py), any other region as it is."""
+    if not by_household:
+        return region_id
+    level = context.settings.instance.public_region_level
+    return shown_region_id(context.principal, region_path, level)
+
+
 # --- Sellers ---------------------------------------------------------------------------------
 
 
@@ -109,10 +132,21 @@ class Seller(relay.Node):
     def display_name(self) -> str:
         return self.row.display_name
 
-    @strawberry.field(description="Where the seller is.")
+    @strawberry.field(
+        description=(
+            "Where the seller is. A HOUSEHOLD seller is located by its household: its exact "
+            "region only for caseworkers covering it and platform admins, else its ancestor "
+            "at the instance's public level (as `Household.region`)."
+        )
+    )
     def region(self, info: strawberry.Info[Context, Any]) -> Region:
-        rows = load_regions(info.context, [r.region_id for r in self.page])
-        return Region.from_row(rows[self.row.region_id])
+        context = info.context
+
+        def shown(row: SellerRow) -> int:
+            return _shown(context, row.region_id, row.region_path, service.is_household_seller(row))
+
+        rows = load_regions(context, [shown(r) for r in self.page])
+        return Region.from_row(rows[shown(self.row)])
 
     @strawberry.field(description="Verification state.")
     def status(self) -> models.SellerStatus:
@@ -246,10 +280,34 @@ class Product(relay.Node):
     def image_urls(self) -> list[str]:
         return list(self.row.image_urls)
 
-    @strawberry.field(description="Where the produce comes from.")
+    def _by_household(self, context: Context) -> dict[int, bool]:
+        """Which products of the page are located by a household, by product id."""
+        sellers = load_sellers(context, [p.seller_id for p in self.page])
+        return {
+            p.id: service.is_household_product(p, sellers[p.seller_id])
+            for p in self.page
+            if p.id is not None
+        }
+
+    @strawberry.field(
+        description=(
+            "Where the produce comes from. Produce of a household (sold by a HOUSEHOLD "
+            "seller, or with a producing household) is located by that household: the exact "
+            "region only for caseworkers covering it and platform admins, else its ancestor "
+            "at the instance's public level."
+        )
+    )
     def origin_region(self, info: strawberry.Info[Context, Any]) -> Region:
-        rows = load_regions(info.context, [p.origin_region_id for p in self.page])
-        return Region.from_row(rows[self.row.origin_region_id])
+        context = info.context
+        by_household = self._by_household(context)
+
+        def shown(p: ProductRow) -> int:
+            return _shown(
+                context, p.origin_region_id, p.origin_region_path, by_household[p.id or 0]
+            )
+
+        rows = load_regions(context, [shown(p) for p in self.page])
+        return Region.from_row(rows[shown(self.row)])
 
     @strawberry.field(description="Who sells it.")
     def seller(self, info: strawberry.Info[Context, Any]) -> Seller:
@@ -271,15 +329,32 @@ class Product(relay.Node):
         )
         return found.get(self.row.producer_household_id)
 
-    @strawberry.field(description="The village that receives the producer share, if any.")
+    @strawberry.field(
+        description=(
+            "The village that receives the producer share, if any; shown under the same rule "
+            "as `originRegion`."
+        )
+    )
     def producer_village(self, info: strawberry.Info[Context, Any]) -> Region | None:
         if self.row.producer_region_id is None:
             return None
-        rows = load_regions(
-            info.context,
+        context = info.context
+        villages = load_regions(
+            context,
             [p.producer_region_id for p in self.page if p.producer_region_id is not None],
         )
-        row = rows.get(self.row.producer_region_id)
+        by_household = self._by_household(context)
+
+        def shown(p: ProductRow) -> int | None:
+            village = villages.get(p.producer_region_id or 0)
+            if village is None or village.id is None:
+                return None
+            return _shown(context, village.id, village.path, by_household[p.id or 0])
+
+        # The page's shown regions in one load (their ancestors may not be loaded yet).
+        rows = load_regions(context, [i for i in map(shown, self.page) if i is not None])
+        chosen = shown(self.row)
+        row = rows.get(chosen) if chosen is not None else None
         return Region.from_row(row) if row else None
 
     @strawberry.field(
@@ -500,8 +575,9 @@ class Order(relay.Node):
 
 @strawberry.type(description="Completed mall sales of one month, in one currency.")
 class MallMonthSales:
-    year: int = strawberry.field(description="The year.")
-    month: int = strawberry.field(description="The month, 1 to 12.")
+    month: str = strawberry.field(
+        description="The calendar month, as YYYY-MM (the shape of `MonthlyFigure.month`)."
+    )
     amount: Money = strawberry.field(description="Value of sales completed that month.")
 
 
@@ -524,3 +600,95 @@ class MallStats:
     region: Region | None = strawberry.field(
         description="The area these figures cover; null for the whole instance."
     )
+
+
+# --- A producing household's earnings --------------------------------------------------------
+
+
+@strawberry.type(
+    description=(
+        "One completed sale of a household's produce: an order line and the share of it that "
+        "reached the household."
+    )
+)
+class ProducerSale:
+    row: strawberry.Private[OrderLineRow]
+    page: strawberry.Private[Sequence[OrderLineRow]]
+    currency: strawberry.Private[str]
+    completed: strawberry.Private[datetime]
+
+    @strawberry.field(description="The product sold (also when archived since).")
+    def product(self, info: strawberry.Info[Context, Any]) -> Product:
+        rows = _products_by_id(info.context, [line.product_id for line in self.page])
+        page = [rows[line.product_id] for line in self.page if line.product_id in rows]
+        row = rows[self.row.product_id]
+        return Product(id=row.id, row=row, page=page)  # type: ignore[arg-type]
+
+    @strawberry.field(description="How many units.")
+    def quantity(self) -> int:
+        return self.row.quantity
+
+    @strawberry.field(description="What the buyer paid for the line.")
+    def total(self) -> Money:
+        return _money(self.row.total_minor, self.currency)
+
+    @strawberry.field(description="The part of the total that reached the household.")
+    def producer_share(self) -> Money:
+        return _money(self.row.producer_share_minor, self.currency)
+
+    @strawberry.field(description="When the order was completed and the money paid out.")
+    def completed_at(self) -> datetime:
+        return self.completed
+
+
+@strawberry.type(
+    description=(
+        "What a producing household earned from the mall: the producer share of its completed "
+        "sales. Its income, so personal: its representative, caseworkers covering it and "
+        "platform admins."
+    )
+)
+class ProducerEarnings:
+    household_node: strawberry.Private[Household]
+
+    @strawberry.field(description="The household, through its public view.")
+    def household(self) -> Household:
+        return self.household_node
+
+    @strawberry.field(
+        description=(
+            "The producer share of its completed orders, one amount per currency (never "
+            "converted), largest currency code last."
+        )
+    )
+    def earned(self, info: strawberry.Info[Context, Any]) -> list[Money]:
+        totals = service.producer_earned(info.context.session, self.household_node.row.id or 0)
+        return [_money(amount, currency) for currency, amount in totals.items()]
+
+    @strawberry.field(description="Its completed sales, newest first.")
+    def sales(
+        self,
+        info: strawberry.Info[Context, Any],
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[ProducerSale]:  # type: ignore[type-var]
+        household_id = self.household_node.row.id or 0
+        rows, more, cursors = keyset_page(
+            info.context.session,
+            select(OrderLineRow, OrderRow.currency, OrderRow.completed_at)
+            .join(OrderRow, col(OrderRow.id) == OrderLineRow.order_id)
+            .where(service.producer_sales_condition(household_id)),
+            [
+                SortKey(col(OrderRow.completed_at), descending=True, kind="datetime"),
+                SortKey(col(OrderLineRow.id), descending=True),
+            ],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[2], r[0].id),
+        )
+        lines = [line for line, _, _ in rows]
+        nodes = [
+            ProducerSale(row=line, page=lines, currency=currency, completed=completed)
+            for line, currency, completed in rows
+        ]
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)

@@ -1,5 +1,6 @@
 """The demo campaigns: every status, consistent money (the autouse check balances the
-books), raised equal to the received backings."""
+books), raised equal to the backings received and kept, refunded to those given back,
+and no household's village in a title."""
 
 from __future__ import annotations
 
@@ -27,13 +28,18 @@ def test_demo_campaigns_cover_every_lasting_status(world):
             if s not in (CampaignStatus.SUCCEEDED, CampaignStatus.FAILED)
         }
         for campaign in campaigns:
-            received = session.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(Backing.amount_minor), 0)).where(
-                    Backing.campaign_id == campaign.id,
-                    Backing.status.in_([BackingStatus.RECEIVED, BackingStatus.REFUNDED]),  # type: ignore[attr-defined]
-                )
-            ).scalar_one()
-            assert campaign.raised_minor == received
+            kept, given_back = (
+                session.execute(
+                    sa.select(
+                        sa.func.coalesce(sa.func.sum(Backing.amount_minor), 0), sa.func.count()
+                    ).where(Backing.campaign_id == campaign.id, Backing.status == status)
+                ).one()
+                for status in (BackingStatus.RECEIVED, BackingStatus.REFUNDED)
+            )
+            assert (campaign.raised_minor, campaign.backers_count) == tuple(kept)
+            assert (campaign.refunded_minor, campaign.refunded_count) == tuple(given_back)
+            if campaign.status in (CampaignStatus.REFUNDED, CampaignStatus.CANCELLED):
+                assert campaign.raised_minor == 0
 
 
 def test_rebuilt_counters_equal_the_incremental_ones(world):
@@ -52,3 +58,26 @@ def test_rebuilt_counters_equal_the_incremental_ones(world):
     assert totals[(metrics.CAMPAIGNS_FUNDED, 0)] == 3
     for (metric, bucket), value in totals.items():
         assert stat(world.engine, metric, bucket=bucket) == value
+
+
+def test_demo_household_campaigns_name_no_village(world):
+    """A title is public: a household's campaign names its county, never its village."""
+    from api.households.models import Household
+    from api.regions.models import Region
+
+    with unit_of_work(world.engine) as session:
+        demo.generate(
+            session, rng=random.Random(3), instance=world.settings.instance, today=utcnow().date()
+        )
+    with Session(world.engine) as session:
+        rows = session.execute(
+            sa.select(Campaign.title, Region.name)
+            .join(Household, Household.id == Campaign.household_id)  # type: ignore[arg-type]
+            .join(Region, Region.id == Household.region_id)  # type: ignore[arg-type]
+        ).all()
+    assert rows, "the demo has household campaigns"
+    for title, village in rows:
+        assert village not in title
+        assert title.endswith(world.regions["P1-A-C1"].name) or title.endswith(
+            world.regions["P1-A-C2"].name
+        )

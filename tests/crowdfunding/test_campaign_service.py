@@ -50,6 +50,7 @@ def test_a_campaign_goes_from_draft_to_active_and_counts_only_received_money(wor
         service.update_campaign(
             session,
             actor=world.principal(world.caseworker),
+            instance=world.settings.instance,
             campaign_id=campaign_id,
             changes=service.CampaignChanges(title="A bigger tank", goal_minor=50_000),
         )
@@ -78,6 +79,7 @@ def test_a_campaign_goes_from_draft_to_active_and_counts_only_received_money(wor
         service.update_campaign(
             session,
             actor=world.principal(world.caseworker),
+            instance=world.settings.instance,
             campaign_id=campaign_id,
             changes=service.CampaignChanges(title="Changed"),
         )
@@ -108,7 +110,9 @@ def test_a_missed_all_or_nothing_goal_refunds_every_backer_at_the_deadline(world
     assert result.refunded == [campaign_id] and result.disbursed == []
     row = c.campaign(world, campaign_id)
     assert row.status == CampaignStatus.REFUNDED and row.closed_at is not None
-    assert row.raised_minor == 60_000  # what it raised, kept for the record
+    # The money went back: nothing is raised any more, all of it shows as refunded.
+    assert (row.raised_minor, row.backers_count) == (0, 0)
+    assert (row.refunded_minor, row.refunded_count) == (60_000, 3)
     assert c.balance(world, f"campaign:{campaign_id}") == 0
     assert c.balance(world, "cash:offline") == 0
     with Session(world.engine) as session:

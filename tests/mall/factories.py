@@ -68,6 +68,7 @@ def product(world: World, seller_id: int, *, manager: Actor | None = None, **ove
         row = service.create_product(
             session,
             actor=world.principal(manager or world.rep),
+            instance=world.settings.instance,
             seller_id=seller_id,
             data=service.ProductInput(**values),
         )

@@ -76,7 +76,7 @@ query($seller: ID!) { sellerOrders(seller: $seller, first: 10) {
 MY_ORDERS = "{ myOrders(first: 10) { nodes { id status seller { displayName } } } }"
 STATS = """
 query($region: ID) { mallStats(region: $region) {
-  sales { amountMinor currency } monthlySales { year month amount { amountMinor } }
+  sales { amountMinor currency } monthlySales { month amount { amountMinor } }
   ordersCompleted householdsWithEbusinessIncome region { name } } }"""
 
 
@@ -158,11 +158,13 @@ def test_a_household_sells_honey_to_a_buyer_end_to_end(api, world):
     assert chinese[0]["name"] == {"text": "山蜜", "language": "zh_Hans", "isTranslation": False}
     assert english[0]["price"]["formatted"] == "CN¥48.00"
     assert english[0]["producerHousehold"] == {"publicCode": world.household_code}
+    # A household seller is located by its household: the public sees its county.
     assert english[0]["seller"] == {
         "displayName": "Wang family",
         "kind": "HOUSEHOLD",
-        "region": {"name": village.name},
+        "region": {"name": world.regions["P1-A-C1"].name},
     }
+    assert english[0]["originRegion"] == {"name": world.regions["P1-A-C1"].name}
     assert english[0]["producerShareBps"] == 9000
 
     placed = ok(place(api, world.helper.token, [(product, 2)]))
@@ -195,7 +197,12 @@ def test_a_household_sells_honey_to_a_buyer_end_to_end(api, world):
     stats = api.data(STATS, {"region": gid("Region", world.regions["P1"].id)})["mallStats"]
     assert stats["sales"] == [{"amountMinor": 9_600, "currency": "CNY"}]
     assert stats["ordersCompleted"] == 1 and stats["householdsWithEbusinessIncome"] == 1
-    assert len(stats["monthlySales"]) == 1
+    # The shape of every monthly series: "YYYY-MM".
+    from api.core.db import utcnow
+
+    assert stats["monthlySales"] == [
+        {"month": utcnow().strftime("%Y-%m"), "amount": {"amountMinor": 9_600}}
+    ]
     elsewhere = api.data(STATS, {"region": gid("Region", world.regions["P2"].id)})["mallStats"]
     assert elsewhere["sales"] == [] and elsewhere["householdsWithEbusinessIncome"] == 0
 

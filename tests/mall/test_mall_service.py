@@ -370,6 +370,7 @@ def adjust(world, product_id: int, delta: int) -> None:
         service.update_product(
             session,
             actor=world.principal(world.rep),
+            instance=world.settings.instance,
             product_id=product_id,
             data=service.ProductInput(stock_adjustment=delta),
         )

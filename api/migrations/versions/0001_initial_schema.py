@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:48:48.338988
+Create Date: 2026-12-02 07:55:56.523336
 """
 
 from __future__ import annotations
@@ -350,6 +350,8 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('raised_minor', sa.BigInteger(), nullable=False),
     sa.Column('backers_count', sa.Integer(), nullable=False),
+    sa.Column('refunded_minor', sa.BigInteger(), nullable=False),
+    sa.Column('refunded_count', sa.Integer(), nullable=False),
     sa.Column('organiser_account_id', sa.Integer(), nullable=False),
     sa.Column('organiser_helper_id', sa.Integer(), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
@@ -360,6 +362,7 @@ def upgrade() -> None:
     sa.Column('closed_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('goal_minor > 0', name=op.f('ck_campaign_goal_positive')),
     sa.CheckConstraint('raised_minor >= 0', name=op.f('ck_campaign_raised_not_negative')),
+    sa.CheckConstraint('refunded_minor >= 0', name=op.f('ck_campaign_refunded_not_negative')),
     sa.ForeignKeyConstraint(['approved_by_id'], ['account.id'], name=op.f('fk_campaign_approved_by_id_account')),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_campaign_household_id_household')),
     sa.ForeignKeyConstraint(['organiser_account_id'], ['account.id'], name=op.f('fk_campaign_organiser_account_id_account')),
@@ -656,6 +659,7 @@ def upgrade() -> None:
     sa.Column('provider', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('payment_id', sa.Integer(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('receipt_number', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('ledger_transaction_id', sa.Integer(), nullable=True),
     sa.Column('refund_transaction_id', sa.Integer(), nullable=True),
     sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
@@ -667,7 +671,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_campaign_backing_payment_id_payment')),
     sa.ForeignKeyConstraint(['refund_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_campaign_backing_refund_transaction_id_ledger_transaction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_backing')),
-    sa.UniqueConstraint('payment_id', name=op.f('uq_campaign_backing_payment_id'))
+    sa.UniqueConstraint('payment_id', name=op.f('uq_campaign_backing_payment_id')),
+    sa.UniqueConstraint('receipt_number', name=op.f('uq_campaign_backing_receipt_number'))
     )
     with op.batch_alter_table('campaign_backing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_backing_backer_account_id'), ['backer_account_id'], unique=False)

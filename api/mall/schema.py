@@ -659,7 +659,7 @@ class MallMutations:
         if registered is None:
             return SellerAccountRegisterPayload(account=None, seller=None, errors=errors)
         return SellerAccountRegisterPayload(
-            account=Viewer(row=registered.account),
+            account=Viewer.from_row(registered.account),
             seller=Seller.one(registered.seller),
             errors=[],
         )

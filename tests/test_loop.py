@@ -252,6 +252,7 @@ def test_the_whole_loop(api, backend, engine, settings):
                     "kind": "MONEY",
                     "amount": {"amountMinor": 60_000, "currency": "USD"},
                     "dueOn": (utcnow().date() + timedelta(days=7)).isoformat(),
+                    "idempotencyKey": "loop-pledge-1",
                 }
             },
             token=helper,

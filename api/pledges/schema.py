@@ -74,7 +74,9 @@ class PledgeCreateInput:
     )
     amount: MoneyInput | None = strawberry.field(
         default=None,
-        description="MONEY: the amount, in the request's currency, at most what is left.",
+        description="MONEY: the amount, in the request's currency, at most what is left "
+        "(else OUT_OF_RANGE on `amount.amountMinor`, whose message names the amount still "
+        "open).",
     )
     description: str | None = strawberry.field(
         default=None,
@@ -83,6 +85,11 @@ class PledgeCreateInput:
     )
     due_on: date = strawberry.field(
         description="The day you will deliver by: after today, and by the request's deadline."
+    )
+    idempotency_key: str = strawberry.field(
+        description="A unique key per intended pledge (a UUID), at most 200 characters. "
+        "Retrying with the same key and input returns the first pledge (as it is now) and "
+        "pledges nothing more; the same key with another input is IDEMPOTENCY_KEY_REUSED."
     )
 
 
@@ -140,12 +147,16 @@ class PledgeMutations:
             lambda: service.create_pledge(
                 context.session,
                 actor=context.principal,
-                request_id=decode_int_id(input.request, "HelpRequest", field="request"),
-                kind=input.kind.name,
-                amount_minor=input.amount.amount_minor if input.amount else None,
-                currency=input.amount.currency if input.amount else None,
-                description=input.description,
-                due_on=input.due_on,
+                instance=context.settings.instance,
+                details=service.PledgeDetails(
+                    request_id=decode_int_id(input.request, "HelpRequest", field="request"),
+                    kind=input.kind.name,
+                    amount_minor=input.amount.amount_minor if input.amount else None,
+                    currency=input.amount.currency if input.amount else None,
+                    description=input.description,
+                    due_on=input.due_on,
+                ),
+                idempotency_key=input.idempotency_key,
             ),
         )
         return _payload(row, errors)

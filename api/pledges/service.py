@@ -20,9 +20,12 @@ from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
-from api.core.validation import optional_text
+from api.core.idempotency import claim_key
+from api.core.money import MoneyParam
+from api.core.settings import Instance
+from api.core.validation import FieldErrors, check_money, is_currency, optional_text
 from api.help_requests.models import HelpRequest, RequestStatus
 from api.help_requests.service import (
     households_in_area,
@@ -88,35 +91,71 @@ def _own_pledge(session: Session, actor: Principal, pledge_id: int) -> Pledge:
 # --- Pledging --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PledgeDetails:
+    """What a helper promises: money (`amount_minor`, `currency`), or goods or a service
+    (`description`), by `due_on`."""
+
+    request_id: int
+    kind: str
+    amount_minor: int | None
+    currency: str | None
+    description: str | None
+    due_on: date
+
+
+def _fingerprint(details: PledgeDetails) -> dict[str, object]:
+    """The input as the idempotency key remembers it (api/core/idempotency.py)."""
+    return {
+        "request": details.request_id,
+        "kind": details.kind,
+        "amount": [details.amount_minor, details.currency],
+        "description": (details.description or "").strip(),
+        "dueOn": details.due_on.isoformat(),
+    }
+
+
 def create_pledge(
     session: Session,
     *,
     actor: Principal,
-    request_id: int,
-    kind: str,
-    amount_minor: int | None,
-    currency: str | None,
-    description: str | None,
-    due_on: date,
+    instance: Instance,
+    details: PledgeDetails,
+    idempotency_key: str,
 ) -> Pledge:
     """A helper (or an organisation admin, for its helper profile) pledges to a public,
     OPEN request. Money requests take money pledges until the target is covered; in-kind
-    requests take one goods or service pledge at a time."""
+    requests take one goods or service pledge at a time. A retry with the same key and
+    input returns the first pledge, as it is now, and pledges nothing more."""
     if actor.helper_id is None:
         raise ServiceError(ErrorCode.FORBIDDEN)
+    claim = claim_key(
+        session,
+        operation="pledgeCreate",
+        actor=actor,
+        key=idempotency_key,
+        payload=_fingerprint(details),
+    )
+    if claim.replay_id is not None:
+        replayed = session.get(Pledge, claim.replay_id)
+        assert replayed is not None
+        return replayed
     request = session.exec(
-        select(HelpRequest).where(HelpRequest.id == request_id).where(public_requests_condition())
+        select(HelpRequest)
+        .where(HelpRequest.id == details.request_id)
+        .where(public_requests_condition())
     ).first()
     if request is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="request")
     if request.status != RequestStatus.OPEN:
         raise ServiceError(ErrorCode.INVALID_STATE, field="request")
-    errors: list[ServiceError] = []
+    kind = details.kind
+    found = FieldErrors()
     money_request = request.target_amount_minor is not None
     if kind not in PledgeKind.__members__:
-        errors.append(ServiceError(ErrorCode.INVALID, field="kind"))
+        found.add(ErrorCode.INVALID, "kind")
     elif money_request != (kind == PledgeKind.MONEY):
-        errors.append(
+        found.errors.append(
             ServiceError(
                 ErrorCode.INVALID,
                 field="kind",
@@ -124,35 +163,36 @@ def create_pledge(
             )
         )
     elif kind == PledgeKind.MONEY:
-        _check_money(request, amount_minor, currency, errors)
-    elif amount_minor is not None or currency is not None:
-        errors.append(ServiceError(ErrorCode.INVALID, field="amount"))
-    text: str | None = None
-    try:
-        text = optional_text(description, field="description", limit=DESCRIPTION_LIMIT)
-        if text is None and kind != PledgeKind.MONEY:
-            errors.append(ServiceError(ErrorCode.REQUIRED, field="description"))
-    except ServiceError as error:
-        errors.append(error)
+        found.check(lambda: _check_money(instance, request, details))
+    elif details.amount_minor is not None or details.currency is not None:
+        found.add(ErrorCode.INVALID, "amount")
+    text = found.check(
+        lambda: optional_text(details.description, field="description", limit=DESCRIPTION_LIMIT)
+    )
+    in_kind = kind in (PledgeKind.GOODS, PledgeKind.SERVICE)
+    if in_kind and text is None and not any(e.field == "description" for e in found.errors):
+        found.add(ErrorCode.REQUIRED, "description")
     today = utcnow().date()
+    due_on = details.due_on
     if due_on <= today or (request.deadline is not None and due_on > request.deadline):
-        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="dueOn"))
-    if errors:
-        raise ServiceErrors(errors)
+        found.add(ErrorCode.OUT_OF_RANGE, "dueOn")
+    found.raise_if_any()
+    assert request.id is not None
 
-    amount = amount_minor if kind == PledgeKind.MONEY else 0
-    if not _add_pledged(session, request_id, amount or 0, money=money_request):
+    amount = details.amount_minor if kind == PledgeKind.MONEY else 0
+    if not _add_pledged(session, request.id, amount or 0, money=money_request):
+        # Another pledge took what was open between the check above and this write.
         session.refresh(request)
         if request.status != RequestStatus.OPEN:
             raise ServiceError(ErrorCode.INVALID_STATE, field="request")
-        raise ServiceError(ErrorCode.OUT_OF_RANGE, field="amount.amountMinor")
+        raise _over_pledged(request)
 
     now = utcnow()
     pledge = Pledge(
-        request_id=request_id,
+        request_id=request.id,
         helper_id=actor.helper_id,
         kind=kind,
-        amount_minor=amount_minor if kind == PledgeKind.MONEY else None,
+        amount_minor=details.amount_minor if kind == PledgeKind.MONEY else None,
         currency=request.currency if kind == PledgeKind.MONEY else None,
         description=text,
         due_on=due_on,
@@ -161,26 +201,54 @@ def create_pledge(
     )
     session.add(pledge)
     session.flush()
+    assert pledge.id is not None
+    claim.complete(session, result_id=pledge.id)
     _record_first_pledge(session, request, now)
     session.refresh(request)
     return pledge
 
 
-def _check_money(
-    request: HelpRequest, amount_minor: int | None, currency: str | None, errors: list[ServiceError]
-) -> None:
+def _check_money(instance: Instance, request: HelpRequest, details: PledgeDetails) -> None:
+    """A money pledge is in the request's currency (CURRENCY_MISMATCH names it), within
+    the instance's rule for every amount (`check_money`), and at most what is still open
+    on the request (OUT_OF_RANGE names that)."""
+    amount_minor, currency = details.amount_minor, details.currency
     if amount_minor is None or currency is None:
-        errors.append(ServiceError(ErrorCode.REQUIRED, field="amount"))
-        return
-    if currency != request.currency:
-        errors.append(
-            ServiceError(
-                ErrorCode.CURRENCY_MISMATCH, field="amount.currency", currency=request.currency
-            )
+        raise ServiceError(ErrorCode.REQUIRED, field="amount")
+    assert request.currency is not None
+    found = FieldErrors()
+    if not is_currency(currency):
+        found.add(ErrorCode.INVALID, "amount.currency")
+    elif currency != request.currency:
+        found.add(ErrorCode.CURRENCY_MISMATCH, "amount.currency", currency=request.currency)
+    in_range = found.check(
+        lambda: check_money(
+            instance,
+            amount_minor,
+            request.currency,
+            field="amount.amountMinor",
+            currency_field="amount.currency",
         )
-    remaining = (request.target_amount_minor or 0) - request.pledged_amount_minor
-    if amount_minor < 1 or amount_minor > max(remaining, 0):
-        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="amount.amountMinor"))
+    )
+    if in_range is not None and amount_minor > _still_open(request):
+        found.errors.append(_over_pledged(request))
+    found.raise_if_any()
+
+
+def _still_open(request: HelpRequest) -> int:
+    return max((request.target_amount_minor or 0) - request.pledged_amount_minor, 0)
+
+
+def _over_pledged(request: HelpRequest) -> ServiceError:
+    """OUT_OF_RANGE that says how much is left, in the reader's locale and the request's
+    currency, so the helper can pledge that instead."""
+    assert request.currency is not None
+    return ServiceError(
+        ErrorCode.OUT_OF_RANGE,
+        field="amount.amountMinor",
+        message=N_("Only {remaining} is still open on this request."),
+        remaining=MoneyParam(_still_open(request), request.currency),
+    )
 
 
 def _add_pledged(session: Session, request_id: int, amount: int, *, money: bool) -> bool:

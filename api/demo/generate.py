@@ -681,6 +681,7 @@ class _Generator:
                             "id": region_id,
                             "code": code,
                             "name": name,
+                            "source_language": self.instance.default_locale,
                             "level": level,
                             "parent_id": parent_id,
                             "path": path,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:30:18.620924
+Create Date: 2026-12-02 06:55:13.151731
 """
 
 from __future__ import annotations
@@ -89,9 +89,11 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('retired_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['parent_id'], ['region.id'], name=op.f('fk_region_parent_id_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_region')),
     sa.UniqueConstraint('code', name=op.f('uq_region_code'))
@@ -143,6 +145,15 @@ def upgrade() -> None:
     with op.batch_alter_table('payment_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_event_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('region_translation',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_region_translation_region_id_region')),
+    sa.PrimaryKeyConstraint('region_id', 'locale', name=op.f('pk_region_translation'))
+    )
     op.create_table('access_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -1108,6 +1119,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_access_token_account_id'))
 
     op.drop_table('access_token')
+    op.drop_table('region_translation')
     with op.batch_alter_table('payment_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_event_payment_id'))
 

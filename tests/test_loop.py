@@ -113,16 +113,19 @@ def test_the_whole_loop(api, backend, engine, settings):
     # The admin sets up the areas down to a village, and a caseworker for the county.
     parent = None
     regions = {}
-    for code, name in [
-        ("GZ", "Guizhou"),
-        ("GZ-QN", "Qiannan"),
-        ("GZ-QN-LD", "Luodian"),
-        ("GZ-QN-LD-T", "Bianyang"),
-        ("GZ-QN-LD-T-V", "Dongjia"),
-    ]:
+    for level, (code, name) in enumerate(
+        [
+            ("GZ", "Guizhou"),
+            ("GZ-QN", "Qiannan"),
+            ("GZ-QN-LD", "Luodian"),
+            ("GZ-QN-LD-T", "Bianyang"),
+            ("GZ-QN-LD-T-V", "Dongjia"),
+        ],
+        start=1,
+    ):
         region = api.data(
             REGION_CREATE,
-            {"input": {"code": code, "name": name, "parent": parent}},
+            {"input": {"code": code, "name": name, "level": level, "parent": parent}},
             token=admin.token,
         )["regionCreate"]
         parent = regions[code] = ok(region)["region"]["id"]
@@ -252,6 +255,7 @@ def test_the_whole_loop(api, backend, engine, settings):
                     "kind": "MONEY",
                     "amount": {"amountMinor": 60_000, "currency": "USD"},
                     "dueOn": (utcnow().date() + timedelta(days=7)).isoformat(),
+                    "idempotencyKey": "loop-pledge-1",
                 }
             },
             token=helper,

@@ -4,6 +4,7 @@ Amounts never pass through a float: `Decimal(minor).scaleb(-digits)` is exact.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NewType
 
@@ -11,6 +12,7 @@ import strawberry
 from babel.numbers import format_currency
 
 from api.core.context import Context
+from api.core.i18n import Translator
 from api.core.validation import minor_unit_digits
 
 MAX_MINOR_UNITS = 10**15
@@ -42,6 +44,18 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
 
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
     return str(format_currency(to_decimal(amount_minor, currency), currency, locale=locale))
+
+
+@dataclass(frozen=True)
+class MoneyParam:
+    """An amount as a message parameter ("Only {remaining} is still open..."), formatted
+    with its currency in the reader's locale once that is known (a `Localizable`)."""
+
+    amount_minor: int
+    currency: str
+
+    def localized(self, translator: Translator) -> str:
+        return format_money(self.amount_minor, self.currency, translator.locale)
 
 
 @strawberry.type(description="An exact amount of money in one currency.")

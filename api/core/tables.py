@@ -42,9 +42,9 @@ from api.pairing.models import (
     PairingReport,
 )
 from api.payments.models import Payment, PaymentEvent
-from api.pledges.models import Pledge
+from api.pledges.models import Pledge, ProgressUpdate, ProgressUpdateTranslation
 from api.projects.models import Project, ProjectHousehold
-from api.regions.models import Region
+from api.regions.models import Region, RegionTranslation
 from api.stats.models import RegionStat
 
 metadata = SQLModel.metadata
@@ -93,11 +93,14 @@ __all__ = [
     "Pledge",
     "Product",
     "ProductTranslation",
+    "ProgressUpdate",
+    "ProgressUpdateTranslation",
     "Project",
     "ProjectHousehold",
     "ReceiptCounter",
     "Region",
     "RegionStat",
+    "RegionTranslation",
     "Seller",
     "SellerManager",
     "metadata",

@@ -681,6 +681,7 @@ class _Generator:
                             "id": region_id,
                             "code": code,
                             "name": name,
+                            "source_language": self.instance.default_locale,
                             "level": level,
                             "parent_id": parent_id,
                             "path": path,
@@ -1273,6 +1274,7 @@ class _Generator:
             kind = PledgeKind.SERVICE if category_code in _SERVICE_CATEGORIES else PledgeKind.GOODS
             description = "Will bring it to the village committee office."
         is_home = household.id == self.household_refs[0].id
+        thanks = rng.choice(_THANK_YOUS) if confirmed and rng.random() < 0.85 else None
         row = {
             "id": self._take_id("pledge"),
             "request_id": request_id,
@@ -1292,9 +1294,8 @@ class _Generator:
             "confirmed_by_id": (
                 self.account_ids.get(HOUSEHOLD_EMAIL) if confirmed and is_home else None
             ),
-            "thank_you_message": (
-                rng.choice(_THANK_YOUS) if confirmed and rng.random() < 0.85 else None
-            ),
+            "thank_you_message": thanks,
+            "thanked_at": confirmed if thanks else None,
             "ended_at": ended,
         }
         return row, confirmed

@@ -39,6 +39,7 @@ from api.households.models import Household, VerificationStatus
 from api.households.service import public_households_condition
 from api.pledges.models import Pledge, PledgeStatus
 from api.regions.models import Region
+from api.regions.service import check_takes_new_records
 from api.stats.metrics import REQUESTS_MADE, REQUESTS_PUBLISHED_BY_DAY
 from api.stats.service import bump, day_number
 
@@ -304,6 +305,8 @@ def create_request(
     assert household is not None
     region = session.get(Region, household.region_id)
     assert region is not None
+    # A retired area takes no new requests (api/regions/service.py).
+    check_takes_new_records(session, region, field="household")
     now = utcnow()
     request = HelpRequest(
         household_id=household_id,

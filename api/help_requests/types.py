@@ -30,7 +30,7 @@ from api.regions.service import public_region_id
 from api.regions.types import load_regions
 
 if TYPE_CHECKING:
-    from api.pledges.types import Pledge
+    from api.pledges.types import Pledge, ProgressUpdate, ThankYou
 
 # Households show at most this many open requests (and thank-you notes), newest first.
 HOUSEHOLD_LIST_LIMIT = 20
@@ -230,6 +230,32 @@ class HelpRequest(relay.Node):
         )
         siblings = [pledge for rows in found.values() for pledge in rows]
         return [Pledge.from_row(row, siblings) for row in found.get(self.row.id, [])]
+
+    @strawberry.field(
+        description=(
+            "The household's thanks for pledges to this request, newest first, at most 20; "
+            "seen by whoever sees the request."
+        )
+    )
+    def thanks(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[Annotated[ThankYou, strawberry.lazy("api.pledges.types")]]:
+        from api.pledges.types import thanks_of_request
+
+        return thanks_of_request(info.context, self.row, self.page)
+
+    @strawberry.field(
+        description=(
+            "The household's progress updates on this request, newest first, at most 20; seen "
+            "by whoever sees the request."
+        )
+    )
+    def progress_updates(
+        self, info: strawberry.Info[Context, Any]
+    ) -> list[Annotated[ProgressUpdate, strawberry.lazy("api.pledges.types")]]:
+        from api.pledges.types import progress_updates_of
+
+        return progress_updates_of(info.context, self.row, self.page)
 
     @classmethod
     def from_row(cls, row: HelpRequestRow, page: list[HelpRequestRow]) -> Self:

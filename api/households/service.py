@@ -28,6 +28,7 @@ from api.households.models import (
     VerificationStatus,
 )
 from api.regions.models import Region
+from api.regions.service import check_takes_new_records
 from api.stats.metrics import HOUSEHOLDS_LIFTED_OUT, HOUSEHOLDS_REGISTERED
 from api.stats.sections import HOUSEHOLDS_LIFTED_OUT_BY_MONTH
 from api.stats.service import bump
@@ -90,11 +91,14 @@ def visible_households_condition(principal: Principal) -> sa.ColumnElement[bool]
 
 
 def _region_for(session: Session, actor: Principal, region_id: int, field: str) -> Region:
+    """The region a household is registered or moved into: in the actor's area and not
+    retired (a retired area takes no new households; those already there stay)."""
     region = session.get(Region, region_id)
     if region is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field=field)
     if not actor.covers_region(region.path):
         raise ServiceError(ErrorCode.FORBIDDEN, field=field)
+    check_takes_new_records(session, region, field=field)
     return region
 
 

@@ -160,8 +160,8 @@ class Household(relay.Node):
 
     @strawberry.field(
         description=(
-            "Thank-you messages the household wrote when confirming help it received, with "
-            "the helper's public name, newest first, at most 20."
+            "Thank-you messages the household wrote for help it received (when confirming it "
+            "or later), with the helper's public name, most recently written first, at most 20."
         )
     )
     def thanks(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlmodel import col, select
@@ -27,9 +27,16 @@ from api.core.pagination import (
 from api.core.permissions import STAFF, requires
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
-from api.pledges.types import Pledge, PledgeKind
+from api.pledges.models import ProgressUpdate as ProgressUpdateRow
+from api.pledges.types import Pledge, PledgeKind, ProgressUpdate
+
+if TYPE_CHECKING:
+    from api.help_requests.types import HelpRequest
 
 HELPERS = (Role.HELPER, Role.ORGANISATION_ADMIN)
+# Those who speak for a household: its representative, caseworkers covering it, admins
+# (the service checks the household and the area).
+HOUSEHOLD_SIDE = (Role.HOUSEHOLD_REPRESENTATIVE, *STAFF)
 
 
 @strawberry.type
@@ -74,7 +81,9 @@ class PledgeCreateInput:
     )
     amount: MoneyInput | None = strawberry.field(
         default=None,
-        description="MONEY: the amount, in the request's currency, at most what is left.",
+        description="MONEY: the amount, in the request's currency, at most what is left "
+        "(else OUT_OF_RANGE on `amount.amountMinor`, whose message names the amount still "
+        "open).",
     )
     description: str | None = strawberry.field(
         default=None,
@@ -83,6 +92,11 @@ class PledgeCreateInput:
     )
     due_on: date = strawberry.field(
         description="The day you will deliver by: after today, and by the request's deadline."
+    )
+    idempotency_key: str = strawberry.field(
+        description="A unique key per intended pledge (a UUID), at most 200 characters. "
+        "Retrying with the same key and input returns the first pledge (as it is now) and "
+        "pledges nothing more; the same key with another input is IDEMPOTENCY_KEY_REUSED."
     )
 
 
@@ -102,8 +116,74 @@ class PledgeConfirmReceiptInput:
     thank_you_message: str | None = strawberry.field(
         default=None,
         description="Thanks to the helper, at most 2000 characters. Shown publicly on the "
-        "household: no names, ID numbers or addresses.",
+        "household and the request: no names, ID numbers or addresses. Can also be written, "
+        "replaced or removed later with `pledgeThankYouSet`.",
     )
+
+
+@strawberry.input(
+    description="The household's thanks for a pledge it confirmed, written after confirming."
+)
+class PledgeThankYouSetInput:
+    id: relay.GlobalID = strawberry.field(description="The pledge, CONFIRMED (else INVALID_STATE).")
+    message: str | None = strawberry.field(
+        default=None,
+        description="Thanks to the helper, at most 2000 characters, replacing any earlier "
+        "one. Shown publicly on the household and the request: no names, ID numbers or "
+        "addresses. Null or blank removes the thank-you.",
+    )
+
+
+@strawberry.input(description="A progress update on a request.")
+class ProgressUpdatePostInput:
+    request: relay.GlobalID = strawberry.field(
+        description="The request: published (OPEN, PLEDGED or FULFILLED) and with help "
+        "received, a confirmed pledge or money (else INVALID_STATE)."
+    )
+    body: str = strawberry.field(
+        description="What has changed since the help arrived, at most 2000 characters. "
+        "Shown publicly with the request: no names, ID numbers or addresses."
+    )
+    language: str | None = strawberry.field(
+        default=None,
+        description="The locale the note is written in, one of the instance's locales (e.g. "
+        "zh_Hans); defaults to the request's locale.",
+    )
+
+
+@strawberry.input(description="A progress update's text in one more locale.")
+class ProgressUpdateTranslationSetInput:
+    id: relay.GlobalID = strawberry.field(description="The update to translate.")
+    locale: str = strawberry.field(
+        description="One of the instance's locales (e.g. fr, zh_Hans), not the update's "
+        "source language."
+    )
+    body: str | None = strawberry.field(
+        default=None,
+        description="The translated note, at most 2000 characters; null or blank removes the "
+        "translation.",
+    )
+
+
+@strawberry.input(description="A progress update to take down.")
+class ProgressUpdateRemoveInput:
+    id: relay.GlobalID = strawberry.field(description="The update.")
+
+
+@strawberry.type(description="Result of progressUpdatePost and progressUpdateTranslationSet.")
+class ProgressUpdatePayload:
+    progress_update: ProgressUpdate | None = strawberry.field(
+        description="The update as it is now, unless errors."
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.type(description="Result of progressUpdateRemove.")
+class ProgressUpdateRemovePayload:
+    help_request: Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None = (
+        strawberry.field(description="The request the update was on, as it is now, unless errors.")
+    )
+    errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="Result of a pledge mutation.")
@@ -118,6 +198,17 @@ def _payload(row: PledgeRow | None, errors: list[UserError]) -> PledgePayload:
 
 def _pledge_pk(global_id: relay.GlobalID) -> int:
     return decode_int_id(global_id, "Pledge", field="id")
+
+
+def _update_payload(
+    row: ProgressUpdateRow | None, errors: list[UserError]
+) -> ProgressUpdatePayload:
+    node = ProgressUpdate.from_rows([row])[0] if row else None
+    return ProgressUpdatePayload(progress_update=node, errors=errors)
+
+
+def _update_pk(global_id: relay.GlobalID) -> int:
+    return decode_int_id(global_id, "ProgressUpdate", field="id")
 
 
 @strawberry.type
@@ -140,12 +231,16 @@ class PledgeMutations:
             lambda: service.create_pledge(
                 context.session,
                 actor=context.principal,
-                request_id=decode_int_id(input.request, "HelpRequest", field="request"),
-                kind=input.kind.name,
-                amount_minor=input.amount.amount_minor if input.amount else None,
-                currency=input.amount.currency if input.amount else None,
-                description=input.description,
-                due_on=input.due_on,
+                instance=context.settings.instance,
+                details=service.PledgeDetails(
+                    request_id=decode_int_id(input.request, "HelpRequest", field="request"),
+                    kind=input.kind.name,
+                    amount_minor=input.amount.amount_minor if input.amount else None,
+                    currency=input.amount.currency if input.amount else None,
+                    description=input.description,
+                    due_on=input.due_on,
+                ),
+                idempotency_key=input.idempotency_key,
             ),
         )
         return _payload(row, errors)
@@ -190,7 +285,7 @@ class PledgeMutations:
             "Confirm the household received a pledge, optionally thanking the helper. The "
             "household's representative, caseworkers covering it, admins."
         ),
-        extensions=requires(Role.HOUSEHOLD_REPRESENTATIVE, *STAFF),
+        extensions=requires(*HOUSEHOLD_SIDE),
     )
     def pledge_confirm_receipt(
         self,
@@ -208,3 +303,104 @@ class PledgeMutations:
             ),
         )
         return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Add, replace or remove the household's thank-you for a pledge it confirmed, at "
+            "any time after confirming. The household's representative, caseworkers covering "
+            "it (on its behalf), admins."
+        ),
+        extensions=requires(*HOUSEHOLD_SIDE),
+    )
+    def pledge_thank_you_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[PledgeThankYouSetInput],
+    ) -> PledgePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.set_thank_you(
+                context.session,
+                actor=context.principal,
+                pledge_id=_pledge_pk(input.id),
+                message=input.message,
+            ),
+        )
+        return _payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Post a progress update on a request the household received help for. The "
+            "household's representative, caseworkers covering it (on its behalf), admins."
+        ),
+        extensions=requires(*HOUSEHOLD_SIDE),
+    )
+    def progress_update_post(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[ProgressUpdatePostInput],
+    ) -> ProgressUpdatePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.post_progress_update(
+                context.session,
+                actor=context.principal,
+                instance=context.settings.instance,
+                request_id=decode_int_id(input.request, "HelpRequest", field="request"),
+                body=input.body,
+                language=input.language or context.locale,
+            ),
+        )
+        return _update_payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Add, replace or remove a progress update's text in one more locale. Same roles "
+            "as progressUpdatePost."
+        ),
+        extensions=requires(*HOUSEHOLD_SIDE),
+    )
+    def progress_update_translation_set(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[ProgressUpdateTranslationSetInput],
+    ) -> ProgressUpdatePayload | None:
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.set_progress_update_translation(
+                context.session,
+                actor=context.principal,
+                locales=context.settings.instance.locales,
+                update_id=_update_pk(input.id),
+                locale=input.locale,
+                body=input.body,
+            ),
+        )
+        return _update_payload(row, errors)
+
+    @strawberry.mutation(
+        description=(
+            "Take a progress update down, with its translations (e.g. it named someone). Same "
+            "roles as progressUpdatePost."
+        ),
+        extensions=requires(*HOUSEHOLD_SIDE),
+    )
+    def progress_update_remove(
+        self,
+        info: strawberry.Info[Context, Any],
+        input: MutationInput[ProgressUpdateRemoveInput],
+    ) -> ProgressUpdateRemovePayload | None:
+        from api.help_requests.types import HelpRequest
+
+        context = info.context
+        row, errors = run_service(
+            info,
+            lambda: service.remove_progress_update(
+                context.session, actor=context.principal, update_id=_update_pk(input.id)
+            ),
+        )
+        node = HelpRequest.from_row(row, [row]) if row else None
+        return ProgressUpdateRemovePayload(help_request=node, errors=errors)

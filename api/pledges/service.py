@@ -9,28 +9,44 @@ pledge rows, so two operations on PostgreSQL never wait for each other in a cycl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Role
 from api.audit.service import record_audit
+from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
-from api.core.validation import optional_text
-from api.help_requests.models import HelpRequest, RequestStatus
+from api.core.idempotency import claim_key
+from api.core.money import MoneyParam
+from api.core.settings import Instance
+from api.core.translations import TextField, Translatable, check_source_language
+from api.core.validation import FieldErrors, check_money, clean_text, is_currency, optional_text
+from api.help_requests.models import PUBLIC_STATUSES, HelpRequest, RequestStatus
 from api.help_requests.service import (
     households_in_area,
     public_requests_condition,
     speaks_for_household,
+    visible_request,
+    visible_requests_condition,
 )
 from api.households.models import Household
-from api.pledges.models import LIVE_PLEDGE_STATUSES, Pledge, PledgeKind, PledgeStatus
+from api.pledges.models import (
+    LIVE_PLEDGE_STATUSES,
+    Pledge,
+    PledgeKind,
+    PledgeStatus,
+    ProgressUpdate,
+    ProgressUpdateTranslation,
+)
 from api.stats.metrics import (
     DAYS_TO_FIRST_PLEDGE,
     PLEDGES_DELIVERED,
@@ -40,8 +56,10 @@ from api.stats.metrics import (
 from api.stats.service import answered_in_window, bump, day_number, whole_days_between
 
 AUDIT_SUBJECT = "Pledge"
+PROGRESS_AUDIT_SUBJECT = "ProgressUpdate"
 DESCRIPTION_LIMIT = 2000
 THANK_YOU_LIMIT = 2000
+PROGRESS_UPDATE_LIMIT = 2000
 
 
 # --- Visibility ------------------------------------------------------------------------------
@@ -88,35 +106,71 @@ def _own_pledge(session: Session, actor: Principal, pledge_id: int) -> Pledge:
 # --- Pledging --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PledgeDetails:
+    """What a helper promises: money (`amount_minor`, `currency`), or goods or a service
+    (`description`), by `due_on`."""
+
+    request_id: int
+    kind: str
+    amount_minor: int | None
+    currency: str | None
+    description: str | None
+    due_on: date
+
+
+def _fingerprint(details: PledgeDetails) -> dict[str, object]:
+    """The input as the idempotency key remembers it (api/core/idempotency.py)."""
+    return {
+        "request": details.request_id,
+        "kind": details.kind,
+        "amount": [details.amount_minor, details.currency],
+        "description": (details.description or "").strip(),
+        "dueOn": details.due_on.isoformat(),
+    }
+
+
 def create_pledge(
     session: Session,
     *,
     actor: Principal,
-    request_id: int,
-    kind: str,
-    amount_minor: int | None,
-    currency: str | None,
-    description: str | None,
-    due_on: date,
+    instance: Instance,
+    details: PledgeDetails,
+    idempotency_key: str,
 ) -> Pledge:
     """A helper (or an organisation admin, for its helper profile) pledges to a public,
     OPEN request. Money requests take money pledges until the target is covered; in-kind
-    requests take one goods or service pledge at a time."""
+    requests take one goods or service pledge at a time. A retry with the same key and
+    input returns the first pledge, as it is now, and pledges nothing more."""
     if actor.helper_id is None:
         raise ServiceError(ErrorCode.FORBIDDEN)
+    claim = claim_key(
+        session,
+        operation="pledgeCreate",
+        actor=actor,
+        key=idempotency_key,
+        payload=_fingerprint(details),
+    )
+    if claim.replay_id is not None:
+        replayed = session.get(Pledge, claim.replay_id)
+        assert replayed is not None
+        return replayed
     request = session.exec(
-        select(HelpRequest).where(HelpRequest.id == request_id).where(public_requests_condition())
+        select(HelpRequest)
+        .where(HelpRequest.id == details.request_id)
+        .where(public_requests_condition())
     ).first()
     if request is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="request")
     if request.status != RequestStatus.OPEN:
         raise ServiceError(ErrorCode.INVALID_STATE, field="request")
-    errors: list[ServiceError] = []
+    kind = details.kind
+    found = FieldErrors()
     money_request = request.target_amount_minor is not None
     if kind not in PledgeKind.__members__:
-        errors.append(ServiceError(ErrorCode.INVALID, field="kind"))
+        found.add(ErrorCode.INVALID, "kind")
     elif money_request != (kind == PledgeKind.MONEY):
-        errors.append(
+        found.errors.append(
             ServiceError(
                 ErrorCode.INVALID,
                 field="kind",
@@ -124,35 +178,36 @@ def create_pledge(
             )
         )
     elif kind == PledgeKind.MONEY:
-        _check_money(request, amount_minor, currency, errors)
-    elif amount_minor is not None or currency is not None:
-        errors.append(ServiceError(ErrorCode.INVALID, field="amount"))
-    text: str | None = None
-    try:
-        text = optional_text(description, field="description", limit=DESCRIPTION_LIMIT)
-        if text is None and kind != PledgeKind.MONEY:
-            errors.append(ServiceError(ErrorCode.REQUIRED, field="description"))
-    except ServiceError as error:
-        errors.append(error)
+        found.check(lambda: _check_money(instance, request, details))
+    elif details.amount_minor is not None or details.currency is not None:
+        found.add(ErrorCode.INVALID, "amount")
+    text = found.check(
+        lambda: optional_text(details.description, field="description", limit=DESCRIPTION_LIMIT)
+    )
+    in_kind = kind in (PledgeKind.GOODS, PledgeKind.SERVICE)
+    if in_kind and text is None and not any(e.field == "description" for e in found.errors):
+        found.add(ErrorCode.REQUIRED, "description")
     today = utcnow().date()
+    due_on = details.due_on
     if due_on <= today or (request.deadline is not None and due_on > request.deadline):
-        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="dueOn"))
-    if errors:
-        raise ServiceErrors(errors)
+        found.add(ErrorCode.OUT_OF_RANGE, "dueOn")
+    found.raise_if_any()
+    assert request.id is not None
 
-    amount = amount_minor if kind == PledgeKind.MONEY else 0
-    if not _add_pledged(session, request_id, amount or 0, money=money_request):
+    amount = details.amount_minor if kind == PledgeKind.MONEY else 0
+    if not _add_pledged(session, request.id, amount or 0, money=money_request):
+        # Another pledge took what was open between the check above and this write.
         session.refresh(request)
         if request.status != RequestStatus.OPEN:
             raise ServiceError(ErrorCode.INVALID_STATE, field="request")
-        raise ServiceError(ErrorCode.OUT_OF_RANGE, field="amount.amountMinor")
+        raise _over_pledged(request)
 
     now = utcnow()
     pledge = Pledge(
-        request_id=request_id,
+        request_id=request.id,
         helper_id=actor.helper_id,
         kind=kind,
-        amount_minor=amount_minor if kind == PledgeKind.MONEY else None,
+        amount_minor=details.amount_minor if kind == PledgeKind.MONEY else None,
         currency=request.currency if kind == PledgeKind.MONEY else None,
         description=text,
         due_on=due_on,
@@ -161,26 +216,54 @@ def create_pledge(
     )
     session.add(pledge)
     session.flush()
+    assert pledge.id is not None
+    claim.complete(session, result_id=pledge.id)
     _record_first_pledge(session, request, now)
     session.refresh(request)
     return pledge
 
 
-def _check_money(
-    request: HelpRequest, amount_minor: int | None, currency: str | None, errors: list[ServiceError]
-) -> None:
+def _check_money(instance: Instance, request: HelpRequest, details: PledgeDetails) -> None:
+    """A money pledge is in the request's currency (CURRENCY_MISMATCH names it), within
+    the instance's rule for every amount (`check_money`), and at most what is still open
+    on the request (OUT_OF_RANGE names that)."""
+    amount_minor, currency = details.amount_minor, details.currency
     if amount_minor is None or currency is None:
-        errors.append(ServiceError(ErrorCode.REQUIRED, field="amount"))
-        return
-    if currency != request.currency:
-        errors.append(
-            ServiceError(
-                ErrorCode.CURRENCY_MISMATCH, field="amount.currency", currency=request.currency
-            )
+        raise ServiceError(ErrorCode.REQUIRED, field="amount")
+    assert request.currency is not None
+    found = FieldErrors()
+    if not is_currency(currency):
+        found.add(ErrorCode.INVALID, "amount.currency")
+    elif currency != request.currency:
+        found.add(ErrorCode.CURRENCY_MISMATCH, "amount.currency", currency=request.currency)
+    in_range = found.check(
+        lambda: check_money(
+            instance,
+            amount_minor,
+            request.currency,
+            field="amount.amountMinor",
+            currency_field="amount.currency",
         )
-    remaining = (request.target_amount_minor or 0) - request.pledged_amount_minor
-    if amount_minor < 1 or amount_minor > max(remaining, 0):
-        errors.append(ServiceError(ErrorCode.OUT_OF_RANGE, field="amount.amountMinor"))
+    )
+    if in_range is not None and amount_minor > _still_open(request):
+        found.errors.append(_over_pledged(request))
+    found.raise_if_any()
+
+
+def _still_open(request: HelpRequest) -> int:
+    return max((request.target_amount_minor or 0) - request.pledged_amount_minor, 0)
+
+
+def _over_pledged(request: HelpRequest) -> ServiceError:
+    """OUT_OF_RANGE that says how much is left, in the reader's locale and the request's
+    currency, so the helper can pledge that instead."""
+    assert request.currency is not None
+    return ServiceError(
+        ErrorCode.OUT_OF_RANGE,
+        field="amount.amountMinor",
+        message=N_("Only {remaining} is still open on this request."),
+        remaining=MoneyParam(_still_open(request), request.currency),
+    )
 
 
 def _add_pledged(session: Session, request_id: int, amount: int, *, money: bool) -> bool:
@@ -318,6 +401,7 @@ def confirm_receipt(
         "confirmed_at": now,
         "confirmed_by_id": actor.account_id,
         "thank_you_message": message,
+        "thanked_at": now if message is not None else None,
     }
     if was == PledgeStatus.ACTIVE:
         values["delivered_at"] = now
@@ -351,6 +435,172 @@ def confirm_receipt(
         detail={"request_id": request.id, "thanked": message is not None},
     )
     return pledge
+
+
+# --- After receipt: thanks and progress updates -----------------------------------------------
+
+
+def _household_of(session: Session, request_id: int) -> tuple[HelpRequest, Household]:
+    request = session.get(HelpRequest, request_id)
+    household = session.get(Household, request.household_id) if request else None
+    assert request is not None and household is not None
+    return request, household
+
+
+def set_thank_you(
+    session: Session, *, actor: Principal, pledge_id: int, message: str | None
+) -> Pledge:
+    """Add, replace or remove (no text) the household's thank-you for a pledge it has
+    confirmed, at any time after confirming. Those who may confirm for the household may
+    thank for it (its representative, a caseworker covering it, an admin)."""
+    pledge = _visible_pledge(session, actor, pledge_id)
+    _request, household = _household_of(session, pledge.request_id)
+    if not speaks_for_household(session, actor, household):
+        raise ServiceError(ErrorCode.FORBIDDEN, field="id")
+    text = optional_text(message, field="message", limit=THANK_YOU_LIMIT)
+    values = {"thank_you_message": text, "thanked_at": utcnow() if text is not None else None}
+    # Compare-and-set: thanks belong to confirmed pledges only.
+    if not _pledge_transition(session, pledge, (PledgeStatus.CONFIRMED,), values):
+        raise ServiceError(ErrorCode.INVALID_STATE, field="id")
+    record_audit(
+        session,
+        actor=actor,
+        action="pledge.thank_you_set",
+        subject_type=AUDIT_SUBJECT,
+        subject_id=pledge_id,
+        detail={"request_id": pledge.request_id, "thanked": text is not None},
+    )
+    return pledge
+
+
+PROGRESS_TEXT = Translatable(
+    ProgressUpdateTranslation,
+    "progress_update_id",
+    (TextField("body", "body", PROGRESS_UPDATE_LIMIT),),
+)
+
+
+def _help_received(session: Session, request: HelpRequest) -> bool:
+    """Money confirmed or disbursed to the request, or a pledge (in kind too) confirmed."""
+    if request.received_amount_minor > 0:
+        return True
+    confirmed = session.exec(
+        select(Pledge.id)
+        .where(col(Pledge.request_id) == request.id)
+        .where(col(Pledge.status) == PledgeStatus.CONFIRMED)
+        .limit(1)
+    ).first()
+    return confirmed is not None
+
+
+def post_progress_update(
+    session: Session,
+    *,
+    actor: Principal,
+    instance: Instance,
+    request_id: int,
+    body: str,
+    language: str | None = None,
+) -> ProgressUpdate:
+    """A dated, public note on a published request the household received help for, by
+    those who speak for the household. `language` is the locale `body` is written in (the
+    instance's default when not given)."""
+    request = visible_request(session, actor, request_id)
+    if request is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="request")
+    _request, household = _household_of(session, request_id)
+    if not speaks_for_household(session, actor, household):
+        raise ServiceError(ErrorCode.FORBIDDEN, field="request")
+    if request.status not in PUBLIC_STATUSES or not _help_received(session, request):
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            field="request",
+            message=N_("Updates can be posted once help for this request has been received."),
+        )
+    found = FieldErrors()
+    text = found.check(lambda: clean_text(body, field="body", limit=PROGRESS_UPDATE_LIMIT))
+    source_language = found.check(
+        lambda: check_source_language(language or instance.default_locale, locales=instance.locales)
+    )
+    found.raise_if_any()
+    assert text is not None and source_language is not None
+    update = ProgressUpdate(
+        request_id=request_id,
+        body=text,
+        source_language=source_language,
+        posted_by_id=actor.account_id,
+        posted_at=utcnow(),
+    )
+    session.add(update)
+    session.flush()
+    assert update.id is not None
+    record_audit(
+        session,
+        actor=actor,
+        action="progress_update.post",
+        subject_type=PROGRESS_AUDIT_SUBJECT,
+        subject_id=update.id,
+        detail={"request_id": request_id},
+    )
+    return update
+
+
+def _own_progress_update(session: Session, actor: Principal, update_id: int) -> ProgressUpdate:
+    """An update the actor can see (else NOT_FOUND) and speaks for (else FORBIDDEN)."""
+    update = session.exec(
+        select(ProgressUpdate)
+        .join(HelpRequest, col(HelpRequest.id) == ProgressUpdate.request_id)
+        .where(col(ProgressUpdate.id) == update_id)
+        .where(visible_requests_condition(actor))
+    ).first()
+    if update is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, field="id")
+    _request, household = _household_of(session, update.request_id)
+    if not speaks_for_household(session, actor, household):
+        raise ServiceError(ErrorCode.FORBIDDEN, field="id")
+    return update
+
+
+def set_progress_update_translation(
+    session: Session,
+    *,
+    actor: Principal,
+    locales: Sequence[str],
+    update_id: int,
+    locale: str,
+    body: str | None,
+) -> ProgressUpdate:
+    """Add, replace or remove (no text) the update's body in one more locale."""
+    update = _own_progress_update(session, actor, update_id)
+    translations.set_translation(
+        session,
+        PROGRESS_TEXT,
+        original=update,
+        locale=locale,
+        locales=locales,
+        values={"body": body},
+    )
+    return update
+
+
+def remove_progress_update(session: Session, *, actor: Principal, update_id: int) -> HelpRequest:
+    """Take an update down with its translations (it named someone, it was a mistake);
+    the audit log keeps that it existed. Returns the request it was on."""
+    update = _own_progress_update(session, actor, update_id)
+    translations.remove_translations(session, PROGRESS_TEXT, [update_id])
+    session.delete(update)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="progress_update.remove",
+        subject_type=PROGRESS_AUDIT_SUBJECT,
+        subject_id=update_id,
+        detail={"request_id": update.request_id},
+    )
+    request = session.get(HelpRequest, update.request_id)
+    assert request is not None
+    return request
 
 
 def _pledge_transition(
@@ -468,5 +718,50 @@ def pledges_by_id(session: Session, principal: Principal, ids: set[int]) -> dict
         return {}
     rows = session.exec(
         select(Pledge).where(col(Pledge.id).in_(ids)).where(visible_pledges_condition(principal))
+    ).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def progress_updates_of_requests(
+    session: Session, request_ids: set[int], *, limit: int
+) -> dict[int, list[ProgressUpdate]]:
+    """The newest `limit` updates of each request, in one statement (a window function).
+    The caller has checked that the requests are visible: updates are seen with them."""
+    result: dict[int, list[ProgressUpdate]] = {i: [] for i in request_ids}
+    if not request_ids:
+        return result
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=col(ProgressUpdate.request_id),
+            order_by=(col(ProgressUpdate.posted_at).desc(), col(ProgressUpdate.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(ProgressUpdate, rank)
+        .where(col(ProgressUpdate.request_id).in_(request_ids))
+        .subquery()
+    )
+    update = aliased(ProgressUpdate, ranked)
+    rows = session.exec(
+        select(update).where(ranked.c.rank <= limit).order_by(ranked.c.request_id, ranked.c.rank)
+    ).all()
+    for row in rows:
+        result[row.request_id].append(row)
+    return result
+
+
+def progress_updates_by_id(
+    session: Session, principal: Principal, ids: set[int]
+) -> dict[int, ProgressUpdate]:
+    """Updates by id, those on requests `principal` may see."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(ProgressUpdate)
+        .join(HelpRequest, col(HelpRequest.id) == ProgressUpdate.request_id)
+        .where(col(ProgressUpdate.id).in_(ids))
+        .where(visible_requests_condition(principal))
     ).all()
     return {row.id: row for row in rows if row.id is not None}

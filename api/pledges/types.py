@@ -13,14 +13,17 @@ from sqlmodel import col
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.dates import formatted_day_field
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
+from api.core.translations import LocalizedText, localized_field
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.helpers.models import Helper as HelperRow
 from api.helpers.types import Helper, load_helpers
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
 from api.pledges.models import PledgeStatus as PledgeStatusValue
+from api.pledges.models import ProgressUpdate as ProgressUpdateRow
 
 if TYPE_CHECKING:
     from api.help_requests.types import HelpRequest
@@ -95,9 +98,20 @@ class Pledge(relay.Node):
     def confirmed_at(self) -> datetime | None:
         return self.row.confirmed_at
 
-    @strawberry.field(description="The household's thank-you message, shown publicly.")
+    @strawberry.field(
+        description=(
+            "The household's thank-you message, shown publicly; written when confirming or "
+            "later (`pledgeThankYouSet`)."
+        )
+    )
     def thank_you_message(self) -> str | None:
         return self.row.thank_you_message
+
+    @strawberry.field(
+        description="When the household wrote or last replaced its thank-you; null without one."
+    )
+    def thanked_at(self) -> datetime | None:
+        return self.row.thanked_at
 
     @strawberry.field(description="The request pledged to; null if you can no longer see it.")
     def request(
@@ -154,9 +168,14 @@ class ThankYou:
     message: str = strawberry.field(description="The household's thank-you message.")
     helper_name: str = strawberry.field(description="Public name of the helper thanked.")
     confirmed_on: date = strawberry.field(description="The day the household confirmed receipt.")
+    thanked_on: date = strawberry.field(
+        description="The day the thank-you was written or last replaced (on or after "
+        "`confirmedOn`)."
+    )
 
 
 def thanks_of(context: Context, household_id: int | None) -> list[ThankYou]:
+    """`Household.thanks`, loaded for every household listed with this one at once."""
     if household_id is None:
         return []
     from api.help_requests.types import household_page_with
@@ -165,50 +184,168 @@ def thanks_of(context: Context, household_id: int | None) -> list[ThankYou]:
         context,
         "household_thanks",
         household_page_with(context, household_id),
-        lambda ids: _thanks_by_household(context, ids),
+        lambda ids: _thanks_by(context, col(HelpRequestRow.household_id), ids),
     )
     return found.get(household_id, [])
 
 
-def _thanks_by_household(context: Context, household_ids: set[int]) -> dict[int, list[ThankYou]]:
-    """Confirmed pledges with a thank-you message, newest first, at most
-    HOUSEHOLD_LIST_LIMIT per household, in one statement (a window function)."""
+def thanks_of_request(
+    context: Context, request: HelpRequestRow, page: list[HelpRequestRow]
+) -> list[ThankYou]:
+    """`HelpRequest.thanks`, loaded for the whole page of requests at once."""
+    found = load_many(
+        context,
+        "request_thanks",
+        [r.id for r in [request, *page]],
+        lambda ids: _thanks_by(context, col(PledgeRow.request_id), ids),
+    )
+    return found.get(request.id, [])
+
+
+def _thanks_by(context: Context, owner: Any, owner_ids: set[int]) -> dict[int, list[ThankYou]]:
+    """Confirmed pledges with a thank-you message, most recently thanked first, at most
+    HOUSEHOLD_LIST_LIMIT per owner (a household or a request), in one statement (a window
+    function)."""
     from api.help_requests.types import HOUSEHOLD_LIST_LIMIT
 
-    household_id = col(HelpRequestRow.household_id)
     rank = (
         sa.func.row_number()
         .over(
-            partition_by=household_id,
-            order_by=(col(PledgeRow.confirmed_at).desc(), col(PledgeRow.id).desc()),
+            partition_by=owner,
+            # Pledges thanked before `thanked_at` existed count from their confirmation.
+            order_by=(
+                sa.func.coalesce(col(PledgeRow.thanked_at), col(PledgeRow.confirmed_at)).desc(),
+                col(PledgeRow.id).desc(),
+            ),
         )
         .label("rank")
     )
     ranked = (
         sa.select(
-            household_id.label("household_id"),
+            owner.label("owner_id"),
             col(PledgeRow.thank_you_message).label("message"),
             col(PledgeRow.confirmed_at).label("confirmed_at"),
+            col(PledgeRow.thanked_at).label("thanked_at"),
             col(HelperRow.display_name).label("helper_name"),
             rank,
         )
         .join(HelpRequestRow, col(HelpRequestRow.id) == PledgeRow.request_id)
         .join(HelperRow, col(HelperRow.id) == PledgeRow.helper_id)
-        .where(household_id.in_(household_ids))
+        .where(owner.in_(owner_ids))
         .where(col(PledgeRow.status) == PledgeStatusValue.CONFIRMED)
         .where(col(PledgeRow.thank_you_message).is_not(None))
         .subquery()
     )
     rows = context.session.execute(
         sa.select(
-            ranked.c.household_id, ranked.c.message, ranked.c.confirmed_at, ranked.c.helper_name
+            ranked.c.owner_id,
+            ranked.c.message,
+            ranked.c.confirmed_at,
+            ranked.c.thanked_at,
+            ranked.c.helper_name,
         )
         .where(ranked.c.rank <= HOUSEHOLD_LIST_LIMIT)
-        .order_by(ranked.c.household_id, ranked.c.rank)
+        .order_by(ranked.c.owner_id, ranked.c.rank)
     ).all()
-    result: dict[int, list[ThankYou]] = {i: [] for i in household_ids}
-    for owner, message, confirmed_at, helper_name in rows:
-        result[owner].append(
-            ThankYou(message=message, helper_name=helper_name, confirmed_on=confirmed_at.date())
+    result: dict[int, list[ThankYou]] = {i: [] for i in owner_ids}
+    for owner_id, message, confirmed_at, thanked_at, helper_name in rows:
+        result[owner_id].append(
+            ThankYou(
+                message=message,
+                helper_name=helper_name,
+                confirmed_on=confirmed_at.date(),
+                thanked_on=(thanked_at or confirmed_at).date(),
+            )
         )
     return result
+
+
+# --- Progress updates ------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description=(
+        'A dated note from a household on a request it received help for (e.g. "the roof is '
+        'repaired"), shown with the request like its thanks: to everyone who may see the '
+        "request (the public once it is published). No names, ID numbers or addresses."
+    )
+)
+class ProgressUpdate(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[ProgressUpdateRow]
+    # The updates listed with this one (their translations load at once).
+    page: strawberry.Private[list[ProgressUpdateRow]]
+
+    @strawberry.field(
+        description="The note, at most 2000 characters; in the reader's language when translated."
+    )
+    def body(self, info: strawberry.Info[Context, Any]) -> LocalizedText:
+        return localized_field(info.context, service.PROGRESS_TEXT, self.row, self.page, "body")
+
+    @strawberry.field(description="The locale the note was written in.")
+    def source_language(self) -> str:
+        return self.row.source_language
+
+    @strawberry.field(description="When it was posted.")
+    def posted_at(self) -> datetime:
+        return self.row.posted_at
+
+    posted_at_formatted = formatted_day_field(lambda self: self.row.posted_at, of="postedAt")
+
+    @strawberry.field(description="The request it is about; null if you can no longer see it.")
+    def request(
+        self, info: strawberry.Info[Context, Any]
+    ) -> Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None:
+        from api.help_requests.types import HelpRequest, load_requests
+
+        found = load_requests(info.context, [u.request_id for u in self.page])
+        row = found.get(self.row.request_id)
+        return HelpRequest.from_row(row, list(found.values())) if row else None
+
+    @classmethod
+    def from_rows(cls, rows: list[ProgressUpdateRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[ProgressUpdate | None]:
+        context = info.context
+        ids = [str(i) for i in node_ids]
+        found = load_many(
+            context,
+            "progress_update",
+            [int(i) for i in ids if i.isdigit()],
+            lambda wanted: service.progress_updates_by_id(
+                context.session, context.principal, wanted
+            ),
+        )
+        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
+        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+def progress_updates_of(
+    context: Context, request: HelpRequestRow, page: list[HelpRequestRow]
+) -> list[ProgressUpdate]:
+    """`HelpRequest.progressUpdates`, loaded for the whole page of requests at once; their
+    bodies' translations then load in one more statement."""
+    from api.help_requests.types import HOUSEHOLD_LIST_LIMIT
+
+    found = load_many(
+        context,
+        "request_progress_updates",
+        [r.id for r in [request, *page]],
+        lambda ids: service.progress_updates_of_requests(
+            context.session, ids, limit=HOUSEHOLD_LIST_LIMIT
+        ),
+    )
+    siblings = [row for rows in found.values() for row in rows]
+    return [
+        ProgressUpdate(id=row.id, row=row, page=siblings)
+        for row in found.get(request.id, [])
+        if row.id is not None
+    ]

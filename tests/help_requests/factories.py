@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -217,12 +218,16 @@ def pledge(
         row = pledges.create_pledge(
             session,
             actor=world.principal(helper or world.helper),
-            request_id=request_id,
-            kind=kind,
-            amount_minor=amount if kind == "MONEY" else None,
-            currency="USD" if kind == "MONEY" else None,
-            description=description or (None if kind == "MONEY" else "Two bags of rice"),
-            due_on=due_on or tomorrow(),
+            instance=world.settings.instance,
+            details=pledges.PledgeDetails(
+                request_id=request_id,
+                kind=kind,
+                amount_minor=amount if kind == "MONEY" else None,
+                currency="USD" if kind == "MONEY" else None,
+                description=description or (None if kind == "MONEY" else "Two bags of rice"),
+                due_on=due_on or tomorrow(),
+            ),
+            idempotency_key=uuid.uuid4().hex,
         )
         assert row.id is not None
         return row.id

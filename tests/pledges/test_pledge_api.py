@@ -3,6 +3,8 @@ which pledge, and what the public sees of a household's requests and thanks."""
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
 from api.help_requests import service as request_service
@@ -60,6 +62,7 @@ def create_input(request_id: int, **overrides):
         "kind": "MONEY",
         "amount": {"amountMinor": 10_000, "currency": "USD"},
         "dueOn": f.tomorrow().isoformat(),
+        "idempotencyKey": uuid4().hex,
     }
     values.update(overrides)
     return {"input": values}

@@ -37,12 +37,16 @@ def pledge_all_at_once(world: f.World, request_id: int, amounts: list[int]) -> l
                 return service.create_pledge(
                     session,
                     actor=principals[index],
-                    request_id=request_id,
-                    kind="MONEY",
-                    amount_minor=amounts[index],
-                    currency="USD",
-                    description=None,
-                    due_on=f.tomorrow(),
+                    instance=world.settings.instance,
+                    details=service.PledgeDetails(
+                        request_id=request_id,
+                        kind="MONEY",
+                        amount_minor=amounts[index],
+                        currency="USD",
+                        description=None,
+                        due_on=f.tomorrow(),
+                    ),
+                    idempotency_key=f"pledge-{index}",
                 ).id
         except (ServiceError, ServiceErrors) as error:
             return error

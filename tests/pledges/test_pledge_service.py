@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -44,8 +45,9 @@ def create(world: f.World, request_id: int, actor=None, **overrides):
         return service.create_pledge(
             session,
             actor=world.principal(actor or world.helper),
-            request_id=request_id,
-            **values,
+            instance=world.settings.instance,
+            details=service.PledgeDetails(request_id=request_id, **values),
+            idempotency_key=uuid4().hex,
         )
 
 

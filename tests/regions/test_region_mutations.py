@@ -40,7 +40,8 @@ def people(backend, engine, settings):
 
 
 def create(api, token, **fields):
-    return api.post(CREATE, {"input": {"code": "X1", "name": "Xanadu", **fields}}, token=token)
+    values = {"code": "X1", "name": "Xanadu", "level": 1, **fields}
+    return api.post(CREATE, {"input": values}, token=token)
 
 
 def stored(engine, code):
@@ -57,7 +58,7 @@ def test_an_admin_builds_a_hierarchy_with_computed_path_and_level(api, people, e
     token = people["admin"].token
 
     top = create(api, token, code="X1", name=" Xanadu ")["data"]["regionCreate"]
-    middle = create(api, token, code="X1-N", name="North", parent=top["region"]["id"])
+    middle = create(api, token, code="X1-N", name="North", level=2, parent=top["region"]["id"])
     middle = middle["data"]["regionCreate"]
 
     assert top["errors"] == [] and middle["errors"] == []
@@ -113,7 +114,7 @@ def test_a_region_below_the_deepest_level_is_out_of_range(api, people, engine, s
     village = stored(engine, "P1-A-C1-T-V")
     assert village.level == len(settings.instance.admin_levels)
 
-    payload = create(api, people["admin"].token, parent=gid("Region", village.id))["data"][
+    payload = create(api, people["admin"].token, level=6, parent=gid("Region", village.id))["data"][
         "regionCreate"
     ]
 
@@ -163,7 +164,7 @@ def test_a_long_name_is_too_long(api, people):
 
 
 def test_concurrent_creations_with_one_code_make_one_region(api, people, engine):
-    variables = {"input": {"code": "RACE", "name": "Race"}}
+    variables = {"input": {"code": "RACE", "name": "Race", "level": 1}}
     admin = people["admin"].token
 
     def create_once(_: int) -> dict:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 07:55:56.523336
+Create Date: 2026-12-02 07:59:35.379027
 """
 
 from __future__ import annotations
@@ -89,9 +89,11 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('retired_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['parent_id'], ['region.id'], name=op.f('fk_region_parent_id_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_region')),
     sa.UniqueConstraint('code', name=op.f('uq_region_code'))
@@ -144,6 +146,15 @@ def upgrade() -> None:
     with op.batch_alter_table('payment_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payment_event_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('region_translation',
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_region_translation_region_id_region')),
+    sa.PrimaryKeyConstraint('region_id', 'locale', name=op.f('pk_region_translation'))
+    )
     op.create_table('access_token',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
@@ -869,6 +880,7 @@ def upgrade() -> None:
     sa.Column('confirmed_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
     sa.Column('thank_you_message', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('thanked_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ended_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['confirmed_by_id'], ['account.id'], name=op.f('fk_pledge_confirmed_by_id_account')),
     sa.ForeignKeyConstraint(['created_by_id'], ['account.id'], name=op.f('fk_pledge_created_by_id_account')),
@@ -880,6 +892,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pledge_helper_id'), ['helper_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pledge_request_id'), ['request_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pledge_status'), ['status'], unique=False)
+
+    op.create_table('progress_update',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('source_language', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('posted_by_id', sa.Integer(), nullable=True),
+    sa.Column('posted_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['posted_by_id'], ['account.id'], name=op.f('fk_progress_update_posted_by_id_account')),
+    sa.ForeignKeyConstraint(['request_id'], ['help_request.id'], name=op.f('fk_progress_update_request_id_help_request')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_progress_update'))
+    )
+    with op.batch_alter_table('progress_update', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_progress_update_request_id'), ['request_id'], unique=False)
 
     op.create_table('mall_household_sale',
     sa.Column('household_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -936,6 +962,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pairing_delivery_commitment_id'), ['commitment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pairing_delivery_report_id'), ['report_id'], unique=False)
 
+    op.create_table('progress_update_translation',
+    sa.Column('progress_update_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('source_digest', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('updated_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['progress_update_id'], ['progress_update.id'], name=op.f('fk_progress_update_translation_progress_update_id_progress_update')),
+    sa.PrimaryKeyConstraint('progress_update_id', 'locale', name=op.f('pk_progress_update_translation'))
+    )
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_foreign_key('fk_account_household_id_household', 'household', ['household_id'], ['id'], use_alter=True)
 
@@ -947,6 +982,7 @@ def downgrade() -> None:
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_constraint('fk_account_household_id_household', type_='foreignkey')
 
+    op.drop_table('progress_update_translation')
     with op.batch_alter_table('pairing_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pairing_delivery_report_id'))
         batch_op.drop_index(batch_op.f('ix_pairing_delivery_commitment_id'))
@@ -959,6 +995,10 @@ def downgrade() -> None:
 
     op.drop_table('mall_order_line')
     op.drop_table('mall_household_sale')
+    with op.batch_alter_table('progress_update', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_progress_update_request_id'))
+
+    op.drop_table('progress_update')
     with op.batch_alter_table('pledge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pledge_status'))
         batch_op.drop_index(batch_op.f('ix_pledge_request_id'))
@@ -1139,6 +1179,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_access_token_account_id'))
 
     op.drop_table('access_token')
+    op.drop_table('region_translation')
     with op.batch_alter_table('payment_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_event_payment_id'))
 

@@ -15,6 +15,7 @@ from api.core.in_context import in_context
 from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
+from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
 from api.exhibitions.schema import ExhibitionMutations, ExhibitionQueries
 from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
@@ -38,6 +39,7 @@ class Query(
     HelpRequestQueries,
     StatsQueries,
     DonationQueries,
+    DisbursementQueries,
     ProjectQueries,
     ExhibitionQueries,
     CaseStudyQueries,
@@ -61,6 +63,7 @@ class Mutation(
     HelpRequestMutations,
     PledgeMutations,
     DonationMutations,
+    DisbursementMutations,
     ProjectMutations,
     ExhibitionMutations,
     CaseStudyMutations,

@@ -4,6 +4,7 @@ Amounts never pass through a float: `Decimal(minor).scaleb(-digits)` is exact.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NewType
 
@@ -11,6 +12,7 @@ import strawberry
 from babel.numbers import format_currency
 
 from api.core.context import Context
+from api.core.i18n import Translator
 from api.core.validation import minor_unit_digits
 
 MAX_MINOR_UNITS = 10**15
@@ -66,6 +68,18 @@ class MoneyInput:
         description="The amount in minor units (1050 = 10.50 USD)."
     )
     currency: str = strawberry.field(description="ISO 4217 currency code.")
+
+
+@dataclass(frozen=True)
+class MoneyParam:
+    """An amount as a message parameter, formatted only once the request's locale is known
+    (`ServiceError(..., message=N_("The fund holds {held}."), held=MoneyParam(...))`)."""
+
+    amount_minor: int
+    currency: str
+
+    def localized(self, translator: Translator) -> str:
+        return format_money(self.amount_minor, self.currency, translator.locale)
 
 
 def money_or_none(amount_minor: int | None, currency: str | None) -> Money | None:

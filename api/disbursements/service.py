@@ -99,8 +99,8 @@ EVIDENCE_LIMIT = 200
 NOTE_LIMIT = 500
 AMOUNT_FIELD = "amount.amountMinor"
 CURRENCY_FIELD = "amount.currency"
-# A request is paid from the general fund only while its need is open.
-GENERAL_FUND_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.PLEDGED)
+# A request's need is open: it may be paid from the general fund, and be met.
+OPEN_REQUEST_STATUSES = (RequestStatus.OPEN, RequestStatus.PLEDGED)
 # Donations attributed to a payout are read in chunks of this many rows.
 ATTRIBUTION_CHUNK = 200
 TOO_MUCH = N_("This fund holds {held}: a disbursement cannot be larger.")
@@ -185,7 +185,7 @@ def _request_payout(session: Session, actor: Principal, data: DisbursementInput)
         # Requests in kind take goods, not money.
         raise ServiceError(ErrorCode.INVALID_STATE, field="target")
     general = _from_general_fund(data)
-    if general and request.status not in GENERAL_FUND_REQUEST_STATUSES:
+    if general and request.status not in OPEN_REQUEST_STATUSES:
         raise ServiceError(ErrorCode.INVALID_STATE, field="target")
     own = (TargetKind.HELP_REQUEST.value, request.id)
     return Payout(
@@ -507,7 +507,7 @@ def _count_for_request(session: Session, disbursement: Disbursement, now: Any) -
         sa.update(HelpRequest)
         .where(
             col(HelpRequest.id) == request_id,
-            col(HelpRequest.status).in_(GENERAL_FUND_REQUEST_STATUSES),
+            col(HelpRequest.status).in_(OPEN_REQUEST_STATUSES),
             col(HelpRequest.received_amount_minor) >= col(HelpRequest.target_amount_minor),
         )
         .values(status=RequestStatus.FULFILLED, fulfilled_at=now, updated_at=now)

@@ -60,7 +60,7 @@ def test_twenty_concurrent_payouts_share_what_the_general_fund_holds(api, world,
     rows = [d.row(engine, gift) for gift in gifts]
     assert [row.disbursed_minor for row in rows] == [300, 300, 400]
     reached = [row.reached_target_at for row in rows]
-    assert all(reached) and reached == sorted(reached)  # type: ignore[type-var]
+    assert all(reached) and reached == sorted(reached)
 
 
 def test_twenty_concurrent_caseworker_payouts_from_a_request_fund(api, world, engine):
@@ -80,3 +80,55 @@ def test_twenty_concurrent_caseworker_payouts_from_a_request_fund(api, world, en
     assert d.balance(engine, f"request:{request_id}") == 0
     node = api.data(x.REQUEST, {"id": x.gid("HelpRequest", request_id)})["node"]
     assert node["disbursed"]["amountMinor"] == 700 and node["held"]["amountMinor"] == 0
+
+
+REFUND = """
+mutation($input: DonationRefundInput!) {
+  donationRefund(input: $input) { donation { status } errors { field code } }
+}"""
+
+
+def test_a_refund_and_a_payout_of_one_fund_at_once_never_both_take_the_money(api, world, engine):
+    # Given ten request funds, each holding an older and a younger gift of 5.00,
+    funds = []
+    for _ in range(10):
+        request_id = f.published(world)
+        x.donated(world, 500, kind=TargetKind.HELP_REQUEST, target_id=request_id)
+        younger = x.donated(world, 500, kind=TargetKind.HELP_REQUEST, target_id=request_id)
+        funds.append((request_id, younger))
+    operations = [("refund", younger) for _, younger in funds] + [
+        ("payout", request_id) for request_id, _ in funds
+    ]
+
+    # when each younger gift is refunded while its whole fund is paid out, all at once,
+    def run(index: int) -> tuple[str, int, str]:
+        kind, pk = operations[index]
+        if kind == "refund":
+            variables = {"input": {"donation": x.gid("Donation", pk), "idempotencyKey": x.key()}}
+            payload = api.data(REFUND, variables, token=world.admin.token)["donationRefund"]
+        else:
+            variables = x.create_input({"helpRequest": x.gid("HelpRequest", pk)}, 1_000)
+            payload = api.data(x.CREATE, variables, token=world.admin.token)["disbursementCreate"]
+        return kind, pk, outcome(payload)
+
+    barrier = threading.Barrier(len(operations))
+
+    def attempt(index: int) -> tuple[str, int, str]:
+        barrier.wait()
+        return run(index)
+
+    with ThreadPoolExecutor(len(operations)) as pool:
+        results = list(pool.map(attempt, range(len(operations))))
+
+    # then for every fund exactly one of them went through, and no fund is overdrawn.
+    by_fund = {request_id: [] for request_id, _ in funds}
+    younger_of = {younger: request_id for request_id, younger in funds}
+    for kind, pk, result in results:
+        by_fund[younger_of.get(pk, pk) if kind == "refund" else pk].append((kind, result))
+    for request_id, outcomes in by_fund.items():
+        ok = [kind for kind, result in outcomes if result == "OK"]
+        refused = {result for _, result in outcomes if result != "OK"}
+        assert len(ok) == 1, outcomes
+        assert refused <= {"OUT_OF_RANGE", "INVALID_STATE"}, outcomes
+        held = d.balance(engine, f"request:{request_id}")
+        assert held == (500 if ok == ["refund"] else 0)

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -284,23 +285,10 @@ def _fingerprint(data: DisbursementInput) -> dict[str, object]:
     }
 
 
-def create_disbursement(
-    session: Session, *, actor: Principal, instance: Instance, data: DisbursementInput
-) -> Disbursement:
-    """Record a payout (see the module for who may pay what). Replays with the same key and
-    input return the first disbursement; nothing new is written."""
-    check_key(data.idempotency_key)
-    claim = claim_key(
-        session,
-        operation="disbursementCreate",
-        actor=actor,
-        key=data.idempotency_key,
-        payload=_fingerprint(data),
-    )
-    if claim.replay_id is not None:
-        replayed = session.get(Disbursement, claim.replay_id)
-        assert replayed is not None
-        return replayed
+def _validate(
+    session: Session, actor: Principal, instance: Instance, data: DisbursementInput
+) -> tuple[Payout, str, str | None]:
+    """The payout as allowed, the evidence and the note; every input error at once."""
     found = FieldErrors()
     money = found.check(
         lambda: check_money(
@@ -320,8 +308,15 @@ def create_disbursement(
         found.add(ErrorCode.CURRENCY_MISMATCH, CURRENCY_FIELD, currency=payout.currency)
     found.raise_if_any()
     assert payout is not None and evidence is not None
-    amount, currency = data.amount_minor, data.currency
+    return payout, evidence, note
 
+
+def _take_from_fund(
+    session: Session, actor: Principal, payout: Payout, data: DisbursementInput, memo: str
+) -> int:
+    """Post the payout against the locked fund; OUT_OF_RANGE naming what it holds when it
+    holds less. Returns the ledger transaction's id."""
+    amount, currency = data.amount_minor, data.currency
     lock_accounts(session, [(payout.fund_account, currency)])
     held = balance_of(session, payout.fund_account, currency)
     if amount > held:
@@ -331,37 +326,60 @@ def create_disbursement(
             message=TOO_MUCH,
             held=MoneyParam(max(held, 0), currency),
         )
-    kind = DisbursementTargetKind(data.target_kind)
     transaction = post_transaction(
         session,
         kind=DISBURSEMENT_KIND,
-        reference=f"{kind.value.lower()}:{data.target_id}",
+        reference=f"{data.target_kind.value.lower()}:{data.target_id}",
         lines=[debit(payout.fund_account, amount, currency), credit(PAYOUT_CASH, amount, currency)],
         actor_account_id=actor.account_id,
-        memo=evidence,
+        memo=memo,
+        # Checked above under the lock already; the ledger's own guard stays the last word.
         no_overdraft=[payout.fund_account],
     )
     assert transaction.id is not None
+    return transaction.id
+
+
+def create_disbursement(
+    session: Session, *, actor: Principal, instance: Instance, data: DisbursementInput
+) -> Disbursement:
+    """Record a payout (see the module for who may pay what). Replays with the same key and
+    input return the first disbursement; nothing new is written."""
+    check_key(data.idempotency_key)
+    claim = claim_key(
+        session,
+        operation="disbursementCreate",
+        actor=actor,
+        key=data.idempotency_key,
+        payload=_fingerprint(data),
+    )
+    if claim.replay_id is not None:
+        replayed = session.get(Disbursement, claim.replay_id)
+        assert replayed is not None
+        return replayed
+    payout, evidence, note = _validate(session, actor, instance, data)
+    transaction_id = _take_from_fund(session, actor, payout, data, memo=evidence)
     now = utcnow()
     disbursement = Disbursement(
         source=data.source.value,
         fund_account=payout.fund_account,
         fund_region_path=payout.fund_region_path,
-        target_kind=kind.value,
+        target_kind=data.target_kind.value,
         target_id=data.target_id,
         household_id=payout.household_id,
         region_path=payout.region_path,
-        amount_minor=amount,
-        currency=currency,
+        amount_minor=data.amount_minor,
+        currency=data.currency,
         evidence_reference=evidence,
         note=note,
-        ledger_transaction_id=transaction.id,
+        ledger_transaction_id=transaction_id,
         recorded_by_id=actor.account_id,
         created_at=now,
     )
     session.add(disbursement)
     session.flush()
     assert disbursement.id is not None
+    amount, currency = data.amount_minor, data.currency
     if payout.donations_of is not None:
         _attribute(session, disbursement, payout.donations_of, now)
         bump(session, payout.fund_region_path, metrics.fund_paid_out_metric(currency), amount)
@@ -372,7 +390,7 @@ def create_disbursement(
         action="disbursement.create",
         subject_type=AUDIT_SUBJECT,
         subject_id=disbursement.id,
-        detail={"target": f"{kind.value}:{data.target_id}", "source": data.source.value},
+        detail={"target": disbursement.target_kind, "source": disbursement.source},
     )
     claim.complete(session, result_id=disbursement.id)
     return disbursement
@@ -382,7 +400,7 @@ def _attribute(
     session: Session,
     disbursement: Disbursement,
     donations_of: tuple[str, int | None],
-    now: Any,
+    now: datetime,
 ) -> None:
     """Share the payout among the fund's received donations, oldest first (see module).
     The fund is locked, so no other payout or refund of it runs meanwhile; the guarded
@@ -489,7 +507,7 @@ def confirm_receipt(session: Session, *, actor: Principal, disbursement_id: int)
     return disbursement
 
 
-def _count_for_request(session: Session, disbursement: Disbursement, now: Any) -> None:
+def _count_for_request(session: Session, disbursement: Disbursement, now: datetime) -> None:
     """Confirmed money joins what the household confirmed receiving from pledges, so
     either kind of money can complete the request (see pledges.confirm_receipt)."""
     request_id = disbursement.target_id
@@ -574,7 +592,7 @@ def disbursements_by_id(
     return {row.id: row for row in rows if row.id is not None}
 
 
-def confirmed_at(session: Session, ids: Iterable[int]) -> dict[int, Any]:
+def confirmed_at(session: Session, ids: Iterable[int]) -> dict[int, datetime]:
     """When each disbursement was confirmed, for those that were, in one statement."""
     wanted = sorted(set(ids))
     if not wanted:

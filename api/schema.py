@@ -16,6 +16,7 @@ from api.core.in_context import in_context
 from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
+from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
 from api.exhibitions.schema import ExhibitionMutations, ExhibitionQueries
 from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
@@ -39,6 +40,7 @@ class Query(
     HelpRequestQueries,
     StatsQueries,
     DonationQueries,
+    DisbursementQueries,
     ProjectQueries,
     ExhibitionQueries,
     CaseStudyQueries,
@@ -63,6 +65,7 @@ class Mutation(
     HelpRequestMutations,
     PledgeMutations,
     DonationMutations,
+    DisbursementMutations,
     ProjectMutations,
     ExhibitionMutations,
     CaseStudyMutations,

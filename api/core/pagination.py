@@ -100,13 +100,18 @@ def check_page_size(first: int) -> None:
 
 
 def _after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Any:
-    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... with each key's own direction."""
+    """(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... with each key's own direction, and the
+    implied k1 >= v1 in front: it bounds the index range on the first key, so a planner
+    walks one range in order instead of merging the OR's branches and sorting them
+    (SQLite does that when a filter also bounds k1)."""
     clauses = []
     for i, key in enumerate(keys):
         equal = [keys[j].column == values[j] for j in range(i)]
         beyond = key.column < values[i] if key.descending else key.column > values[i]
         clauses.append(sa.and_(*equal, beyond))
-    return sa.or_(*clauses)
+    first = keys[0]
+    bound = first.column <= values[0] if first.descending else first.column >= values[0]
+    return sa.and_(bound, sa.or_(*clauses))
 
 
 def keyset_page(

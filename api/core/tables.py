@@ -14,6 +14,7 @@ from api.case_studies.models import (
 )
 from api.core.idempotency import IdempotencyKey
 from api.crowdfunding.models import Backing, Campaign, CampaignPost, CampaignTranslation
+from api.disbursements.models import Disbursement, DisbursementReceipt, DonationDisbursement
 from api.donation.models import Donation, ReceiptCounter
 from api.exhibitions.models import (
     Exhibition,
@@ -63,7 +64,10 @@ __all__ = [
     "CaseStudyPairing",
     "CaseStudyProject",
     "CaseStudyTranslation",
+    "Disbursement",
+    "DisbursementReceipt",
     "Donation",
+    "DonationDisbursement",
     "Exhibition",
     "ExhibitionItem",
     "ExhibitionItemTranslation",

@@ -28,10 +28,27 @@ class TargetKind(StrEnum):
 
 class Donation(SQLModel, table=True):
     __tablename__ = "donation"
-    # The public wall and donor history walk these in order.
     __table_args__ = (
+        # The public wall and donor history walk these in order.
         sa.Index("ix_donation_status_received_at_id", "status", "received_at", "id"),
         sa.Index("ix_donation_donor_created_at_id", "donor_account_id", "created_at", "id"),
+        # The admins' reconciliation list: by status and date, or by date alone.
+        sa.Index("ix_donation_status_created_at_id", "status", "created_at", "id"),
+        sa.Index("ix_donation_created_at_id", "created_at", "id"),
+        # A fund's received donations not yet paid out, oldest first (api/disbursements).
+        sa.Index(
+            "ix_donation_unpaid_by_target",
+            "target_kind",
+            "target_id",
+            "currency",
+            "received_at",
+            "id",
+            sqlite_where=sa.text("status = 'RECEIVED' AND disbursed_minor < amount_minor"),
+            postgresql_where=sa.text("status = 'RECEIVED' AND disbursed_minor < amount_minor"),
+        ),
+        sa.CheckConstraint(
+            "disbursed_minor >= 0 AND disbursed_minor <= amount_minor", name="disbursed_in_range"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -56,6 +73,12 @@ class Donation(SQLModel, table=True):
     created_at: datetime = timestamp(default_now=True)
     received_at: datetime | None = timestamp(nullable=True)
     refunded_at: datetime | None = timestamp(nullable=True)
+    # How much of the gift disbursements paid out (first in, first out within its fund),
+    # and when the last of it went.
+    disbursed_minor: int = Field(
+        default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
+    reached_target_at: datetime | None = timestamp(nullable=True)
 
 
 class ReceiptCounter(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -31,10 +32,12 @@ from api.donation.models import TargetKind
 from api.donation.targets import accepting_target, account_for, source_for
 from api.donation.types import (
     Donation,
+    DonationStatus,
     DonationWallEntry,
     LedgerCurrencyTotals,
     PaymentInstructions,
     PaymentProviderInfo,
+    prime_payment_references,
 )
 from api.ledger import service as ledger
 from api.payments.base import Confirmation
@@ -56,18 +59,22 @@ class DonationTargetInput:
         default=None, description="A public help request for money, OPEN or PLEDGED."
     )
     project: relay.GlobalID | None = strawberry.field(
-        default=None, description="A project taking donations."
+        default=None,
+        description="A public project: donationCreate and fundBalance take ACTIVE ones "
+        "(COMPLETED is INVALID_STATE, others NOT_FOUND), in the project's budget currency.",
     )
     campaign: relay.GlobalID | None = strawberry.field(
         default=None,
-        description="Refused with INVALID_STATE: campaigns are backed with campaignBack.",
+        description="donationCreate and fundBalance refuse it with INVALID_STATE (campaigns "
+        "are backed with campaignBack); fundTotals reads what a public campaign released to "
+        "its beneficiary.",
     )
     general_fund: bool = strawberry.field(
         default=False, description="True to give to the general fund."
     )
 
 
-def _target(target: DonationTargetInput) -> tuple[TargetKind, int | None]:
+def decode_target(target: DonationTargetInput) -> tuple[TargetKind, int | None]:
     chosen = [
         (kind, value)
         for kind, value in (
@@ -92,7 +99,11 @@ def _target(target: DonationTargetInput) -> tuple[TargetKind, int | None]:
 class DonationCreateInput:
     target: DonationTargetInput = strawberry.field(description="What to give to.")
     amount: MoneyInput = strawberry.field(
-        description="How much; in the target's currency when it has one (a request's)."
+        description="How much, following the instance's money rule like every money input: "
+        "a currency of InstanceInfo.currencies (else CURRENCY_MISMATCH, or INVALID for a code "
+        "that is not money, on `amount.currency`) and 1 to InstanceInfo.maxAmountMinor minor "
+        "units (else OUT_OF_RANGE on `amount.amountMinor`). A help request or project takes "
+        "its own currency only (else CURRENCY_MISMATCH naming it)."
     )
     provider: str = strawberry.field(
         description="How to pay: a name from `paymentProviders` (offline, webhook...)."
@@ -124,7 +135,10 @@ class DonationReconcileInput:
 
 @strawberry.input(description="A received donation to give back.")
 class DonationRefundInput:
-    donation: relay.GlobalID = strawberry.field(description="The RECEIVED donation.")
+    donation: relay.GlobalID = strawberry.field(
+        description="The RECEIVED donation; INVALID_STATE once any of it was paid out "
+        "(`Donation.disbursed`)."
+    )
     reason: str | None = strawberry.field(
         default=None, description="Why, for the ledger's memo; at most 500 characters."
     )
@@ -138,6 +152,42 @@ class DonationCreatePayload:
         description="How to pay it, unless errors."
     )
     errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(
+    description="Which donations to list for reconciliation; every condition given must hold."
+)
+class DonationFilter:
+    status: DonationStatus | None = strawberry.field(
+        default=None,
+        description="Only donations in this status (PENDING: money still to be matched).",
+    )
+    created_from: datetime | None = strawberry.field(
+        default=None, description="Only donations made at or after this moment."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Only donations made before this moment."
+    )
+    payment_reference: str | None = strawberry.field(
+        default=None,
+        description="Only the donation with this payment reference (PAY-..., what donors "
+        "quote on a transfer), matched exactly, ignoring case and surrounding spaces.",
+    )
+
+    def criteria(self) -> service.ReconciliationCriteria:
+        return service.ReconciliationCriteria(
+            status=DonationStatusValue[self.status.name] if self.status else None,
+            created_from=_utc(self.created_from),
+            created_before=_utc(self.created_before),
+            payment_reference=self.payment_reference,
+        )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A moment given without an offset is taken as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 @strawberry.type(description="Result of a donation mutation.")
@@ -207,6 +257,42 @@ class DonationQueries:
 
     @strawberry.field(
         description=(
+            "Every donation, newest first, pending ones included, for reconciliation: "
+            "search by status, date range and payment reference. Platform admins; others "
+            "get FORBIDDEN or UNAUTHENTICATED. A constant number of statements per page."
+        ),
+        extensions=requires(Role.PLATFORM_ADMIN),
+    )
+    def donations(
+        self,
+        info: strawberry.Info[Context, Any],
+        filter: Annotated[
+            DonationFilter | None,
+            strawberry.argument(description="Conditions the donations must meet."),
+        ] = None,
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+    ) -> Connection[Donation]:
+        context = info.context
+        criteria = filter.criteria() if filter else service.ReconciliationCriteria()
+        rows, more, cursors = keyset_page(
+            context.session,
+            service.reconciliation_statement(criteria),
+            [
+                SortKey(col(DonationRow.created_at), descending=True, kind="datetime"),
+                SortKey(col(DonationRow.id), descending=True),
+            ],
+            first=first,
+            after=after,
+            key_of=lambda r: (r[0].created_at, r[0].id),
+        )
+        # The page's payment references came with it: its fields need no more statements.
+        prime_payment_references(context, {row.payment_id: reference for row, reference in rows})
+        nodes = Donation.from_rows([row for row, _ in rows])
+        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+    @strawberry.field(
+        description=(
             "Received donations, newest first, for everyone to see. Anonymous donors show "
             'as "Anonymous" without their message.'
         )
@@ -247,7 +333,7 @@ class DonationQueries:
         target: Annotated[DonationTargetInput, strawberry.argument(description="Which fund.")],
     ) -> list[Money]:
         session = info.context.session
-        kind, target_id = _target(target)
+        kind, target_id = decode_target(target)
         accepting_target(session, kind, target_id)
         held = ledger.balances(session, account_for(kind, target_id))
         return [Money(amount_minor=MinorUnits(v), currency=c) for c, v in held.items() if v]
@@ -295,7 +381,7 @@ class DonationMutations:
         context = info.context
 
         def create() -> service.Created:
-            kind, target_id = _target(input.target)
+            kind, target_id = decode_target(input.target)
             return service.create_donation(
                 context.session,
                 actor=context.principal,

@@ -10,6 +10,8 @@ so they are sequential without gaps on both backends, also under concurrency."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,14 +21,22 @@ from api.accounts.models import Account, Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.errors import ErrorCode, ServiceError
+from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
 from api.core.settings import Settings
-from api.core.validation import check_amount, check_currency, optional_text
+from api.core.validation import FieldErrors, check_money, optional_text
 from api.donation import metrics
 from api.donation.models import Donation, DonationStatus, ReceiptCounter, TargetKind
 from api.donation.targets import Target, accepting_target, account_for, source_for
-from api.ledger.service import cash_account, credit, debit, post_transaction, reverse_transaction
+from api.ledger.service import (
+    cash_account,
+    credit,
+    debit,
+    lock_accounts,
+    post_transaction,
+    reverse_transaction,
+)
 from api.payments import service as payments
 from api.payments.base import Confirmation, EventOutcome
 from api.payments.models import Payment
@@ -37,7 +47,10 @@ AUDIT_SUBJECT = "Donation"
 NAME_LIMIT = 120
 MESSAGE_LIMIT = 500
 REFERENCE_LIMIT = 200
+AMOUNT_FIELD = "amount.amountMinor"
+CURRENCY_FIELD = "amount.currency"
 RECEIVED_KIND = "DONATION_RECEIVED"
+PAID_OUT = N_("Part of this donation was already paid out to its target: it cannot be refunded.")
 REFUND_KIND = "DONATION_REFUND"
 
 
@@ -71,6 +84,36 @@ def visible_donations_condition(principal: Principal) -> sa.ColumnElement[bool]:
     if principal.account_id is not None:
         return col(Donation.donor_account_id) == principal.account_id
     return sa.false()
+
+
+@dataclass(frozen=True)
+class ReconciliationCriteria:
+    """A plain filter of the admins' donation list (None: no condition)."""
+
+    status: DonationStatus | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    payment_reference: str | None = None
+
+
+def reconciliation_statement(criteria: ReconciliationCriteria) -> Any:
+    """Donations with their payment references, for reconciliation (unordered). A status
+    and a date range walk ix_donation_status_created_at_id, dates alone
+    ix_donation_created_at_id; a payment reference is one unique-index look-up."""
+    statement = select(Donation, Payment.reference).join(
+        Payment, col(Payment.id) == Donation.payment_id
+    )
+    if criteria.status is not None:
+        statement = statement.where(col(Donation.status) == criteria.status.value)
+    if criteria.created_from is not None:
+        statement = statement.where(col(Donation.created_at) >= criteria.created_from)
+    if criteria.created_before is not None:
+        statement = statement.where(col(Donation.created_at) < criteria.created_before)
+    if criteria.payment_reference is not None:
+        statement = statement.where(
+            col(Payment.reference) == criteria.payment_reference.strip().upper()
+        )
+    return statement
 
 
 def donation_by_receipt(
@@ -110,49 +153,40 @@ def may_manage(session: Session, actor: Principal, donation: Donation) -> bool:
 def _validate(
     session: Session, actor: Principal, settings: Settings, data: DonationInput
 ) -> tuple[Target, str | None, str | None]:
-    errors: list[ServiceError] = []
-
-    def check(action: object) -> None:
-        try:
-            action()  # type: ignore[operator]
-        except ServiceError as error:
-            errors.append(error)
-
-    check(lambda: check_amount(data.amount_minor, field="amount"))
-    check(lambda: check_currency(data.currency, field="amount"))
-    target: Target | None = None
+    found = FieldErrors()
+    # The instance's money rule, for every target alike (the general fund too), then the
+    # target's own currency where it has one.
+    money = found.check(
+        lambda: check_money(
+            settings.instance,
+            data.amount_minor,
+            data.currency,
+            field=AMOUNT_FIELD,
+            currency_field=CURRENCY_FIELD,
+        )
+    )
+    target = found.check(lambda: accepting_target(session, data.target_kind, data.target_id))
+    if (
+        money is not None
+        and target is not None
+        and target.currency is not None
+        and target.currency != data.currency
+    ):
+        found.add(ErrorCode.CURRENCY_MISMATCH, CURRENCY_FIELD, currency=target.currency)
     try:
-        target = accepting_target(session, data.target_kind, data.target_id)
-        if target.currency is not None and target.currency != data.currency:
-            errors.append(
-                ServiceError(ErrorCode.CURRENCY_MISMATCH, field="amount", currency=target.currency)
-            )
-    except ServiceError as error:
-        errors.append(error)
-    try:
-        provider = get_provider(data.provider)
-        if not provider.is_available(settings):
-            errors.append(ServiceError(ErrorCode.INVALID, field="provider"))
+        if not get_provider(data.provider).is_available(settings):
+            found.add(ErrorCode.INVALID, "provider")
     except UnknownProvider:
-        errors.append(ServiceError(ErrorCode.INVALID, field="provider"))
-    name: str | None = None
-    message: str | None = None
-    try:
-        name = optional_text(data.donor_name, field="donorName", limit=NAME_LIMIT)
-    except ServiceError as error:
-        errors.append(error)
-    try:
-        message = optional_text(data.message, field="message", limit=MESSAGE_LIMIT)
-    except ServiceError as error:
-        errors.append(error)
+        found.add(ErrorCode.INVALID, "provider")
+    name = found.check(lambda: optional_text(data.donor_name, field="donorName", limit=NAME_LIMIT))
+    message = found.check(lambda: optional_text(data.message, field="message", limit=MESSAGE_LIMIT))
     if name is None and actor.account_id is not None:
         account = session.get(Account, actor.account_id)
         name = account.display_name if account else None
-    if name is None and not data.anonymous and not errors:
+    if name is None and not data.anonymous and not found.errors:
         # A named gift needs a name to show; give one or give anonymously.
-        errors.append(ServiceError(ErrorCode.REQUIRED, field="donorName"))
-    if errors:
-        raise ServiceErrors(errors)
+        found.add(ErrorCode.REQUIRED, "donorName")
+    found.raise_if_any()
     assert target is not None
     return target, name, message
 
@@ -391,12 +425,23 @@ def refund_donation(
         return replayed
     donation = _managed_donation(session, actor, donation_id)
     assert donation.id is not None
+    fund = account_for(donation.target_kind, donation.target_id)
+    # The fund's lock first, as its payouts take it (api/disbursements): one lock order.
+    lock_accounts(session, [(fund, donation.currency)])
     changed = session.execute(
         sa.update(Donation)
-        .where(Donation.id == donation.id, Donation.status == DonationStatus.RECEIVED)  # type: ignore[arg-type]
+        .where(
+            col(Donation.id) == donation.id,
+            col(Donation.status) == DonationStatus.RECEIVED,
+            # Money already paid out to the target cannot be given back.
+            col(Donation.disbursed_minor) == 0,
+        )
         .values(status=DonationStatus.REFUNDED, refunded_at=utcnow())
     )
     if changed.rowcount != 1 or donation.ledger_transaction_id is None:  # type: ignore[attr-defined]
+        session.refresh(donation)
+        if donation.status == DonationStatus.RECEIVED and donation.disbursed_minor > 0:
+            raise ServiceError(ErrorCode.INVALID_STATE, field="donation", message=PAID_OUT)
         raise ServiceError(ErrorCode.INVALID_STATE, field="donation")
     reversal = reverse_transaction(
         session,
@@ -405,7 +450,7 @@ def refund_donation(
         reference=f"donation:{donation.id}",
         actor_account_id=actor.account_id,
         memo=memo,
-        no_overdraft=[account_for(donation.target_kind, donation.target_id)],
+        no_overdraft=[fund],
     )
     session.execute(
         sa.update(Donation)

@@ -104,10 +104,10 @@ DONATABLE_STATUSES = (RequestStatus.OPEN, RequestStatus.PLEDGED)
 
 
 class HelpRequestSource:
-    """Donations to a help request are held in its fund account ("request:42"), to be
-    disbursed to the household. They are not pledges: they do not change the request's
-    pledged or received amounts (those track helpers' promises and confirmed receipt);
-    the money given is read from the ledger (`donationsReceived`)."""
+    """Donations to a help request are held in its fund account ("request:42") until staff
+    disburse them to the household (api/disbursements). They are not pledges: they leave
+    the request's pledged amount alone; its `received`, `remaining`, `held` and `disbursed`
+    figures read the fund and the disbursements (api/help_requests/types.py)."""
 
     type_name = "HelpRequest"
     account_prefix = "request"

@@ -27,6 +27,7 @@ from api.payments.base import Instructions
 from api.payments.models import Payment
 
 ANONYMOUS_NAME = N_("Anonymous")
+PAYMENT_REFERENCES = "donation_payment_refs"
 GENERIC_TITLES = {
     TargetKind.GENERAL_FUND: N_("General fund"),
     TargetKind.HELP_REQUEST: N_("A help request"),
@@ -220,7 +221,7 @@ class Donation(relay.Node):
         context = info.context
         found = load_many(
             context,
-            "donation_payment_refs",
+            PAYMENT_REFERENCES,
             [r.payment_id for r in self.page],
             lambda ids: dict(
                 context.session.exec(
@@ -254,6 +255,24 @@ class Donation(relay.Node):
             return None
         return DonationReceipt(row=self.row, page=self.page)
 
+    @strawberry.field(
+        description="How much of this gift has been paid out to beneficiaries so far "
+        "(disbursements from the fund it went to), in its currency; 0 before. A fund's "
+        "payouts are attributed to its received donations first in, first out: the oldest "
+        "received donation not yet paid out is paid out first, so gifts reach their target "
+        "in the order they arrived. Money the fund holds from elsewhere and refunded "
+        "donations take no part."
+    )
+    def disbursed(self) -> Money:
+        return _money(self.row.disbursed_minor, self.row.currency)
+
+    @strawberry.field(
+        description="When the whole gift had been paid out to beneficiaries (see "
+        "`disbursed`); null until then."
+    )
+    def reached_target_at(self) -> datetime | None:
+        return self.row.reached_target_at
+
     @classmethod
     def from_rows(cls, rows: list[DonationRow]) -> list[Self]:
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
@@ -278,6 +297,11 @@ class Donation(relay.Node):
         )
         nodes = {node.row.id: node for node in cls.from_rows(rows)}
         return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+def prime_payment_references(context: Context, references: dict[int, str]) -> None:
+    """Cache payment references a list loaded with its rows (by payment id)."""
+    context.cache[PAYMENT_REFERENCES].update(references)
 
 
 @strawberry.type(

@@ -5,6 +5,7 @@ in one statement."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Self
@@ -135,21 +136,52 @@ class HelpRequest(relay.Node):
         return money_or_none(self.row.pledged_amount_minor, self.row.currency)
 
     @strawberry.field(
-        description="Money the household confirmed receiving; null for requests in kind."
+        description="Money received for this request, wherever it is now: pledged money the "
+        "household confirmed receiving, plus donations for it still held in its fund "
+        "(`held`), plus everything paid out to the household for it (`disbursed`, from its "
+        "donations or the general fund, confirmed or not). Null for requests in kind."
     )
-    def received(self) -> Money | None:
-        if self.row.currency is None:
+    def received(self, info: strawberry.Info[Context, Any]) -> Money | None:
+        figures = request_money(info.context, self.page, self.row)
+        if figures is None or self.row.currency is None:
             return None
-        return money_or_none(self.row.received_amount_minor, self.row.currency)
+        # received_amount_minor: confirmed pledges and confirmed disbursements.
+        received = self.row.received_amount_minor + figures.held + figures.unconfirmed
+        return Money(amount_minor=MinorUnits(received), currency=self.row.currency)
 
     @strawberry.field(
-        description="Money still to be pledged (target minus pledged); null for requests in kind."
+        description="Money still needed: the target minus live pledges (`pledged`, confirmed "
+        "ones included), minus `held`, minus `disbursed`; never below 0. A donation lowers it "
+        "once its money is received. Null for requests in kind."
     )
-    def remaining(self) -> Money | None:
-        if self.row.target_amount_minor is None or self.row.currency is None:
+    def remaining(self, info: strawberry.Info[Context, Any]) -> Money | None:
+        figures = request_money(info.context, self.page, self.row)
+        if figures is None or self.row.currency is None:
             return None
-        left = max(self.row.target_amount_minor - self.row.pledged_amount_minor, 0)
-        return Money(amount_minor=MinorUnits(left), currency=self.row.currency)
+        target = self.row.target_amount_minor or 0
+        covered = self.row.pledged_amount_minor + figures.held + figures.disbursed
+        return Money(amount_minor=MinorUnits(max(target - covered, 0)), currency=self.row.currency)
+
+    @strawberry.field(
+        description="Donations received for this request (net of refunds) not yet paid out "
+        "to the household: the balance of its fund. Null for requests in kind."
+    )
+    def held(self, info: strawberry.Info[Context, Any]) -> Money | None:
+        figures = request_money(info.context, self.page, self.row)
+        if figures is None or self.row.currency is None:
+            return None
+        return Money(amount_minor=MinorUnits(figures.held), currency=self.row.currency)
+
+    @strawberry.field(
+        description="Money paid out to the household for this request by staff "
+        "(disbursements), from the request's fund or from the general fund, confirmed by the "
+        "household or not. Null for requests in kind."
+    )
+    def disbursed(self, info: strawberry.Info[Context, Any]) -> Money | None:
+        figures = request_money(info.context, self.page, self.row)
+        if figures is None or self.row.currency is None:
+            return None
+        return Money(amount_minor=MinorUnits(figures.disbursed), currency=self.row.currency)
 
     @strawberry.field(description="The items needed in kind; empty for money requests.")
     def items(self) -> list[HelpRequestItem]:
@@ -278,6 +310,42 @@ class HelpRequest(relay.Node):
         found = load_requests(info.context, [int(i) for i in ids if i.isdigit()])
         nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
         return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+@dataclass(frozen=True)
+class RequestMoney:
+    """A money request's figures in its currency (api/disbursements explains them)."""
+
+    held: int
+    disbursed: int
+    unconfirmed: int
+
+
+def request_money(
+    context: Context, page: list[HelpRequestRow], row: HelpRequestRow
+) -> RequestMoney | None:
+    """The money figures of a request, loaded for the money requests of its whole page in
+    two statements (fund balances, disbursements); None for a request in kind."""
+    from api.disbursements.models import DisbursementTargetKind
+    from api.disbursements.service import target_money
+
+    if row.currency is None or row.target_amount_minor is None:
+        return None
+    found = load_many(
+        context,
+        "request_money",
+        [r.id for r in page if r.currency is not None and r.target_amount_minor is not None],
+        lambda ids: target_money(context.session, DisbursementTargetKind.HELP_REQUEST, ids),
+    )
+    figures = found.get(row.id)
+    currency = row.currency
+    if figures is None:
+        return RequestMoney(held=0, disbursed=0, unconfirmed=0)
+    return RequestMoney(
+        held=figures.held.get(currency, 0),
+        disbursed=figures.disbursed.get(currency, 0),
+        unconfirmed=figures.unconfirmed.get(currency, 0),
+    )
 
 
 def load_requests(context: Context, ids: Iterable[int]) -> dict[int, HelpRequestRow]:

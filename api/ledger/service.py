@@ -162,6 +162,29 @@ def _account_ids(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[st
     return {(code, currency): account_id for code, currency, account_id in found}
 
 
+def _lock(session: Session, account_ids: Iterable[int]) -> None:
+    wanted = sorted(set(account_ids))
+    if wanted and session.get_bind().dialect.name == "postgresql":
+        # Lock in a stable order, so two postings never wait for each other in a cycle.
+        session.execute(
+            sa.select(LedgerAccount.id)  # type: ignore[call-overload]
+            .where(col(LedgerAccount.id).in_(wanted))
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+        ).all()
+
+
+def lock_accounts(session: Session, accounts: Iterable[tuple[str, str]]) -> None:
+    """Take the lock a guarded posting takes on these (code, currency) accounts, now and
+    until the transaction ends (creating them if need be): row locks on PostgreSQL, while
+    SQLite's write transactions are serialized already.
+
+    For services that read a fund and then post against it, or that change rows which a
+    guarded posting to the same fund also changes (a donation's refund and the fund's
+    payouts): locking the fund first gives every such operation one lock order."""
+    _lock(session, _account_ids(session, set(accounts)).values())
+
+
 def post_transaction(
     session: Session,
     *,
@@ -181,14 +204,7 @@ def post_transaction(
     _check_lines(lines)
     ids = _account_ids(session, {(line.account, line.currency) for line in lines})
     guarded = [key for key in sorted(ids) if key[0] in set(no_overdraft)]
-    if guarded and session.get_bind().dialect.name == "postgresql":
-        # Lock in a stable order, so two postings never wait for each other in a cycle.
-        session.execute(
-            sa.select(LedgerAccount.id)  # type: ignore[call-overload]
-            .where(col(LedgerAccount.id).in_([ids[key] for key in guarded]))
-            .order_by(LedgerAccount.id)
-            .with_for_update()
-        ).all()
+    _lock(session, [ids[key] for key in guarded])
     transaction = LedgerTransaction(
         kind=kind,
         reference=reference,

@@ -228,7 +228,10 @@ class ProjectCreateInput:
     name: str = strawberry.field(description="Name, at most 200 characters.")
     type: models.ProjectType = strawberry.field(description="What kind of work it does.")
     description: str = strawberry.field(description="What it does and for whom, at most 5000.")
-    budget: MoneyInput = strawberry.field(description="Total budget (0 or more).")
+    budget: MoneyInput = strawberry.field(
+        description="Total budget, 0 to InstanceInfo.maxAmountMinor minor units, in a currency "
+        "of InstanceInfo.currencies; donations to the project must be in this currency."
+    )
     starts_on: date | None = strawberry.field(default=None, description="Planned start.")
     ends_on: date | None = strawberry.field(
         default=None, description="Planned end, not before the start."
@@ -335,6 +338,7 @@ class ProjectMutations:
             lambda: service.create_project(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 region_id=decode_int_id(input.region, "Region", field="region"),
                 details=_details(input),
             ),
@@ -356,6 +360,7 @@ class ProjectMutations:
             lambda: service.update_project(
                 context.session,
                 actor=context.principal,
+                instance=context.settings.instance,
                 project_id=_project_pk(input.id),
                 details=_details(input),
             ),

@@ -18,7 +18,10 @@ from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
-from api.core.validation import check_amount, check_currency, clean_text, optional_text
+from api.core.settings import Instance
+from api.core.validation import FieldErrors, check_money, clean_text, optional_text
+from api.donation.models import Donation, TargetKind
+from api.donation.targets import Target, register_target_source
 from api.help_requests.models import HelpRequest, RequestStatus
 from api.households.models import Household, PovertyStatus
 from api.households.service import visible_households_condition
@@ -140,36 +143,33 @@ def project_for_staff(session: Session, actor: Principal, project_id: int) -> Pr
     return project
 
 
-def _validate(details: ProjectDetails, *, creating: bool) -> list[ServiceError]:
-    errors: list[ServiceError] = []
-
-    def check(action: object) -> None:
-        try:
-            if callable(action):
-                action()
-        except ServiceError as error:
-            errors.append(error)
-
+def _validate(instance: Instance, details: ProjectDetails, *, creating: bool) -> list[ServiceError]:
+    found = FieldErrors()
     if creating or details.name is not None:
-        check(lambda: clean_text(details.name, field="name", limit=200))
+        found.check(lambda: clean_text(details.name, field="name", limit=200))
     if creating or details.description is not None:
-        check(lambda: clean_text(details.description, field="description", limit=5000))
+        found.check(lambda: clean_text(details.description, field="description", limit=5000))
     if details.outcomes is not None:
-        check(lambda: optional_text(details.outcomes, field="outcomes", limit=5000))
+        found.check(lambda: optional_text(details.outcomes, field="outcomes", limit=5000))
     if creating and details.project_type is None:
-        errors.append(ServiceError(ErrorCode.REQUIRED, field="type"))
+        found.add(ErrorCode.REQUIRED, "type")
     elif details.project_type is not None and details.project_type not in set(ProjectType):
-        errors.append(ServiceError(ErrorCode.INVALID, field="type"))
+        found.add(ErrorCode.INVALID, "type")
     if creating and details.budget_minor is None:
-        errors.append(ServiceError(ErrorCode.REQUIRED, field="budget"))
+        found.add(ErrorCode.REQUIRED, "budget")
     if details.budget_minor is not None:
-        check(
-            lambda: check_amount(
-                details.budget_minor or 0, field="budget.amountMinor", allow_zero=True
+        # The money rule of every input; a budget may be 0 (a project without one yet).
+        found.check(
+            lambda: check_money(
+                instance,
+                details.budget_minor,
+                details.currency,
+                field="budget.amountMinor",
+                currency_field="budget.currency",
+                allow_zero=True,
             )
         )
-        check(lambda: check_currency(details.currency or "", field="budget.currency"))
-    return errors
+    return found.errors
 
 
 def _check_period(starts_on: date | None, ends_on: date | None) -> list[ServiceError]:
@@ -179,10 +179,15 @@ def _check_period(starts_on: date | None, ends_on: date | None) -> list[ServiceE
 
 
 def create_project(
-    session: Session, *, actor: Principal, region_id: int, details: ProjectDetails
+    session: Session,
+    *,
+    actor: Principal,
+    instance: Instance,
+    region_id: int,
+    details: ProjectDetails,
 ) -> Project:
     """A new PLANNED project in the caller's area; every input error at once."""
-    errors = _validate(details, creating=True)
+    errors = _validate(instance, details, creating=True)
     errors += _check_period(details.starts_on, details.ends_on)
     try:
         region = _region_for(session, actor, region_id, "region")
@@ -220,10 +225,15 @@ def create_project(
 
 
 def update_project(
-    session: Session, *, actor: Principal, project_id: int, details: ProjectDetails
+    session: Session,
+    *,
+    actor: Principal,
+    instance: Instance,
+    project_id: int,
+    details: ProjectDetails,
 ) -> Project:
     project = project_for_staff(session, actor, project_id)
-    errors = _validate(details, creating=False)
+    errors = _validate(instance, details, creating=False)
     errors += _check_period(
         details.starts_on or project.starts_on, details.ends_on or project.ends_on
     )
@@ -246,6 +256,13 @@ def update_project(
         if getattr(project, name) != value:
             setattr(project, name, value)
             changed.append(api_name)
+    if (
+        details.currency is not None
+        and details.currency != project.currency
+        and _has_donations(session, project_id)
+    ):
+        # Its donations are held in the old currency: the fund cannot change money.
+        raise ServiceError(ErrorCode.INVALID_STATE, field="budget.currency")
     if details.budget_minor is not None and (project.budget_minor, project.currency) != (
         details.budget_minor,
         details.currency,
@@ -265,6 +282,17 @@ def update_project(
     )
     session.flush()
     return project
+
+
+def _has_donations(session: Session, project_id: int) -> bool:
+    return (
+        session.exec(
+            select(Donation.id).where(
+                Donation.target_kind == TargetKind.PROJECT, Donation.target_id == project_id
+            )
+        ).first()
+        is not None
+    )
 
 
 def change_project_status(
@@ -421,3 +449,47 @@ def uncovered_households_conditions(no_help_met_for_days: int) -> list[sa.Column
         ~active_cover.exists(),
         ~recent_help.exists(),
     ]
+
+
+# --- Donations -------------------------------------------------------------------------------
+
+
+class ProjectDonationSource:
+    """Donations to a project are held in its fund ("project:7") until staff pay them out
+    to the project (api/disbursements). Anyone may give to a public project while it runs
+    (ACTIVE), in its budget currency; a COMPLETED one is public but takes no more money.
+    Projects are run by caseworkers, not organisations: platform admins reconcile."""
+
+    type_name = "Project"
+    account_prefix = "project"
+
+    def accepting(self, session: Session, target_id: int) -> Target:
+        project = session.exec(
+            select(Project).where(
+                Project.id == target_id, col(Project.status).in_(PUBLIC_PROJECT_STATUSES)
+            )
+        ).first()
+        if project is None:
+            raise ServiceError(ErrorCode.NOT_FOUND, field="target")
+        if project.status != ProjectStatus.ACTIVE:
+            raise ServiceError(ErrorCode.INVALID_STATE, field="target")
+        return Target(
+            kind=TargetKind.PROJECT,
+            id=target_id,
+            currency=project.currency,
+            region_path=project.region_path,
+        )
+
+    def titles(self, session: Session, ids: Iterable[int]) -> dict[int, str]:
+        rows = session.exec(
+            select(Project.id, Project.name)
+            .where(col(Project.id).in_(sorted(set(ids))))
+            .where(col(Project.status).in_(PUBLIC_PROJECT_STATUSES))
+        ).all()
+        return {int(i): name for i, name in rows if i is not None}
+
+    def managers(self, session: Session, ids: Iterable[int]) -> dict[int, int]:
+        return {}
+
+
+register_target_source(TargetKind.PROJECT, ProjectDonationSource())

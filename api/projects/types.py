@@ -15,6 +15,8 @@ from api.core.dates import optional_formatted_day_field
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
+from api.disbursements.models import DisbursementTargetKind
+from api.disbursements.service import TargetMoney, target_money
 from api.help_requests.types import remember_household_page
 from api.households import service as household_service
 from api.households.types import Household
@@ -137,6 +139,42 @@ class Project(relay.Node):
             lambda m: service.covered_counts(context.session, m),
         )
         return int(counts.get(self.row.id, 0))
+
+    @strawberry.field(
+        description="Money received for the project, in its budget currency: donations (net "
+        "of refunds) plus what the general fund paid it; `held` plus `disbursed`."
+    )
+    def received(self, info: strawberry.Info[Context, Any]) -> Money:
+        figures = self._money(info.context)
+        currency = self.row.currency
+        received = figures.held.get(currency, 0) + figures.disbursed.get(currency, 0)
+        return Money(amount_minor=MinorUnits(received), currency=currency)
+
+    @strawberry.field(
+        description="Donations received for the project and not paid out yet: the balance of "
+        "its fund."
+    )
+    def held(self, info: strawberry.Info[Context, Any]) -> Money:
+        held = self._money(info.context).held.get(self.row.currency, 0)
+        return Money(amount_minor=MinorUnits(held), currency=self.row.currency)
+
+    @strawberry.field(
+        description="Money paid out to the project (disbursements) from its fund or from the "
+        "general fund."
+    )
+    def disbursed(self, info: strawberry.Info[Context, Any]) -> Money:
+        disbursed = self._money(info.context).disbursed.get(self.row.currency, 0)
+        return Money(amount_minor=MinorUnits(disbursed), currency=self.row.currency)
+
+    def _money(self, context: Context) -> TargetMoney:
+        """The page's fund balances and disbursements, in two statements for all of it."""
+        found = load_many(
+            context,
+            "project_money",
+            [row.id for row in self.page],
+            lambda ids: target_money(context.session, DisbursementTargetKind.PROJECT, ids),
+        )
+        return found.get(self.row.id) or TargetMoney()
 
     @strawberry.field(description="When the project was recorded.")
     def created_at(self) -> datetime:

@@ -84,3 +84,43 @@ def payment(engine: Engine, reference: str) -> Payment:
             sa.select(Payment).where(Payment.reference == reference)  # type: ignore[arg-type]
         ).scalar_one()
         return found
+
+
+def project(
+    engine: Engine,
+    settings: Settings,
+    region: Any,
+    *,
+    currency: str = "CNY",
+    status: str = "ACTIVE",
+) -> int:
+    """A project in `region`, budgeted in `currency`, moved to `status` (ACTIVE projects
+    take donations)."""
+    from api.projects import service as projects
+    from api.projects.models import ProjectStatus
+    from tests.factories import ADMIN
+
+    with unit_of_work(engine) as session:
+        row = projects.create_project(
+            session,
+            actor=ADMIN,
+            instance=settings.instance,
+            region_id=region.id,
+            details=projects.ProjectDetails(
+                name="Kiwi orchards",
+                project_type="INDUSTRY",
+                description="Kiwi orchards on terraced hills.",
+                budget_minor=2_500_000,
+                currency=currency,
+            ),
+        )
+        assert row.id is not None
+        steps = {
+            "PLANNED": [],
+            "ACTIVE": [ProjectStatus.ACTIVE],
+            "COMPLETED": [ProjectStatus.ACTIVE, ProjectStatus.COMPLETED],
+            "CANCELLED": [ProjectStatus.CANCELLED],
+        }[status]
+        for step in steps:
+            projects.change_project_status(session, actor=ADMIN, project_id=row.id, status=step)
+        return row.id

@@ -270,7 +270,10 @@ def test_only_admins_reconcile_refund_and_read_the_ledger(api, world, who):
         ({"target": {}}, [("target", "INVALID")]),
         ({"target": {"helpRequest": "UGxlZGdlOjE="}}, [("target", "INVALID")]),  # a Pledge id
         ({"target": {"project": "UHJvamVjdDox"}}, [("target", "NOT_FOUND")]),
-        ({"amount": {"amountMinor": -5, "currency": "USD"}}, [("amount", "OUT_OF_RANGE")]),
+        (
+            {"amount": {"amountMinor": -5, "currency": "USD"}},
+            [("amount.amountMinor", "OUT_OF_RANGE")],
+        ),
         ({"provider": "cheque"}, [("provider", "INVALID")]),
         ({"donorName": None}, [("donorName", "REQUIRED")]),
         ({"idempotencyKey": ""}, [("idempotencyKey", "REQUIRED")]),

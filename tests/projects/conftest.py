@@ -69,6 +69,7 @@ class World:
             row = service.create_project(
                 session,
                 actor=ADMIN,
+                instance=self.settings.instance,
                 region_id=self.regions[region].id,  # type: ignore[arg-type]
                 details=service.ProjectDetails(
                     name=name,

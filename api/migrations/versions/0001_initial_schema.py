@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 07:59:35.379027
+Create Date: 2026-12-02 08:02:02.860592
 """
 
 from __future__ import annotations
@@ -433,6 +433,35 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['case_study_id'], ['case_study.id'], name=op.f('fk_case_study_translation_case_study_id_case_study')),
     sa.PrimaryKeyConstraint('case_study_id', 'locale', name=op.f('pk_case_study_translation'))
     )
+    op.create_table('disbursement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('fund_account', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('fund_region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
+    sa.Column('target_kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=True),
+    sa.Column('region_path', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('evidence_reference', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('ledger_transaction_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_minor > 0', name=op.f('ck_disbursement_amount_positive')),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_disbursement_household_id_household')),
+    sa.ForeignKeyConstraint(['ledger_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_disbursement_ledger_transaction_id_ledger_transaction')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['account.id'], name=op.f('fk_disbursement_recorded_by_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disbursement')),
+    sa.UniqueConstraint('ledger_transaction_id', name=op.f('uq_disbursement_ledger_transaction_id'))
+    )
+    with op.batch_alter_table('disbursement', schema=None) as batch_op:
+        batch_op.create_index('ix_disbursement_fund_account_currency', ['fund_account', 'currency'], unique=False)
+        batch_op.create_index('ix_disbursement_household_id_id', ['household_id', 'id'], unique=False)
+        batch_op.create_index('ix_disbursement_region_path_household_id', ['region_path', 'household_id'], unique=False)
+        batch_op.create_index('ix_disbursement_target_kind_target_id_id', ['target_kind', 'target_id', 'id'], unique=False)
+
     op.create_table('donation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('donor_account_id', sa.Integer(), nullable=True),
@@ -453,6 +482,9 @@ def upgrade() -> None:
     sa.Column('created_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('received_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('refunded_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('disbursed_minor', sa.BigInteger(), server_default='0', nullable=False),
+    sa.Column('reached_target_at', api.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint('disbursed_minor >= 0 AND disbursed_minor <= amount_minor', name=op.f('ck_donation_disbursed_in_range')),
     sa.ForeignKeyConstraint(['donor_account_id'], ['account.id'], name=op.f('fk_donation_donor_account_id_account')),
     sa.ForeignKeyConstraint(['ledger_transaction_id'], ['ledger_transaction.id'], name=op.f('fk_donation_ledger_transaction_id_ledger_transaction')),
     sa.ForeignKeyConstraint(['payment_id'], ['payment.id'], name=op.f('fk_donation_payment_id_payment')),
@@ -462,8 +494,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('receipt_number', name=op.f('uq_donation_receipt_number'))
     )
     with op.batch_alter_table('donation', schema=None) as batch_op:
+        batch_op.create_index('ix_donation_created_at_id', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_donation_donor_created_at_id', ['donor_account_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_donation_status_created_at_id', ['status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_donation_status_received_at_id', ['status', 'received_at', 'id'], unique=False)
+        batch_op.create_index('ix_donation_unpaid_by_target', ['target_kind', 'target_id', 'currency', 'received_at', 'id'], unique=False, sqlite_where=sa.text("status = 'RECEIVED' AND disbursed_minor < amount_minor"), postgresql_where=sa.text("status = 'RECEIVED' AND disbursed_minor < amount_minor"))
 
     op.create_table('exhibition_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -722,6 +757,28 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_study_pairing', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_study_pairing_pairing_id'), ['pairing_id'], unique=False)
+
+    op.create_table('disbursement_receipt',
+    sa.Column('disbursement_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('confirmed_at', api.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['account.id'], name=op.f('fk_disbursement_receipt_confirmed_by_id_account')),
+    sa.ForeignKeyConstraint(['disbursement_id'], ['disbursement.id'], name=op.f('fk_disbursement_receipt_disbursement_id_disbursement')),
+    sa.PrimaryKeyConstraint('disbursement_id', name=op.f('pk_disbursement_receipt'))
+    )
+    op.create_table('donation_disbursement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('donation_id', sa.Integer(), nullable=False),
+    sa.Column('disbursement_id', sa.Integer(), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('amount_minor > 0', name=op.f('ck_donation_disbursement_amount_positive')),
+    sa.ForeignKeyConstraint(['disbursement_id'], ['disbursement.id'], name=op.f('fk_donation_disbursement_disbursement_id_disbursement')),
+    sa.ForeignKeyConstraint(['donation_id'], ['donation.id'], name=op.f('fk_donation_disbursement_donation_id_donation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_donation_disbursement'))
+    )
+    with op.batch_alter_table('donation_disbursement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_donation_disbursement_disbursement_id'), ['disbursement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_donation_disbursement_donation_id'), ['donation_id'], unique=False)
 
     op.create_table('exhibition_item_translation',
     sa.Column('item_id', sa.Integer(), nullable=False),
@@ -1036,6 +1093,12 @@ def downgrade() -> None:
     op.drop_table('mall_order')
     op.drop_table('help_request_translation')
     op.drop_table('exhibition_item_translation')
+    with op.batch_alter_table('donation_disbursement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_donation_disbursement_donation_id'))
+        batch_op.drop_index(batch_op.f('ix_donation_disbursement_disbursement_id'))
+
+    op.drop_table('donation_disbursement')
+    op.drop_table('disbursement_receipt')
     with op.batch_alter_table('case_study_pairing', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_study_pairing_pairing_id'))
 
@@ -1103,10 +1166,20 @@ def downgrade() -> None:
 
     op.drop_table('exhibition_item')
     with op.batch_alter_table('donation', schema=None) as batch_op:
+        batch_op.drop_index('ix_donation_unpaid_by_target', sqlite_where=sa.text("status = 'RECEIVED' AND disbursed_minor < amount_minor"), postgresql_where=sa.text("status = 'RECEIVED' AND disbursed_minor < amount_minor"))
         batch_op.drop_index('ix_donation_status_received_at_id')
+        batch_op.drop_index('ix_donation_status_created_at_id')
         batch_op.drop_index('ix_donation_donor_created_at_id')
+        batch_op.drop_index('ix_donation_created_at_id')
 
     op.drop_table('donation')
+    with op.batch_alter_table('disbursement', schema=None) as batch_op:
+        batch_op.drop_index('ix_disbursement_target_kind_target_id_id')
+        batch_op.drop_index('ix_disbursement_region_path_household_id')
+        batch_op.drop_index('ix_disbursement_household_id_id')
+        batch_op.drop_index('ix_disbursement_fund_account_currency')
+
+    op.drop_table('disbursement')
     op.drop_table('case_study_translation')
     with op.batch_alter_table('case_study_project', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_study_project_project_id'))

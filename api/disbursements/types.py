@@ -1,0 +1,277 @@
+"""Disbursements as GraphQL sees them, and the public transparency figures. Nodes of one
+page share their rows, so what a field loads (confirmations, households, public codes)
+loads for the whole page in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+from sqlmodel import col, select
+from strawberry import relay
+
+from api.core.context import Context
+from api.core.enums import graphql_enum
+from api.core.loading import load_many
+from api.core.money import MinorUnits, Money
+from api.disbursements import models, service
+from api.disbursements.models import Disbursement as DisbursementRow
+from api.households.models import Household as HouseholdRow
+from api.households.types import Household, households_by_id
+
+DisbursementSource = graphql_enum(
+    models.DisbursementSource,
+    name="DisbursementSource",
+    description="The fund a disbursement is paid from.",
+    values={
+        "TARGET_FUND": "The target's own fund: the donations to a help request or a project, "
+        "or the money a succeeded campaign released to its beneficiary (campaign status "
+        "DISBURSED). Caseworkers covering the target's region and platform admins pay from it.",
+        "GENERAL_FUND": "The instance's general fund, allocated where it is needed; only "
+        "platform admins pay from it.",
+    },
+)
+
+DisbursementTargetKind = graphql_enum(
+    models.DisbursementTargetKind,
+    name="DisbursementTargetKind",
+    description="What a disbursement paid.",
+    values={
+        "HELP_REQUEST": "A household's money request, paid to the household.",
+        "PROJECT": "A poverty-alleviation project.",
+        "CAMPAIGN": "A crowdfunding campaign's beneficiary.",
+        "HOUSEHOLD": "A household, paid directly.",
+    },
+)
+
+# The GraphQL type whose global ID names each kind of target.
+TARGET_TYPE_NAMES = {
+    models.DisbursementTargetKind.HELP_REQUEST: "HelpRequest",
+    models.DisbursementTargetKind.PROJECT: "Project",
+    models.DisbursementTargetKind.CAMPAIGN: "Campaign",
+    models.DisbursementTargetKind.HOUSEHOLD: "Household",
+}
+CONFIRMATIONS = "disbursement_confirmed_at"
+PUBLIC_CODES = "household_public_code"
+
+
+def _money(amount_minor: int, currency: str) -> Money:
+    return Money(amount_minor=MinorUnits(amount_minor), currency=currency)
+
+
+def _public_codes(context: Context, household_ids: Iterable[int | None]) -> dict[Any, str]:
+    """Households' pseudonymous codes (their global IDs) by id: whoever sees a
+    disbursement may know which household it paid."""
+
+    def fetch(ids: set[Any]) -> dict[Any, str]:
+        rows = context.session.exec(
+            select(HouseholdRow.id, HouseholdRow.public_code).where(
+                col(HouseholdRow.id).in_(sorted(ids))
+            )
+        ).all()
+        return dict(rows)
+
+    return load_many(context, PUBLIC_CODES, household_ids, fetch)
+
+
+@strawberry.type(description="Who or what a disbursement paid.")
+class DisbursementTarget:
+    row: strawberry.Private[DisbursementRow]
+    page: strawberry.Private[list[DisbursementRow]]
+
+    @strawberry.field(description="The kind of beneficiary.")
+    def kind(self) -> models.DisbursementTargetKind:
+        return models.DisbursementTargetKind(self.row.target_kind)
+
+    @strawberry.field(
+        description="The global ID of the help request, project, campaign or household."
+    )
+    def id(self, info: strawberry.Info[Context, Any]) -> relay.GlobalID:
+        kind = models.DisbursementTargetKind(self.row.target_kind)
+        node_id = str(self.row.target_id)
+        if kind == models.DisbursementTargetKind.HOUSEHOLD:
+            codes = _public_codes(info.context, [r.household_id for r in self.page])
+            node_id = codes[self.row.household_id]
+        return relay.GlobalID(TARGET_TYPE_NAMES[kind], node_id)
+
+    @strawberry.field(
+        description="The household that received the money (its view follows the Household "
+        "type's rules): the request's household, the campaign's household, or the household "
+        "paid directly; null for projects and for village or project campaigns."
+    )
+    def household(self, info: strawberry.Info[Context, Any]) -> Household | None:
+        if self.row.household_id is None:
+            return None
+        ids = [r.household_id for r in self.page if r.household_id is not None]
+        found = households_by_id(info.context, ids)
+        return found.get(self.row.household_id)
+
+
+@strawberry.type(
+    description=(
+        "Money paid out of a fund to a beneficiary, recorded by staff with the evidence of "
+        "the transfer. On the ledger it leaves the fund (debit the fund, credit "
+        "cash:payouts) and it is never changed afterwards; the household it paid may "
+        "confirm receiving it. Seen by platform admins, caseworkers whose area contains the "
+        "beneficiary, and the representative of the household it paid; for anyone else it "
+        "does not exist (null, as for an unknown ID). Totals are public: `fundTotals`, "
+        "`moneyTotals`."
+    )
+)
+class Disbursement(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[DisbursementRow]
+    page: strawberry.Private[list[DisbursementRow]]
+
+    @strawberry.field(
+        description="Which fund the money left: the target's own fund or the general fund."
+    )
+    def source(self) -> models.DisbursementSource:
+        return models.DisbursementSource(self.row.source)
+
+    @strawberry.field(description="Who or what it paid.")
+    def target(self) -> DisbursementTarget:
+        return DisbursementTarget(row=self.row, page=self.page)
+
+    @strawberry.field(description="The amount paid out, in the fund's currency.")
+    def amount(self) -> Money:
+        return _money(self.row.amount_minor, self.row.currency)
+
+    @strawberry.field(
+        description="The bank transfer, mobile-money or cash-book reference that proves the "
+        "payment, as recorded."
+    )
+    def evidence_reference(self) -> str:
+        return self.row.evidence_reference
+
+    @strawberry.field(description="A note from the staff member who recorded it.")
+    def note(self) -> str | None:
+        return self.row.note
+
+    @strawberry.field(description="When it was recorded.")
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(
+        description="True when the beneficiary is a household, which can confirm receiving "
+        "the money with disbursementConfirmReceipt; false for projects and for village or "
+        "project campaigns."
+    )
+    def confirmable(self) -> bool:
+        return service.may_confirm(self.row)
+
+    @strawberry.field(
+        description="When the household confirmed receiving the money; null until then (and "
+        "always when not `confirmable`)."
+    )
+    def confirmed_at(self, info: strawberry.Info[Context, Any]) -> datetime | None:
+        context = info.context
+        found = load_many(
+            context,
+            CONFIRMATIONS,
+            [r.id for r in self.page],
+            lambda ids: service.confirmed_at(context.session, ids),
+        )
+        moment: datetime | None = found.get(self.row.id)
+        return moment
+
+    @classmethod
+    def from_rows(cls, rows: list[DisbursementRow]) -> list[Self]:
+        return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: strawberry.Info[Context, Any],
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Disbursement | None]:
+        ids = [str(i) for i in node_ids]
+        context = info.context
+        found = service.disbursements_by_id(
+            context.session, context.principal, [int(i) for i in ids if i.isdigit()]
+        )
+        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
+        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+
+
+@strawberry.type(
+    description=(
+        "One currency of a fund: what came in, what was paid out of it, what it holds now. "
+        "received = paidOut + held."
+    )
+)
+class FundTotals:
+    currency: str = strawberry.field(description="ISO 4217 currency code.")
+    received: Money = strawberry.field(
+        description="Money that came into the fund and stayed: donations received net of "
+        "refunds (for a campaign, the money it released when it succeeded)."
+    )
+    paid_out: Money = strawberry.field(
+        description="Money paid out of the fund to beneficiaries (disbursements)."
+    )
+    held: Money = strawberry.field(description="Money the fund holds now, waiting to be paid out.")
+
+    @classmethod
+    def of(cls, flow: service.FundFlow) -> Self:
+        return cls(
+            currency=flow.currency,
+            received=_money(flow.received, flow.currency),
+            paid_out=_money(flow.paid_out, flow.currency),
+            held=_money(flow.held, flow.currency),
+        )
+
+
+FigureWithheldReason = graphql_enum(
+    models.FigureWithheldReason,
+    name="FigureWithheldReason",
+    description="Why a public figure is withheld (null) for you.",
+    values={
+        "TOO_FEW_HOUSEHOLDS": "Fewer households than the instance's smallCountThreshold "
+        "(InstanceInfo.smallCountThreshold) received money in the area, so the figure could "
+        "tell what one household got. Caseworkers covering the area and platform admins see it.",
+    },
+)
+
+
+@strawberry.type(
+    description=(
+        "Where donated money went in one area (or the whole instance), in one currency, "
+        "never converted. Public; `disbursed` and `held` are withheld (null, with the reason) "
+        "when they could tell what one household got."
+    )
+)
+class MoneyTotals:
+    currency: str = strawberry.field(description="ISO 4217 currency code.")
+    received: Money = strawberry.field(
+        description="Donations received for help requests and projects in the area, net of "
+        "refunds; for the whole instance, every donation (the general fund too)."
+    )
+    disbursed: Money | None = strawberry.field(
+        description="Money paid out to beneficiaries in the area (households, projects, "
+        "campaigns) from any fund: donations to them, the general fund, or what a succeeded "
+        "campaign released. Null when withheld."
+    )
+    held: Money | None = strawberry.field(
+        description="Donations for help requests and projects in the area (for the whole "
+        "instance, every donation) not paid out yet. Null when withheld."
+    )
+    withheld: models.FigureWithheldReason | None = strawberry.field(
+        description="Why `disbursed` and `held` are null; null when they are shown."
+    )
+
+    @classmethod
+    def of(cls, area: service.AreaMoney) -> Self:
+        def shown(value: int | None) -> Money | None:
+            return None if value is None else _money(value, area.currency)
+
+        return cls(
+            currency=area.currency,
+            received=_money(area.received, area.currency),
+            disbursed=shown(area.disbursed),
+            held=shown(area.held),
+            withheld=models.FigureWithheldReason.TOO_FEW_HOUSEHOLDS if area.withheld else None,
+        )

@@ -167,6 +167,7 @@ def create_pledge(
     kind = details.kind
     found = FieldErrors()
     money_request = request.target_amount_minor is not None
+    covered = _covered_by_money(session, request) if money_request else 0
     if kind not in PledgeKind.__members__:
         found.add(ErrorCode.INVALID, "kind")
     elif money_request != (kind == PledgeKind.MONEY):
@@ -178,7 +179,7 @@ def create_pledge(
             )
         )
     elif kind == PledgeKind.MONEY:
-        found.check(lambda: _check_money(instance, request, details))
+        found.check(lambda: _check_money(instance, request, details, covered))
     elif details.amount_minor is not None or details.currency is not None:
         found.add(ErrorCode.INVALID, "amount")
     text = found.check(
@@ -195,12 +196,12 @@ def create_pledge(
     assert request.id is not None
 
     amount = details.amount_minor if kind == PledgeKind.MONEY else 0
-    if not _add_pledged(session, request.id, amount or 0, money=money_request):
+    if not _add_pledged(session, request.id, amount or 0, money=money_request, covered=covered):
         # Another pledge took what was open between the check above and this write.
         session.refresh(request)
         if request.status != RequestStatus.OPEN:
             raise ServiceError(ErrorCode.INVALID_STATE, field="request")
-        raise _over_pledged(request)
+        raise _over_pledged(request, covered)
 
     now = utcnow()
     pledge = Pledge(
@@ -223,7 +224,9 @@ def create_pledge(
     return pledge
 
 
-def _check_money(instance: Instance, request: HelpRequest, details: PledgeDetails) -> None:
+def _check_money(
+    instance: Instance, request: HelpRequest, details: PledgeDetails, covered: int
+) -> None:
     """A money pledge is in the request's currency (CURRENCY_MISMATCH names it), within
     the instance's rule for every amount (`check_money`), and at most what is still open
     on the request (OUT_OF_RANGE names that)."""
@@ -245,16 +248,31 @@ def _check_money(instance: Instance, request: HelpRequest, details: PledgeDetail
             currency_field="amount.currency",
         )
     )
-    if in_range is not None and amount_minor > _still_open(request):
-        found.errors.append(_over_pledged(request))
+    if in_range is not None and amount_minor > _still_open(request, covered):
+        found.errors.append(_over_pledged(request, covered))
     found.raise_if_any()
 
 
-def _still_open(request: HelpRequest) -> int:
-    return max((request.target_amount_minor or 0) - request.pledged_amount_minor, 0)
+def _covered_by_money(session: Session, request: HelpRequest) -> int:
+    """What donations already cover of a money request, in its currency: held in its fund
+    and disbursed to it. Pledges take only the rest, as `HelpRequest.remaining` shows."""
+    # Imported here: the disbursements service imports the request services, which import
+    # this module.
+    from api.disbursements.models import DisbursementTargetKind
+    from api.disbursements.service import target_money
+
+    assert request.id is not None and request.currency is not None
+    money = target_money(session, DisbursementTargetKind.HELP_REQUEST, [request.id])[request.id]
+    currency = request.currency
+    return max(money.held.get(currency, 0), 0) + money.disbursed.get(currency, 0)
 
 
-def _over_pledged(request: HelpRequest) -> ServiceError:
+def _still_open(request: HelpRequest, covered: int) -> int:
+    target = request.target_amount_minor or 0
+    return max(target - request.pledged_amount_minor - covered, 0)
+
+
+def _over_pledged(request: HelpRequest, covered: int) -> ServiceError:
     """OUT_OF_RANGE that says how much is left, in the reader's locale and the request's
     currency, so the helper can pledge that instead."""
     assert request.currency is not None
@@ -262,17 +280,20 @@ def _over_pledged(request: HelpRequest) -> ServiceError:
         ErrorCode.OUT_OF_RANGE,
         field="amount.amountMinor",
         message=N_("Only {remaining} is still open on this request."),
-        remaining=MoneyParam(_still_open(request), request.currency),
+        remaining=MoneyParam(_still_open(request, covered), request.currency),
     )
 
 
-def _add_pledged(session: Session, request_id: int, amount: int, *, money: bool) -> bool:
+def _add_pledged(
+    session: Session, request_id: int, amount: int, *, money: bool, covered: int = 0
+) -> bool:
     """Atomically take `amount` of what is still open; True if it was still available.
 
-    Money: `pledged + amount <= target`, and the request becomes PLEDGED once covered.
-    In kind: the request must still be OPEN, and becomes PLEDGED (one live pledge)."""
+    Money: `pledged + amount <= target - covered` (`covered`: what donations already
+    cover), and the request becomes PLEDGED once covered. In kind: the request must still
+    be OPEN, and becomes PLEDGED (one live pledge)."""
     pledged = col(HelpRequest.pledged_amount_minor)
-    target = col(HelpRequest.target_amount_minor)
+    target = col(HelpRequest.target_amount_minor) - covered
     guard = [col(HelpRequest.id) == request_id, col(HelpRequest.status) == RequestStatus.OPEN]
     if money:
         guard.append(pledged + amount <= target)

@@ -90,13 +90,13 @@ def test_an_amount_taken_by_a_concurrent_pledge_is_reported_with_what_is_left(
     request_id = f.published(world, target_minor=30_000)
     original = service._add_pledged
 
-    def another_pledge_first(session, request_id_, amount, *, money):
+    def another_pledge_first(session, request_id_, amount, *, money, covered=0):
         session.execute(
             sa.update(HelpRequest)
             .where(HelpRequest.id == request_id_)  # type: ignore[arg-type]
             .values(pledged_amount_minor=HelpRequest.pledged_amount_minor + 25_000)
         )
-        return original(session, request_id_, amount, money=money)
+        return original(session, request_id_, amount, money=money, covered=covered)
 
     monkeypatch.setattr(service, "_add_pledged", another_pledge_first)
 
@@ -112,3 +112,38 @@ def test_an_amount_taken_by_a_concurrent_pledge_is_reported_with_what_is_left(
     assert f.count(world.engine, Pledge) == 0
     # The simulated pledge rolled back with the refused one (one savepoint).
     assert f.request_row(world.engine, request_id).pledged_amount_minor == 0
+
+
+def test_money_donated_to_the_request_is_not_open_to_pledges_any_more(api, world):
+    """Pledges take what donations have not covered: the same `remaining` the request
+    shows (target - live pledges - money held in its fund - money disbursed to it)."""
+    from api.donation.models import TargetKind
+    from tests.donation import factories as d
+
+    request_id = f.published(world, target_minor=30_000)
+    admin = world.principal(world.admin)
+    donation_id, _ = d.donate(
+        world.engine,
+        world.settings,
+        target_kind=TargetKind.HELP_REQUEST,
+        target_id=request_id,
+        amount_minor=20_000,
+    )
+    d.reconcile(world.engine, admin, donation_id)
+    remaining = api.data(
+        "query($id: ID!) { node(id: $id) { ... on HelpRequest { remaining { amountMinor } } } }",
+        {"id": f.gid("HelpRequest", request_id)},
+    )["node"]["remaining"]
+    assert remaining == {"amountMinor": 10_000}
+
+    refused = api.data(CREATE, over_pledge(request_id, 10_001), token=world.helper.token)
+    assert refused["pledgeCreate"]["errors"] == [
+        {
+            "field": "amount.amountMinor",
+            "code": "OUT_OF_RANGE",
+            "message": "Only $100.00 is still open on this request.",
+        }
+    ]
+    taken = api.data(CREATE, over_pledge(request_id, 10_000), token=world.helper.token)
+    assert taken["pledgeCreate"]["errors"] == []
+    assert f.request_row(world.engine, request_id).status == "PLEDGED"

@@ -30,10 +30,6 @@ class DisbursementTargetKind(StrEnum):
     HOUSEHOLD = "HOUSEHOLD"  # paid to a household directly
 
 
-class FigureWithheldReason(StrEnum):
-    TOO_FEW_HOUSEHOLDS = "TOO_FEW_HOUSEHOLDS"
-
-
 class Disbursement(SQLModel, table=True):
     __tablename__ = "disbursement"
     __table_args__ = (

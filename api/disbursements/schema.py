@@ -240,11 +240,11 @@ class DisbursementQueries:
 
     @strawberry.field(
         description=(
-            "Donation money received, paid out and held in an area, per currency; public. A "
-            "region below the instance's public level is refused with REGION_TOO_FINE except "
-            "for caseworkers covering it and platform admins; where fewer than "
-            "smallCountThreshold households received money, `disbursed` and `held` are "
-            "withheld for everyone else."
+            "Donation money received, paid out and held in an area, per currency; public. "
+            "For everyone but caseworkers covering the area and platform admins, the figures "
+            "of an area below the instance's public level are withheld, and `disbursed` and "
+            "`held` where fewer than smallCountThreshold households received money (null, "
+            "with the reason in `suppressed`)."
         )
     )
     def money_totals(

@@ -87,7 +87,7 @@ from api.ledger.service import (
 from api.projects.models import PUBLIC_PROJECT_STATUSES, Project, ProjectStatus
 from api.projects.service import visible_projects_condition
 from api.regions.models import Region
-from api.regions.visibility import may_filter_finely, region_too_fine
+from api.stats.disclosure import Withheld, disclosure_for
 from api.stats.metrics import INSTANCE_SCOPE, REQUESTS_MET
 from api.stats.models import RegionStat
 from api.stats.service import bump
@@ -702,13 +702,14 @@ def fund_flows(session: Session, fund_account: str) -> list[FundFlow]:
 
 @dataclass(frozen=True)
 class AreaMoney:
-    """An area's donation money in one currency; disbursed and held None when withheld."""
+    """An area's donation money in one currency; a figure is None when withheld, and
+    `withheld` says why (the rule of every public statistic, api/stats/disclosure.py)."""
 
     currency: str
-    received: int
+    received: int | None
     disbursed: int | None
     held: int | None
-    withheld: bool
+    withheld: Withheld | None
 
 
 _AREA_METRICS = ("donated:", metrics.DISBURSED, metrics.FUND_PAID_OUT)
@@ -718,13 +719,10 @@ def area_money(
     session: Session, principal: Principal, instance: Instance, region: Region | None
 ) -> list[AreaMoney]:
     """Donations received, disbursed and held in an area (or the instance), per currency,
-    from the counters in `region_stat`: constant cost. Privacy: below the public level
-    only staff covering the region ask (else REGION_TOO_FINE); for everyone else the paid
-    figures are withheld where 1 to threshold - 1 households received money there."""
-    if region is not None and not may_filter_finely(
-        principal, region, instance.public_region_level
-    ):
-        raise region_too_fine(instance)
+    from the counters in `region_stat`: constant cost. Privacy, for everyone but staff
+    covering the area: below the public level every figure is withheld; above it the paid
+    figures are withheld where fewer households than the threshold received money."""
+    disclosure = disclosure_for(principal, region, instance)
     scope = INSTANCE_SCOPE if region is None or region.id is None else region.id
     table = RegionStat.__table__  # type: ignore[attr-defined]
     rows = session.execute(
@@ -739,10 +737,8 @@ def area_money(
     for metric, value in rows:
         prefix, currency = metric.split(":", 1)
         figures[currency][prefix + ":"] = int(value or 0)
-    sees_all = principal.is_admin if region is None else principal.covers_region(region.path)
-    withheld = not sees_all and 0 < _households_paid(session, region, instance) < (
-        instance.small_count_threshold
-    )
+    below = disclosure.withheld(None)
+    paid = below or disclosure.withheld(_households_paid(session, region, instance))
     result = []
     for currency in sorted(figures):
         values = figures[currency]
@@ -752,10 +748,10 @@ def area_money(
         result.append(
             AreaMoney(
                 currency=currency,
-                received=received,
-                disbursed=None if withheld else values[metrics.DISBURSED],
-                held=None if withheld else received - values[metrics.FUND_PAID_OUT],
-                withheld=withheld,
+                received=None if below else received,
+                disbursed=None if paid else values[metrics.DISBURSED],
+                held=None if paid else received - values[metrics.FUND_PAID_OUT],
+                withheld=paid,
             )
         )
     return result

@@ -20,6 +20,7 @@ from api.disbursements import models, service
 from api.disbursements.models import Disbursement as DisbursementRow
 from api.households.models import Household as HouseholdRow
 from api.households.types import Household, households_by_id
+from api.stats.types import SuppressionReason, suppression_reason
 
 DisbursementSource = graphql_enum(
     models.DisbursementSource,
@@ -225,30 +226,21 @@ class FundTotals:
         )
 
 
-FigureWithheldReason = graphql_enum(
-    models.FigureWithheldReason,
-    name="FigureWithheldReason",
-    description="Why a public figure is withheld (null) for you.",
-    values={
-        "TOO_FEW_HOUSEHOLDS": "Fewer households than the instance's smallCountThreshold "
-        "(InstanceInfo.smallCountThreshold) received money in the area, so the figure could "
-        "tell what one household got. Caseworkers covering the area and platform admins see it.",
-    },
-)
-
-
 @strawberry.type(
     description=(
         "Where donated money went in one area (or the whole instance), in one currency, "
-        "never converted. Public; `disbursed` and `held` are withheld (null, with the reason) "
-        "when they could tell what one household got."
+        "never converted. Public; for everyone but staff covering the area, every figure of "
+        "an area below the instance's public level is withheld, and `disbursed` and `held` "
+        "where fewer households than `InstanceInfo.smallCountThreshold` were paid there "
+        "(null, with the reason in `suppressed`)."
     )
 )
 class MoneyTotals:
     currency: str = strawberry.field(description="ISO 4217 currency code.")
-    received: Money = strawberry.field(
+    received: Money | None = strawberry.field(
         description="Donations received for help requests and projects in the area, net of "
-        "refunds; for the whole instance, every donation (the general fund too)."
+        "refunds; for the whole instance, every donation (the general fund too). Null when "
+        "withheld."
     )
     disbursed: Money | None = strawberry.field(
         description="Money paid out to beneficiaries in the area (households, projects, "
@@ -259,8 +251,8 @@ class MoneyTotals:
         description="Donations for help requests and projects in the area (for the whole "
         "instance, every donation) not paid out yet. Null when withheld."
     )
-    withheld: models.FigureWithheldReason | None = strawberry.field(
-        description="Why `disbursed` and `held` are null; null when they are shown."
+    suppressed: SuppressionReason | None = strawberry.field(
+        description="Why figures are null (withheld from you); null when they are shown."
     )
 
     @classmethod
@@ -270,8 +262,8 @@ class MoneyTotals:
 
         return cls(
             currency=area.currency,
-            received=_money(area.received, area.currency),
+            received=shown(area.received),
             disbursed=shown(area.disbursed),
             held=shown(area.held),
-            withheld=models.FigureWithheldReason.TOO_FEW_HOUSEHOLDS if area.withheld else None,
+            suppressed=suppression_reason(area.withheld),
         )

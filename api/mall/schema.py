@@ -46,7 +46,9 @@ from api.payments.registry import get_provider
 from api.regions.models import Region as RegionRow
 from api.regions.types import Region, load_regions
 from api.regions.visibility import mixed_region_condition
+from api.stats.disclosure import disclosure_for
 from api.stats.metrics import INSTANCE_SCOPE
+from api.stats.types import StatsFigure, SuppressedFigure, suppression_reason
 
 KEY_DESCRIPTION = (
     "A unique key per intended operation (a UUID); retrying with the same key and input "
@@ -520,9 +522,10 @@ class MallQueries:
 
     @strawberry.field(
         description="Mall figures for the whole instance, or for `region` and everything "
-        "inside it. Public down to the instance's public level; a finer region is refused with "
-        "REGION_TOO_FINE (its figures would describe a few households) except for caseworkers "
-        "covering it and platform admins."
+        "inside it; public. As for `stats`, for everyone but staff covering the area (admins "
+        "for the whole instance) counts smaller than `InstanceInfo.smallCountThreshold` and "
+        "every figure of an area below the public level are withheld: null, listed in "
+        "`suppressed` with the reason."
     )
     def mall_stats(
         self,
@@ -543,20 +546,39 @@ class MallQueries:
             region_row = load_regions(context, [scope]).get(scope)
             if region_row is None:
                 raise _not_found(context)
-            service.check_figures_region(context.principal, context.settings.instance, region_row)
         figures = service.read_mall_figures(context.session, scope_id=scope)
+        disclosure = disclosure_for(context.principal, region_row, context.settings.instance)
+        money = disclosure.withheld(None)
+        orders = disclosure.withheld(figures.orders_completed)
+        households = disclosure.withheld(figures.households_with_ebusiness_income)
+        withheld = [
+            (StatsFigure.MALL_SALES, money),
+            (StatsFigure.MALL_ORDERS_COMPLETED, orders),
+            (StatsFigure.HOUSEHOLDS_WITH_EBUSINESS_INCOME, households),
+        ]
         return MallStats(
-            sales=[Money(amount_minor=MinorUnits(v), currency=c) for c, v in figures.sales.items()],
-            monthly_sales=[
+            sales=None
+            if money
+            else [Money(amount_minor=MinorUnits(v), currency=c) for c, v in figures.sales.items()],
+            monthly_sales=None
+            if money
+            else [
                 MallMonthSales(
                     month=m.month,
                     amount=Money(amount_minor=MinorUnits(m.amount_minor), currency=m.currency),
                 )
                 for m in figures.monthly
             ],
-            orders_completed=figures.orders_completed,
-            households_with_ebusiness_income=figures.households_with_ebusiness_income,
+            orders_completed=None if orders else figures.orders_completed,
+            households_with_ebusiness_income=None
+            if households
+            else figures.households_with_ebusiness_income,
             region=Region.from_row(region_row) if region_row else None,
+            suppressed=[
+                SuppressedFigure(figure=figure, reason=reason)
+                for figure, why in withheld
+                if (reason := suppression_reason(why)) is not None
+            ],
         )
 
     @strawberry.field(

@@ -83,7 +83,6 @@ from api.payments.config import setting
 from api.payments.models import Payment
 from api.payments.registry import UnknownProvider, get_provider
 from api.regions.models import Region
-from api.regions.visibility import may_filter_finely, region_too_fine
 from api.stats.metrics import INSTANCE_SCOPE
 from api.stats.models import RegionStat
 from api.stats.sections import bucket_label
@@ -1167,13 +1166,6 @@ class MallFigures:
     monthly: list[MonthSales]  # oldest first
     orders_completed: int
     households_with_ebusiness_income: int
-
-
-def check_figures_region(actor: Principal, instance: Instance, region: Region) -> None:
-    """Figures of an area below the public level describe a handful of households (one
-    producing family's sales in its village): only those who cover the area read them."""
-    if not may_filter_finely(actor, region, instance.public_region_level):
-        raise region_too_fine(instance)
 
 
 def read_mall_figures(session: Session, *, scope_id: int = INSTANCE_SCOPE) -> MallFigures:

@@ -43,6 +43,7 @@ from api.mall.models import Seller as SellerRow
 from api.payments.models import Payment
 from api.regions.types import Region, load_regions
 from api.regions.visibility import shown_region_id
+from api.stats.types import SuppressedFigure
 
 SellerKind = graphql_enum(
     models.SellerKind,
@@ -581,24 +582,36 @@ class MallMonthSales:
     amount: Money = strawberry.field(description="Value of sales completed that month.")
 
 
+WITHHELD_NOTE = " Null when withheld from you; `suppressed` says why."
+
+
 @strawberry.type(
     description="Mall figures for the instance or a region and the areas inside it; public."
 )
 class MallStats:
-    sales: list[Money] = strawberry.field(
+    sales: list[Money] | None = strawberry.field(
         description="Value of completed sales of produce from the area, per currency."
+        + WITHHELD_NOTE
     )
-    monthly_sales: list[MallMonthSales] = strawberry.field(
-        description="The same per month of completion, oldest first."
+    monthly_sales: list[MallMonthSales] | None = strawberry.field(
+        description="The same per month of completion, oldest first." + WITHHELD_NOTE
     )
-    orders_completed: int = strawberry.field(
-        description="Completed orders from sellers in the area."
+    orders_completed: int | None = strawberry.field(
+        description="Completed orders from sellers in the area." + WITHHELD_NOTE
     )
-    households_with_ebusiness_income: int = strawberry.field(
+    households_with_ebusiness_income: int | None = strawberry.field(
         description="Producing households in the area with at least one completed sale."
+        + WITHHELD_NOTE
     )
     region: Region | None = strawberry.field(
         description="The area these figures cover; null for the whole instance."
+    )
+    suppressed: list[SuppressedFigure] = strawberry.field(
+        description=(
+            "The figures withheld from you (null above), with the reason, as for `stats`: "
+            "`MALL_SALES` stands for `sales` and `monthlySales`. Empty for staff covering "
+            "the area."
+        )
     )
 
 

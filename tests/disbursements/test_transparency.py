@@ -23,7 +23,7 @@ query($target: DonationTargetInput!) {
 AREA = """
 query($region: ID) {
   moneyTotals(region: $region) {
-    currency received { amountMinor } disbursed { amountMinor } held { amountMinor } withheld
+    currency received { amountMinor } disbursed { amountMinor } held { amountMinor } suppressed
   }
 }"""
 GENERAL = DisbursementSource.GENERAL_FUND
@@ -104,8 +104,8 @@ def test_one_household_paid_in_an_area_keeps_the_paid_figures_withheld(
 ):
     county = area(api, world, who, "P1-A-C1")["data"]["moneyTotals"]
     instance = area(api, world, who, None)["data"]["moneyTotals"]
-    assert flat(county) == [("USD", 10_000, None, None, "TOO_FEW_HOUSEHOLDS")]
-    assert flat(instance) == [("USD", 15_000, None, None, "TOO_FEW_HOUSEHOLDS")]
+    assert flat(county) == [("USD", 10_000, None, None, "SMALL_COUNT")]
+    assert flat(instance) == [("USD", 15_000, None, None, "SMALL_COUNT")]
 
 
 @pytest.mark.parametrize("who", ["caseworker", "admin"])
@@ -121,10 +121,14 @@ def test_staff_covering_the_area_see_every_figure(api, world, county_money, who)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "helper", "rep", "far_caseworker"])
-def test_a_village_is_too_fine_for_everyone_but_its_staff(api, world, county_money, who):
+def test_a_village_is_withheld_from_everyone_but_its_staff(api, world, county_money, who):
+    """Like every public statistic, an area below the public level keeps its figures to the
+    staff covering it: null with the reason, never a silent zero."""
     body = area(api, world, who, "P1-A-C1-T-V")
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["REGION_TOO_FINE"]
-    assert body["data"] is None
+    assert "errors" not in body
+    assert flat(body["data"]["moneyTotals"]) == [
+        ("USD", None, None, None, "REGION_BELOW_PUBLIC_LEVEL")
+    ]
 
 
 def test_enough_households_paid_make_the_figures_public(api, world, county_money):

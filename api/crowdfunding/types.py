@@ -138,6 +138,10 @@ def close_before_read(context: Context, ids: Iterable[int] | None = None) -> Non
     context.cache.pop("campaign", None)
 
 
+# Shown instead of the name of an account erased by accountDelete.
+DELETED_ACCOUNT = N_("Deleted account")
+
+
 def _organiser_names(context: Context, rows: list[CampaignRow]) -> dict[int, str]:
     session = context.session
     return load_many(
@@ -395,10 +399,15 @@ class Campaign(relay.Node):
 
     deadline_formatted = formatted_day_field(lambda self: self.row.deadline, of="deadline")
 
-    @strawberry.field(description="The organiser's display name.")
+    @strawberry.field(
+        description='The organiser\'s display name; "Deleted account" (translated) once '
+        "the organiser deleted their account."
+    )
     def organiser_name(self, info: strawberry.Info[Context, Any]) -> str:
         names = _organiser_names(info.context, self.page)
-        return names.get(self.row.organiser_account_id, "")
+        return names.get(self.row.organiser_account_id) or info.context.translator.gettext(
+            DELETED_ACCOUNT
+        )
 
     @strawberry.field(description="When it was created.")
     def created_at(self) -> datetime:

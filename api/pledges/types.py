@@ -19,7 +19,7 @@ from api.core.money import Money, money_or_none
 from api.core.translations import LocalizedText, localized_field
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.helpers.models import Helper as HelperRow
-from api.helpers.types import Helper, load_helpers
+from api.helpers.types import FORMER_HELPER, Helper, load_helpers
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
 from api.pledges.models import PledgeStatus as PledgeStatusValue
@@ -248,11 +248,12 @@ def _thanks_by(context: Context, owner: Any, owner_ids: set[int]) -> dict[int, l
         .order_by(ranked.c.owner_id, ranked.c.rank)
     ).all()
     result: dict[int, list[ThankYou]] = {i: [] for i in owner_ids}
+    former = context.translator.gettext(FORMER_HELPER)  # a name erased by accountDelete
     for owner_id, message, confirmed_at, thanked_at, helper_name in rows:
         result[owner_id].append(
             ThankYou(
                 message=message,
-                helper_name=helper_name,
+                helper_name=helper_name or former,
                 confirmed_on=confirmed_at.date(),
                 thanked_on=(thanked_at or confirmed_at).date(),
             )

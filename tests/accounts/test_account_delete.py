@@ -206,3 +206,50 @@ def test_no_deletion_while_mall_orders_are_under_way(api, world, engine):
     with Session(engine) as session:
         assert session.get(Order, order_id).shipping_address == "1 Market Street"
         assert session.get(Account, world.helper.account_id).is_active
+
+
+def test_thanks_to_a_helper_who_left_name_a_former_helper(api, backend, engine, settings):
+    """The household's thanks stay public; the name the helper erased does not come back,
+    and the list does not show a blank name either."""
+    from api.core.db import unit_of_work
+    from api.pledges import service as pledges
+    from tests.help_requests import factories as f
+
+    world = f.make_world(engine, settings)
+    request_id = f.published(world, target_minor=5_000)
+    pledge_id = f.pledge(world, request_id, amount=5_000)
+    with unit_of_work(engine) as session:
+        pledges.mark_delivered(session, actor=world.principal(world.helper), pledge_id=pledge_id)
+        pledges.confirm_receipt(
+            session,
+            actor=world.principal(world.rep),
+            pledge_id=pledge_id,
+            thank_you_message="Thank you for the seeds.",
+        )
+    deleted = api.data(DELETE, {"password": factories.PASSWORD}, token=world.helper.token)
+    assert deleted["accountDelete"]["errors"] == []
+
+    thanks = api.data(
+        "query($id: ID!) { node(id: $id) { ... on Household { thanks { message helperName } } } }",
+        {"id": f.gid("Household", world.household_code)},
+        locale="fr",
+    )["node"]["thanks"]
+    assert thanks == [{"message": "Thank you for the seeds.", "helperName": "Ancien soutien"}]
+
+
+def test_a_campaign_whose_organiser_left_names_a_deleted_account(api, backend, engine, settings):
+    from tests.crowdfunding import factories as c
+    from tests.help_requests import factories as f
+
+    world = f.make_world(engine, settings)
+    organiser = c.org_admin(world)
+    campaign_id = c.active(world, organiser=world.principal(organiser))
+    deleted = api.data(DELETE, {"password": factories.PASSWORD}, token=organiser.token)
+    assert deleted["accountDelete"]["errors"] == []
+
+    node = api.data(
+        "query($id: ID!) { node(id: $id) { ... on Campaign { organiserName } } }",
+        {"id": f.gid("Campaign", campaign_id)},
+        locale="es",
+    )["node"]
+    assert node == {"organiserName": "Cuenta eliminada"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.accounts.models import Role
 from api.audit.models import AuditEvent
@@ -126,13 +126,17 @@ def test_admin_reads_everything_and_every_read_is_audited(api, world, backend, s
     assert "Wang" not in str(events[0].detail)  # names of fields only, never values
 
 
-def test_denied_reads_write_no_audit_and_public_reads_none_either(api, world, session):
+def test_denied_reads_are_audited_as_refused_and_public_reads_not_at_all(api, world, session):
+    reads = select(AuditEvent.action, AuditEvent.outcome).where(
+        col(AuditEvent.action).startswith("household.read_sensitive")
+    )
     api.post(LIST, token=token_of(world, "helper"))
+    refused = session.exec(reads).all()
     api.post("query { households { nodes { publicCode membersCount } } }")
-    events = session.exec(
-        select(AuditEvent).where(AuditEvent.action == "household.read_sensitive")
-    ).all()
-    assert events == []
+    assert refused and {(a, str(o)) for a, o in refused} == {
+        ("household.read_sensitive_refused", "REFUSED")
+    }
+    assert session.exec(reads).all() == refused  # the public view is not a sensitive read
 
 
 def test_household_list_costs_a_constant_number_of_statements(

@@ -4,7 +4,6 @@ instructions."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
@@ -25,6 +24,7 @@ from api.donation.models import TargetKind
 from api.donation.targets import source_for, titles
 from api.payments.base import Instructions
 from api.payments.models import Payment
+from api.receipts.html import receipt_html
 
 ANONYMOUS_NAME = N_("Anonymous")
 PAYMENT_REFERENCES = "donation_payment_refs"
@@ -168,17 +168,13 @@ class DonationReceipt:
         ]
         if self.refunded():
             rows.append((_("Status"), _("Refunded")))
-        heading, thanks = _("Donation receipt"), _("Thank you for your donation.")
-        cells = "".join(
-            f'<tr><th scope="row">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>'
-            for label, value in rows
-        )
-        return (
-            f'<section class="donation-receipt" lang="{html.escape(locale.replace("_", "-"))}">'
-            f"<h1>{html.escape(heading)}</h1>"
-            f"<p>{html.escape(self.issuer(info))}</p>"
-            f"<table>{cells}</table>"
-            f"<p>{html.escape(thanks)}</p></section>"
+        return receipt_html(
+            css_class="donation-receipt",
+            locale=locale,
+            heading=_("Donation receipt"),
+            issuer=self.issuer(info),
+            rows=rows,
+            closing=_("Thank you for your donation."),
         )
 
 

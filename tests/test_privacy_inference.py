@@ -261,3 +261,60 @@ def test_the_threshold_is_the_instances(api, world, backend):
         server.stop()
     assert stats["householdsRegistered"] == 1  # at the threshold: shown
     assert stats["householdsLiftedOut"] is None  # 0 is below it
+
+
+PROJECT = """
+query($id: ID!) {
+  node(id: $id) { ... on Project { coveredHouseholdsCount coveredHouseholdsCountSuppressed } }
+}"""
+
+
+@pytest.mark.parametrize("who", OUTSIDERS + INSIDERS)
+def test_a_projects_count_of_households_is_withheld_like_every_statistic(api, world, who):
+    from api.projects import service as projects
+
+    ids = {}
+    with unit_of_work(world.engine) as session:
+        for code in (VILLAGE, COUNTY):
+            row = projects.create_project(
+                session,
+                actor=ADMIN,
+                instance=world.settings.instance,
+                region_id=world.regions[code].id,
+                details=projects.ProjectDetails(
+                    name=f"Water for {code}",
+                    project_type="INFRASTRUCTURE",
+                    description="Pipes.",
+                    budget_minor=100_000,
+                    currency="USD",
+                ),
+            )
+            projects.add_coverage(
+                session, actor=ADMIN, project_id=row.id, household_ids=[world.household]
+            )
+            projects.change_project_status(session, actor=ADMIN, project_id=row.id, status="ACTIVE")
+            ids[code] = row.id
+
+    seen = {
+        code: api.data(PROJECT, {"id": f.gid("Project", pid)}, token=token(world, who))["node"]
+        for code, pid in ids.items()
+    }
+
+    if who in INSIDERS:
+        assert (
+            seen[VILLAGE]
+            == seen[COUNTY]
+            == {
+                "coveredHouseholdsCount": 1,
+                "coveredHouseholdsCountSuppressed": None,
+            }
+        )
+    else:
+        assert seen[VILLAGE] == {
+            "coveredHouseholdsCount": None,
+            "coveredHouseholdsCountSuppressed": "REGION_BELOW_PUBLIC_LEVEL",
+        }
+        assert seen[COUNTY] == {
+            "coveredHouseholdsCount": None,
+            "coveredHouseholdsCountSuppressed": "SMALL_COUNT",
+        }

@@ -24,6 +24,8 @@ from api.projects import models, service
 from api.projects.models import Project as ProjectRow
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions
+from api.stats.disclosure import Withheld, disclosure_for_path
+from api.stats.types import SuppressionReason, suppression_reason
 
 # graphql_enum registers the model enums in place and returns the same classes; fields are
 # annotated with the model enums so type checkers see a type.
@@ -127,10 +129,25 @@ class Project(relay.Node):
     @strawberry.field(
         description=(
             "How many households the project covers (all of them, also those whose "
-            "details are not public)."
+            "details are not public). A count of households, so withheld like every public "
+            "statistic for everyone but staff covering the project's region: null when "
+            "smaller than `InstanceInfo.smallCountThreshold` or when the region is below the "
+            "public level; `coveredHouseholdsCountSuppressed` says why."
         )
     )
-    def covered_households_count(self, info: strawberry.Info[Context, Any]) -> int:
+    def covered_households_count(self, info: strawberry.Info[Context, Any]) -> int | None:
+        count, withheld = self._coverage(info)
+        return None if withheld else count
+
+    @strawberry.field(
+        description="Why `coveredHouseholdsCount` is null for you; null when it is shown."
+    )
+    def covered_households_count_suppressed(
+        self, info: strawberry.Info[Context, Any]
+    ) -> SuppressionReason | None:
+        return suppression_reason(self._coverage(info)[1])
+
+    def _coverage(self, info: strawberry.Info[Context, Any]) -> tuple[int, Withheld | None]:
         context = info.context
         counts = load_many(
             context,
@@ -138,7 +155,11 @@ class Project(relay.Node):
             [row.id for row in self.page],
             lambda m: service.covered_counts(context.session, m),
         )
-        return int(counts.get(self.row.id, 0))
+        count = int(counts.get(self.row.id, 0))
+        disclosure = disclosure_for_path(
+            context.principal, self.row.region_path, context.settings.instance
+        )
+        return count, disclosure.withheld(count)
 
     @strawberry.field(
         description="Money received for the project, in its budget currency: donations (net "

@@ -47,8 +47,14 @@ def disclosure_for(principal: Principal, region: Region | None, instance: Instan
             below_public_level=False,
             threshold=instance.small_count_threshold,
         )
+    return disclosure_for_path(principal, region.path, instance)
+
+
+def disclosure_for_path(principal: Principal, region_path: str, instance: Instance) -> Disclosure:
+    """The same for a region known by its path ("/1/7/42/", one id per level)."""
+    level = len([part for part in region_path.strip("/").split("/") if part])
     return Disclosure(
-        exact=principal.covers_region(region.path),
-        below_public_level=region.level > instance.public_region_level,
+        exact=principal.covers_region(region_path),
+        below_public_level=level > instance.public_region_level,
         threshold=instance.small_count_threshold,
     )

@@ -35,12 +35,28 @@ STATUS = (
 )
 COVER = (
     "mutation($input: ProjectCoverageInput!) { projectCoverageAdd(input: $input) { "
-    "project { coveredHouseholdsCount } errors { field code } } }"
+    "project { coveredHouseholdsCount coveredHouseholdsCountSuppressed } errors { field code } } }"
 )
 UNCOVER = (
     "mutation($input: ProjectCoverageInput!) { projectCoverageRemove(input: $input) { "
-    "project { coveredHouseholdsCount } errors { field code } } }"
+    "project { coveredHouseholdsCount coveredHouseholdsCountSuppressed } errors { field code } } }"
 )
+COVERED = (
+    "query($id: ID!) { node(id: $id) { ... on Project { coveredHouseholdsCount "
+    "coveredHouseholdsCountSuppressed } } }"
+)
+# What a caseworker of one county sees of a count of households over a wider area: a small
+# one is withheld (they do not cover the whole area); admins see it.
+WITHHELD = {"coveredHouseholdsCount": None, "coveredHouseholdsCountSuppressed": "SMALL_COUNT"}
+
+
+def covered(api, world, project: int) -> int:
+    node = api.data(COVERED, {"id": gid("Project", project)}, token=world.token("admin"))["node"]
+    assert node["coveredHouseholdsCountSuppressed"] is None
+    count: int = node["coveredHouseholdsCount"]
+    return count
+
+
 NODE = "query($id: ID!) { node(id: $id) { ... on Project { name status } } }"
 
 
@@ -199,9 +215,10 @@ def test_coverage_is_all_or_nothing_audited_and_limited_to_the_area(api, world, 
 
     one = {"project": gid("Project", project), "households": [gid("Household", code_c1)]}
     added = api.data(COVER, {"input": one}, token=token)["projectCoverageAdd"]
-    assert added == {"project": {"coveredHouseholdsCount": 1}, "errors": []}
+    assert added == {"project": WITHHELD, "errors": []}
     again = api.data(COVER, {"input": one}, token=token)["projectCoverageAdd"]
-    assert again == {"project": {"coveredHouseholdsCount": 1}, "errors": []}
+    assert again == {"project": WITHHELD, "errors": []}
+    assert covered(api, world, project) == 1
     session.rollback()  # a new snapshot: the server wrote in its own transactions
     events = session.exec(
         select(AuditEvent).where(AuditEvent.action == "project.coverage_add")
@@ -215,7 +232,8 @@ def test_coverage_is_all_or_nothing_audited_and_limited_to_the_area(api, world, 
     assert outsider["projectCoverageAdd"]["errors"][0]["code"] == "FORBIDDEN"
 
     removed = api.data(UNCOVER, {"input": one}, token=token)["projectCoverageRemove"]
-    assert removed == {"project": {"coveredHouseholdsCount": 0}, "errors": []}
+    assert removed == {"project": WITHHELD, "errors": []}
+    assert covered(api, world, project) == 0
     session.rollback()
     assert (
         session.exec(

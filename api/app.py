@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -14,9 +13,8 @@ from cross_web import HTTPException
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -25,12 +23,13 @@ from api.core.db import create_db_engine
 from api.core.execution import INTERNAL_ERROR_MESSAGE
 from api.core.i18n import UnknownLocalizerError, localizer_for
 from api.core.settings import ConfigError, Settings, load_settings
+from api.frontend.build import cached_site
+from api.frontend.serve import frontend_endpoint
 from api.migrations import MIGRATIONS_DIR
 from api.notifications import check_notifier
 from api.payments.http import webhook_endpoint
 from api.schema import schema
 
-FRONTEND_DIR = Path(__file__).resolve().parents[1] / "frontend" / "dist"
 LOCALE_HEADER = "x-aidbridge-locale"
 # Codes of the errors the HTTP layer refuses a request with, before any GraphQL runs.
 HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -127,9 +126,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return JSONResponse({"status": "unavailable", "database": "migrations pending"}, 503)
         return JSONResponse({"status": "ok"})
 
-    async def placeholder(request: Request) -> Response:
-        return HTMLResponse(PLACEHOLDER_PAGE)
-
     graphql = AidbridgeGraphQL(settings, engine)
     routes: list[Any] = [
         Route("/graphql", graphql),  # any method: the view answers 405 in GraphQL's shape
@@ -137,20 +133,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         Route("/readyz", readyz),
         Route("/payments/webhook/{provider}", webhook_endpoint, methods=["POST"]),
     ]
-    if FRONTEND_DIR.is_dir():
-        routes.append(Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True)))
-    else:
-        routes.append(Route("/", placeholder))
+    # The donor frontend, built from `frontend/` once per process; last, as the catch-all.
+    routes.append(Route("/{path:path}", frontend_endpoint(cached_site(), None)))
     app = Starlette(routes=routes)
     app.state.settings = settings
     app.state.engine = engine
     return app
-
-
-PLACEHOLDER_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Aidbridge</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Aidbridge</h1>
-<p>The donor frontend will live here. Explore the API in <a href="/graphql">GraphiQL</a>.</p>
-</main></body></html>
-"""

@@ -85,15 +85,15 @@ def test_readyz_when_the_database_is_unreachable(app_on):
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
 
-def test_the_start_page_without_a_built_frontend(app_on, tmp_path, monkeypatch):
-    monkeypatch.setattr(api.app, "FRONTEND_DIR", tmp_path / "no-frontend-here")
+def test_the_start_page_is_the_donor_frontend(app_on, tmp_path):
     url = f"sqlite:///{tmp_path / 'aidbridge.db'}"
 
     response = get(app_on(url), "/")
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert 'href="/graphql"' in response.text
+    assert '<main id="main"' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
 
 
 def test_browsers_get_graphiql(api):

@@ -26,11 +26,17 @@ from graphql import (
 from graphql.language import OperationDefinitionNode
 from graphql.utilities.print_schema import print_directive, print_type
 
+from api.frontend.build import operation_documents
 from api.schema import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SDL_FILE = ROOT / "schema" / "schema.graphql"
-OPERATIONS = sorted((ROOT / "schema" / "operations").glob("*.graphql"))
+OPERATIONS_DIR = ROOT / "schema" / "operations"
+# The frontend's documents share fragments across files (frontend_shell.graphql holds the
+# common ones), so they are validated as the one document they form, and each operation
+# again exactly as the build sends it, with the fragments it spreads.
+FRONTEND_OPERATIONS = sorted(OPERATIONS_DIR.glob("frontend*.graphql"))
+OPERATIONS = sorted(set(OPERATIONS_DIR.glob("*.graphql")) - set(FRONTEND_OPERATIONS))
 REGENERATE = "aidbridge export-schema --output schema/schema.graphql"
 
 
@@ -68,9 +74,23 @@ def test_operation_document_is_valid_against_the_schema(path):
     assert not errors, "\n".join(f"{path.name}: {error}" for error in errors)
 
 
+def test_the_frontend_documents_are_valid_against_the_schema():
+    text = "\n".join(path.read_text(encoding="utf-8") for path in FRONTEND_OPERATIONS)
+    errors = validate(schema._schema, parse(text))
+    assert not errors, "\n".join(f"frontend*.graphql: {error}" for error in errors)
+
+
+def test_each_frontend_operation_as_sent_is_valid():
+    documents = operation_documents()
+    assert {"PageShell", "PageHome"} <= set(documents)
+    for name, document in documents.items():
+        errors = validate(schema._schema, parse(document))
+        assert not errors, "\n".join(f"{name}: {error}" for error in errors)
+
+
 def test_operation_names_are_unique_across_documents():
     seen: dict[str, str] = {}
-    for path in OPERATIONS:
+    for path in [*OPERATIONS, *FRONTEND_OPERATIONS]:
         for definition in parse(path.read_text(encoding="utf-8")).definitions:
             if isinstance(definition, OperationDefinitionNode):
                 assert definition.name, f"{path.name}: every operation needs a name"

@@ -45,7 +45,7 @@ def extract(output: Path = TEMPLATE_FILE) -> None:
         "--no-location",
         "--sort-output",
         "--width", PO_WIDTH,
-        "--ignore-dirs", ".* _* node_modules frontend i18n tests bench",
+        "--ignore-dirs", ".* _* node_modules i18n tests bench",
         "--project", "Aidbridge",
         "--copyright-holder", "The Aidbridge contributors",
         "--msgid-bugs-address", "",

@@ -14,7 +14,7 @@ newer, otherwise the `.po` is compiled in memory at start-up, so no `.mo` is com
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
@@ -29,7 +29,8 @@ from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.lists import format_list
+from babel.numbers import format_decimal, format_percent
 
 BUILTIN_CATALOG_DIR = Path(__file__).resolve().parents[2] / "i18n"
 DOMAIN = "messages"
@@ -260,6 +261,13 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         return str(format_decimal(value, locale=self.locale))
+
+    def percent(self, share: float) -> str:
+        """A share from 0 to 1 as a whole percentage ("20%", "٢٠٪" style per locale)."""
+        return str(format_percent(share, locale=self.locale))
+
+    def list(self, items: Sequence[str]) -> str:
+        return str(format_list(list(items), locale=self.locale)) if items else ""
 
     def date(self, value: date, style: DateStyle = "medium") -> str:
         return str(format_date(value, format=style, locale=self.locale))

@@ -13,7 +13,7 @@ from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, api_error, coded_error
 from api.core.i18n import N_
 from api.core.ids import decode_int_id
-from api.core.money import MinorUnits, Money
+from api.core.money import MinorUnits, Money, format_money
 from api.helpers.models import HelperKind as HelperKindValue
 from api.helpers.types import HelperKind  # noqa: F401  (registers the enum for HelperKindValue)
 from api.regions.types import Region, load_regions
@@ -77,6 +77,10 @@ class HelperCount:
     kind: HelperKindValue = strawberry.field(description="Kind of helper.")
     count: int = strawberry.field(description="Number of registered helpers of this kind.")
 
+    @strawberry.field(description="`count` as the reader's locale writes numbers.")
+    def count_formatted(self, info: strawberry.Info[Context, Any]) -> str:
+        return info.context.translator.number(self.count)
+
 
 WITHHELD_NOTE = " Null when withheld from you; `suppressed` says why."
 
@@ -113,6 +117,15 @@ class Stats:
             HelperCount(kind=HelperKindValue(kind), count=count)
             for kind, count in self.snapshot.helpers_by_kind.items()
         ]
+
+    @strawberry.field(
+        description=(
+            "Registered helpers of every kind together, as the reader's locale writes "
+            "numbers (instance-wide, like `helpersRegistered`)."
+        )
+    )
+    def helpers_registered_formatted(self, info: strawberry.Info[Context, Any]) -> str:
+        return info.context.translator.number(sum(self.snapshot.helpers_by_kind.values()))
 
     @strawberry.field(
         description=(
@@ -332,6 +345,21 @@ class Stats:
             )
         return figures
 
+    @strawberry.field(
+        description=(
+            "A figure as the reader's locale writes it, so every client shows the same "
+            "digits: counts with the locale's grouping, the 90-day share as a percentage, "
+            "the median in days, money figures as each currency's formatted amount in a "
+            "list. Null exactly when the figure itself is (withheld, or not yet known)."
+        )
+    )
+    def formatted(
+        self,
+        info: strawberry.Info[Context, Any],
+        figure: Annotated[StatsFigure, strawberry.argument(description="Which figure.")],
+    ) -> str | None:
+        return format_figure(self, info, figure)
+
 
 _COUNTER_FIGURES = {
     StatsFigure.MALL_ORDERS_COMPLETED: sections.MALL_ORDERS_COMPLETED,
@@ -386,3 +414,39 @@ class StatsQueries:
             scope_id=region_id,
             region=Region.from_row(row),
         )
+
+
+_FIGURE_FIELDS: dict[StatsFigure, str] = {
+    StatsFigure.HOUSEHOLDS_REGISTERED: "households_registered",
+    StatsFigure.REQUESTS_MADE: "requests_made",
+    StatsFigure.REQUESTS_MET: "requests_met",
+    StatsFigure.PLEDGES_DELIVERED: "pledges_delivered",
+    StatsFigure.HOUSEHOLDS_LIFTED_OUT: "households_lifted_out",
+}
+_MONEY_FIGURES: dict[StatsFigure, str] = {
+    StatsFigure.MONEY_DONATED: sections.MONEY_DONATED,
+    StatsFigure.MALL_SALES: sections.MALL_SALES,
+    StatsFigure.CAMPAIGN_MONEY_RAISED: sections.CAMPAIGN_RAISED,
+}
+
+
+def format_figure(stats: Stats, info: strawberry.Info[Context, Any], figure: StatsFigure) -> str | None:
+    """The figure's value through the same accessor as its own field (so withholding
+    cannot differ), written in the reader's locale."""
+    translator = info.context.translator
+    if figure is StatsFigure.ANSWERED_WITHIN_90_DAYS_SHARE:
+        share = stats.answered_within_90_days_share()
+        return None if share is None else translator.percent(share)
+    if figure is StatsFigure.MEDIAN_DAYS_TO_FIRST_PLEDGE:
+        median = stats.median_days_to_first_pledge()
+        return None if median is None else translator.number(median)
+    if figure in _MONEY_FIGURES:
+        amounts = stats._money(info, _MONEY_FIGURES[figure])
+        if amounts is None:
+            return None
+        return translator.list([format_money(m.amount_minor, m.currency, translator.locale) for m in amounts])
+    if figure in _FIGURE_FIELDS:
+        value: int | None = getattr(stats, _FIGURE_FIELDS[figure])()
+    else:
+        value = stats._counter(info, _COUNTER_FIGURES[figure])
+    return None if value is None else translator.number(value)

@@ -1,0 +1,1 @@
+"""The donor frontend: built from `frontend/` (copied, fingerprinted, compressed) and served."""

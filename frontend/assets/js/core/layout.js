@@ -1,0 +1,162 @@
+// The page shell every page shares: header with navigation, language switcher and account
+// link, the main region with loading, error and empty states, and the footer.
+import { ApiError, request } from "./api.js";
+import { clear, focusRegion, h } from "./dom.js";
+import { CATALOGS } from "../generated/catalogs.js";
+import { _, languageTag, loadCatalog, preferredLocale, rememberLocale, setLocale } from "./i18n.js";
+import { token } from "./session.js";
+
+function navigation() {
+  return [
+    ["/", _("Home")],
+    ["/needs/", _("Needs")],
+    ["/donate/", _("Donate")],
+    ["/mall/", _("Mall")],
+    ["/campaigns/", _("Crowdfunding")],
+    ["/exhibitions/", _("Exhibitions")],
+    ["/case-studies/", _("Case studies")],
+    ["/transparency/", _("Transparency")],
+  ];
+}
+
+function isCurrent(href) {
+  const path = window.location.pathname;
+  return href === "/" ? path === "/" || path === "/index.html" : path.startsWith(href);
+}
+
+function languageSwitcher(locales, current) {
+  const control = h(
+    "select",
+    { id: "language", name: "language", autocomplete: "off" },
+    locales.map((locale) =>
+      h("option", { value: locale.code, lang: locale.languageTag, selected: locale.code === current || null }, locale.nativeName),
+    ),
+  );
+  control.addEventListener("change", () => {
+    rememberLocale(control.value);
+    window.location.reload();
+  });
+  return h("div", { class: "language" }, h("label", { for: "language" }, _("Language")), control);
+}
+
+function renderHeader(shell, current) {
+  const header = document.getElementById("site-header");
+  const name = shell?.instance?.name || "Aidbridge";
+  const account = shell?.me
+    ? h("a", { href: "/account/", class: "account-link" }, _("My account"))
+    : h("a", { href: "/login/", class: "account-link" }, _("Log in"));
+  clear(
+    header,
+    h("a", { class: "skip-link", href: "#main" }, _("Skip to main content")),
+    h(
+      "div",
+      { class: "header-bar" },
+      h("a", { href: "/", class: "brand" }, h("img", { src: "/assets/icon.svg", alt: "", width: 28, height: 28 }), name),
+      h("div", { class: "header-tools" }, shell?.locales ? languageSwitcher(shell.locales, current) : null, account),
+    ),
+    h(
+      "nav",
+      { "aria-label": _("Main") },
+      h(
+        "ul",
+        { class: "nav-list" },
+        navigation().map(([href, label]) =>
+          h("li", {}, h("a", { href, "aria-current": isCurrent(href) ? "page" : null }, label)),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderFooter(shell) {
+  const footer = document.getElementById("site-footer");
+  clear(
+    footer,
+    h(
+      "div",
+      { class: "footer-inner" },
+      h("p", {}, shell?.instance?.name || "Aidbridge"),
+      h(
+        "ul",
+        { class: "footer-links" },
+        h("li", {}, h("a", { href: "/transparency/" }, _("Where the money goes"))),
+        h("li", {}, h("a", { href: "/graphql" }, _("Open data: the GraphQL API"))),
+      ),
+      h("p", { class: "small" }, _("Free software under the Apache License 2.0.")),
+    ),
+  );
+}
+
+export function setTitle(title, shell) {
+  const site = shell?.instance?.name || "Aidbridge";
+  document.title = title ? `${title} · ${site}` : site;
+}
+
+/** The error state: what went wrong, in the visitor's language, and a way to retry. */
+export function errorState(error, retry) {
+  const code = error instanceof ApiError ? error.code : "ERROR";
+  const message = error instanceof ApiError ? error.message : _("Something went wrong on this page.");
+  return h(
+    "div",
+    { class: "state state-error", role: "alert", "data-code": code },
+    h("h2", {}, code === "NOT_FOUND" ? _("Not found") : _("This could not be loaded")),
+    h("p", {}, message),
+    retry ? h("button", { type: "button", class: "button secondary", onclick: retry }, _("Try again")) : null,
+  );
+}
+
+export function emptyState(message) {
+  return h("div", { class: "state state-empty" }, h("p", {}, message));
+}
+
+export function loadingState() {
+  return h("div", { class: "state state-loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), _("Loading…"));
+}
+
+/**
+ * Start a page: choose the locale, load its catalog and the page's data in parallel,
+ * draw the shell, then `render(data, main)`. `load` returns the page's data (usually one
+ * request whose document spreads `...Shell`); errors show the error state with a retry.
+ */
+export async function startPage({ load, render, title }) {
+  const locale = preferredLocale();
+  setLocale(locale);
+  const root = document.documentElement;
+  root.lang = languageTag(locale);
+  root.dir = CATALOGS[locale]?.direction || "ltr";
+  const main = document.getElementById("main");
+  main.setAttribute("aria-busy", "true");
+  const catalog = loadCatalog(locale).catch(() => null);
+  const run = async () => {
+    let data = null;
+    let failure = null;
+    try {
+      data = await load();
+    } catch (error) {
+      failure = error;
+    }
+    await catalog;
+    const shell = data || (await request("PageShell").catch(() => null));
+    renderHeader(shell, locale);
+    renderFooter(shell);
+    setTitle(typeof title === "function" ? title(data) : title, shell);
+    main.removeAttribute("aria-busy");
+    if (failure) {
+      clear(main, errorState(failure, () => { clear(main, loadingState()); run(); }));
+      return;
+    }
+    clear(main);
+    await render(data, main);
+  };
+  await run();
+}
+
+export function isLoggedIn() {
+  return Boolean(token());
+}
+
+export function heading(text, level = 1) {
+  return h(`h${level}`, {}, text);
+}
+
+export { focusRegion };

@@ -1,0 +1,2 @@
+// Where the GraphQL API answers: the one setting a static deployment changes.
+export const API_URL = "/graphql";

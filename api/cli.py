@@ -112,6 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "init":
             sub.add_argument("--locale", required=True, help="e.g. de or ha")
 
+    frontend = commands.add_parser(
+        "frontend", help="build the donor frontend for a static host"
+    )
+    frontend_commands = frontend.add_subparsers(dest="frontend_command", required=True)
+    build = frontend_commands.add_parser(
+        "build", help="copy, fingerprint and gzip frontend/ into a folder any static host serves"
+    )
+    build.add_argument("--output", type=Path, required=True)
+    build.add_argument(
+        "--api-url", default="/graphql", help="where the API answers (default: /graphql, same host)"
+    )
+
     admin = commands.add_parser("create-admin", help="create a platform admin account")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="Platform admin")
@@ -119,6 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+    if args.command == "frontend":
+        from api.frontend.build import build_site
+
+        written = build_site(api_url=args.api_url).write(args.output)
+        print(
+            f"Wrote {len(written)} files to {args.output}. Serve *.html and config.js with "
+            "'Cache-Control: no-cache', everything else with 'public, max-age=31536000, "
+            "immutable', and the Content-Security-Policy in docs/frontend.md.",
+            file=sys.stderr,
+        )
+        return 0
     if args.command == "export-schema":
         from api.schema import schema
 

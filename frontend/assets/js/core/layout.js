@@ -43,8 +43,8 @@ function renderHeader(shell, current) {
   const header = document.getElementById("site-header");
   const name = shell?.instance?.name || "Aidbridge";
   const account = shell?.me
-    ? h("a", { href: "/account/", class: "account-link" }, _("My account"))
-    : h("a", { href: "/login/", class: "account-link" }, _("Log in"));
+    ? h("a", { href: "/account/", "aria-current": isCurrent("/account/") ? "page" : null }, _("My account"))
+    : h("a", { href: "/login/", "aria-current": isCurrent("/login/") ? "page" : null }, _("Log in"));
   clear(
     header,
     h("a", { class: "skip-link", href: "#main" }, _("Skip to main content")),
@@ -52,17 +52,18 @@ function renderHeader(shell, current) {
       "div",
       { class: "header-bar" },
       h("a", { href: "/", class: "brand" }, h("img", { src: "/assets/icon.svg", alt: "", width: 28, height: 28 }), name),
-      h("div", { class: "header-tools" }, shell?.locales ? languageSwitcher(shell.locales, current) : null, account),
+      shell?.locales ? languageSwitcher(shell.locales, current) : null,
     ),
     h(
       "nav",
-      { "aria-label": _("Main") },
+      { class: "site-nav", "aria-label": _("Main") },
       h(
         "ul",
         { class: "nav-list" },
         navigation().map(([href, label]) =>
           h("li", {}, h("a", { href, "aria-current": isCurrent(href) ? "page" : null }, label)),
         ),
+        h("li", { class: "nav-account" }, account),
       ),
     ),
   );
@@ -110,7 +111,7 @@ export function emptyState(message) {
 }
 
 export function loadingState() {
-  return h("div", { class: "state state-loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), _("Loading…"));
+  return h("div", { class: "state state-loading", role: "status" }, _("Loading…"));
 }
 
 /**

@@ -1,5 +1,7 @@
-"""Finding requests: filters (region, cause, category, status, amount, text, a helper's
-preferences) and the orderings of the request list, each a keyset over indexed columns."""
+"""Finding requests: filters (region, cause, category, urgency, kind, status, amount, text,
+a helper's preferences), the one builder of the request list's WHERE clause (`listed`, which
+the list and its facet counts share), and the orderings of the list, each a keyset over
+indexed columns."""
 
 from __future__ import annotations
 
@@ -11,16 +13,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from api.core.auth import Principal
 from api.core.pagination import SortKey
+from api.core.settings import Instance
 from api.help_requests.models import (
     PUBLIC_STATUSES,
+    URGENCY_RANK,
     HelpRequest,
     HelpRequestTranslation,
+    RequestKind,
     RequestStatus,
+    Urgency,
 )
+from api.help_requests.service import visible_requests_condition
 from api.helpers.models import Helper
 from api.households.models import HouseholdCause
 from api.regions.models import Region
+from api.regions.visibility import may_filter_finely, region_too_fine
 
 TEXT_LIMIT = 200
 
@@ -41,13 +50,26 @@ DEFAULT_DESCENDING = {
 }
 
 
+class Facet(StrEnum):
+    """The filters the request list shows counts for (api/help_requests/facets.py)."""
+
+    REGION = "REGION"
+    CAUSE = "CAUSE"
+    CATEGORY = "CATEGORY"
+    URGENCY = "URGENCY"
+    KIND = "KIND"
+
+
 @dataclass
 class RequestFilter:
     """Conditions on requests; None (or empty) means "any"."""
 
-    region_path: str | None = None
+    # An area the caller may filter by (`filter_region`): its requests and those below it.
+    region: Region | None = None
     cause: str | None = None
     category: str | None = None
+    urgencies: list[str] = field(default_factory=list)
+    kind: str | None = None
     statuses: list[str] = field(default_factory=list)
     currency: str | None = None
     min_minor: int | None = None
@@ -60,22 +82,55 @@ class RequestFilter:
     public_level: int | None = None
 
 
-def filter_conditions(session: Session, wanted: RequestFilter) -> list[sa.ColumnElement[bool]]:
-    conditions: list[sa.ColumnElement[bool]] = []
-    if wanted.region_path is not None:
-        conditions.append(col(HelpRequest.region_path).startswith(wanted.region_path))
+def filter_region(
+    session: Session, principal: Principal, instance: Instance, region_id: int
+) -> Region | None:
+    """The area a request filter names; None when there is none (the filter matches
+    nothing). Finer than the public level only for those who cover it, else
+    REGION_TOO_FINE: such a filter could locate households."""
+    region = session.get(Region, region_id)
+    if region is None:
+        return None
+    if not may_filter_finely(principal, region, instance.public_region_level):
+        raise region_too_fine(instance)
+    return region
+
+
+def kind_condition(kind: str) -> sa.ColumnElement[bool]:
+    """Money requests have a target; requests in kind have none."""
+    if kind == RequestKind.MONEY:
+        return col(HelpRequest.target_amount_minor).is_not(None)
+    return col(HelpRequest.target_amount_minor).is_(None)
+
+
+def tagged_conditions(
+    session: Session, wanted: RequestFilter
+) -> list[tuple[Facet | None, sa.ColumnElement[bool]]]:
+    """The conditions of `wanted`, each with the facet it is the filter of (None for the
+    others: status, amount, text, preferences)."""
+    conditions: list[tuple[Facet | None, sa.ColumnElement[bool]]] = []
+    if wanted.region is not None:
+        conditions.append(
+            (Facet.REGION, col(HelpRequest.region_path).startswith(wanted.region.path))
+        )
     if wanted.cause:
-        conditions.append(_household_has_cause([wanted.cause]))
+        conditions.append((Facet.CAUSE, _household_has_cause([wanted.cause])))
     if wanted.category:
-        conditions.append(col(HelpRequest.category) == wanted.category)
+        conditions.append((Facet.CATEGORY, col(HelpRequest.category) == wanted.category))
+    if wanted.urgencies:
+        # By rank: the column the list's urgency index (status, urgency_rank) holds.
+        ranks = sorted({URGENCY_RANK[Urgency(u)] for u in wanted.urgencies})
+        conditions.append((Facet.URGENCY, col(HelpRequest.urgency_rank).in_(ranks)))
+    if wanted.kind is not None:
+        conditions.append((Facet.KIND, kind_condition(wanted.kind)))
     if wanted.statuses:
-        conditions.append(col(HelpRequest.status).in_(wanted.statuses))
+        conditions.append((None, col(HelpRequest.status).in_(wanted.statuses)))
     if wanted.currency is not None:
-        conditions.append(col(HelpRequest.currency) == wanted.currency)
+        conditions.append((None, col(HelpRequest.currency) == wanted.currency))
         if wanted.min_minor is not None:
-            conditions.append(col(HelpRequest.target_amount_minor) >= wanted.min_minor)
+            conditions.append((None, col(HelpRequest.target_amount_minor) >= wanted.min_minor))
         if wanted.max_minor is not None:
-            conditions.append(col(HelpRequest.target_amount_minor) <= wanted.max_minor)
+            conditions.append((None, col(HelpRequest.target_amount_minor) <= wanted.max_minor))
     text = (wanted.text or "").strip()
     if text:
         # LIKE on lower(): the same on SQLite and PostgreSQL; % and _ are matched literally.
@@ -88,15 +143,46 @@ def filter_conditions(session: Session, wanted: RequestFilter) -> list[sa.Column
             ),
         )
         conditions.append(
-            sa.or_(
-                col(HelpRequest.title).icontains(text, autoescape=True),
-                col(HelpRequest.description).icontains(text, autoescape=True),
-                translated,
+            (
+                None,
+                sa.or_(
+                    col(HelpRequest.title).icontains(text, autoescape=True),
+                    col(HelpRequest.description).icontains(text, autoescape=True),
+                    translated,
+                ),
             )
         )
     if wanted.helper is not None:
-        conditions.extend(_preference_conditions(session, wanted.helper, wanted.public_level))
+        conditions.extend(
+            (None, condition)
+            for condition in _preference_conditions(session, wanted.helper, wanted.public_level)
+        )
     return conditions
+
+
+def filter_conditions(session: Session, wanted: RequestFilter) -> list[sa.ColumnElement[bool]]:
+    return [condition for _facet, condition in tagged_conditions(session, wanted)]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """The WHERE clause of the request list for one caller and filter: what the caller may
+    see (`visible_requests_condition`) and what the filter asks for."""
+
+    visible: sa.ColumnElement[bool]
+    tagged: list[tuple[Facet | None, sa.ColumnElement[bool]]]
+
+    def conditions(self, *, without: Facet | None = None) -> list[sa.ColumnElement[bool]]:
+        """All of it; `without` leaves out that facet's own filter (never visibility)."""
+        kept = [c for facet, c in self.tagged if facet is None or facet != without]
+        return [self.visible, *kept]
+
+
+def listed(session: Session, principal: Principal, wanted: RequestFilter) -> Listed:
+    """The requests `helpRequests` lists to `principal` for `wanted` (before an ordering's
+    own conditions). The list and its facet counts both build their statements from this,
+    so the counts can never be of other requests than the list shows."""
+    return Listed(visible_requests_condition(principal), tagged_conditions(session, wanted))
 
 
 def _at_most(region_path: str, level: int) -> str:

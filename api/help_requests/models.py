@@ -31,6 +31,14 @@ class Urgency(StrEnum):
 
 URGENCY_RANK = {Urgency.LOW: 1, Urgency.MEDIUM: 2, Urgency.HIGH: 3, Urgency.CRITICAL: 4}
 
+
+class RequestKind(StrEnum):
+    """Money towards a target (`target_amount_minor` set), or items in kind (no target)."""
+
+    MONEY = "MONEY"
+    IN_KIND = "IN_KIND"
+
+
 # Statuses in which a request is shown to the public (if its household is public too).
 PUBLIC_STATUSES = (RequestStatus.OPEN, RequestStatus.PLEDGED, RequestStatus.FULFILLED)
 # Statuses from which a request can still be changed by its household.

@@ -28,14 +28,19 @@ from api.core.pagination import (
 )
 from api.core.permissions import STAFF, deny, requires
 from api.core.validation import check_currency
-from api.help_requests import matching, service
+from api.help_requests import facets, matching, service
 from api.help_requests.models import HelpRequest as HelpRequestRow
-from api.help_requests.types import HelpRequest, HelpRequestStatus, Urgency
+from api.help_requests.types import (
+    HelpRequest,
+    HelpRequestFacets,
+    HelpRequestKind,
+    HelpRequestStatus,
+    Urgency,
+    facets_view,
+)
 from api.helpers.models import Helper as HelperRow
 from api.households.models import Household as HouseholdRow
 from api.pledges.schema import PledgeQueries
-from api.regions.models import Region as RegionRow
-from api.regions.visibility import may_filter_finely, region_too_fine
 
 # Who may draft, change, submit and withdraw a household's requests (scoped in the service).
 HOUSEHOLD_SIDE = (Role.HOUSEHOLD_REPRESENTATIVE, *STAFF)
@@ -103,6 +108,12 @@ class HelpRequestFilter:
     category: str | None = strawberry.field(
         default=None, description="Only requests in this need category (a code)."
     )
+    urgency: list[Urgency] | None = strawberry.field(
+        default=None, description="Only requests with one of these urgencies."
+    )
+    kind: HelpRequestKind | None = strawberry.field(
+        default=None, description="Only money requests, or only requests in kind."
+    )
     status: list[HelpRequestStatus] | None = strawberry.field(
         default=None, description="Only requests in one of these statuses."
     )
@@ -161,10 +172,9 @@ class HelpRequestQueries(PledgeQueries):
             published_only=service.sees_only_public_requests(context.principal)
             or matching.only_published(wanted.statuses),
         )
-        statement = (
-            select(HelpRequestRow)
-            .where(service.visible_requests_condition(context.principal))
-            .where(*matching.filter_conditions(context.session, wanted), *chosen.conditions)
+        statement = select(HelpRequestRow).where(
+            *matching.listed(context.session, context.principal, wanted).conditions(),
+            *chosen.conditions,
         )
         rows, more, cursors = keyset_page(
             context.session,
@@ -178,6 +188,35 @@ class HelpRequestQueries(PledgeQueries):
         for node in nodes:
             context.cache["help_request"][node.row.id] = node.row
         return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+
+    @strawberry.field(
+        description=(
+            "Counts per region, cause, category, urgency and kind of the requests "
+            "`helpRequests(filter:)` lists to you (the same visibility and conditions, and "
+            "the same errors, REGION_TOO_FINE included), for the filters of a request list. "
+            "Each facet applies every condition of `filter` except its own. The OLDEST_UNMET "
+            "ordering lists OPEN requests only: give `status: [OPEN]` for counts that match it."
+        )
+    )
+    def help_request_facets(
+        self,
+        info: strawberry.Info[Context, Any],
+        filter: Annotated[
+            HelpRequestFilter | None,
+            strawberry.argument(description="Conditions the requests must meet."),
+        ] = None,
+    ) -> HelpRequestFacets:
+        context = info.context
+        wanted = _request_filter(info, filter)
+        if wanted is None:
+            return facets_view(context, facets.nothing())
+        counts = facets.request_facets(
+            context.session,
+            context.principal,
+            wanted,
+            public_level=context.settings.instance.public_region_level,
+        )
+        return facets_view(context, counts)
 
 
 def _request_filter(
@@ -193,15 +232,15 @@ def _request_filter(
             region_id = decode_int_id(given.region, "Region", field="region")
         except ServiceError:
             raise bad_id_error("region", "Region") from None
-        region = context.session.get(RegionRow, region_id)
-        if region is None:
+        wanted.region = matching.filter_region(
+            context.session, context.principal, context.settings.instance, region_id
+        )
+        if wanted.region is None:
             return None
-        instance = context.settings.instance
-        if not may_filter_finely(context.principal, region, instance.public_region_level):
-            raise region_too_fine(instance)
-        wanted.region_path = region.path
     wanted.cause = given.cause
     wanted.category = given.category
+    wanted.urgencies = [u.name for u in given.urgency or []]
+    wanted.kind = given.kind.name if given.kind is not None else None
     wanted.statuses = [s.name for s in given.status or []]
     if given.amount is not None:
         try:

@@ -18,17 +18,26 @@ from strawberry import relay
 
 from api.core.context import Context
 from api.core.dates import optional_formatted_day_field
+from api.core.labels import enum_label
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
-from api.core.taxonomy import TaxonomyTerm, category_term
+from api.core.settings import TaxonomyEntry
+from api.core.taxonomy import (
+    NEED_CATEGORIES,
+    POVERTY_CAUSES,
+    TaxonomyTerm,
+    category_term,
+    taxonomy_label,
+)
 from api.core.translations import LocalizedText, localized_field, prime_translations
 from api.help_requests import service
+from api.help_requests.facets import RequestFacets
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.models import RequestStatus
 from api.households import service as household_service
 from api.households.types import Household, households_by_id
 from api.regions.service import public_region_id
-from api.regions.types import load_regions
+from api.regions.types import Region, load_regions, remember_regions
 
 if TYPE_CHECKING:
     from api.pledges.types import Pledge, ProgressUpdate, ThankYou
@@ -70,6 +79,16 @@ class Urgency(Enum):
     HIGH = strawberry.enum_value("HIGH", description="Help is needed within days.")
     CRITICAL = strawberry.enum_value(
         "CRITICAL", description="Health, safety or shelter is at stake now."
+    )
+
+
+@strawberry.enum(description="Whether a request asks for money or for things in kind.")
+class HelpRequestKind(Enum):
+    MONEY = strawberry.enum_value(
+        "MONEY", description="Money towards a target (`HelpRequest.target` is set)."
+    )
+    IN_KIND = strawberry.enum_value(
+        "IN_KIND", description="Goods or services (`HelpRequest.items`; no target)."
     )
 
 
@@ -437,3 +456,120 @@ def _open_requests_by_household(
     # Their titles are what a household's open requests show.
     prime_translations(context, service.REQUEST_TEXT, rows)
     return result
+
+
+# --- Facet counts of the request list (api/help_requests/facets.py) -----------------------------
+
+
+@strawberry.type(description="How many requests have one code of a taxonomy facet.")
+class FacetCount:
+    value: str = strawberry.field(
+        description="The code, e.g. ILLNESS: what the filter's field takes."
+    )
+    label: str = strawberry.field(description="Its label in the request's locale.")
+    count: int = strawberry.field(description="How many requests have it.")
+
+
+@strawberry.type(description="How many requests have one urgency.")
+class UrgencyFacetCount:
+    value: Urgency = strawberry.field(description="The urgency.")
+    label: str = strawberry.field(description="Its display label in the request's locale.")
+    count: int = strawberry.field(description="How many requests have it.")
+
+
+@strawberry.type(description="How many requests are of one kind (money or in kind).")
+class HelpRequestKindFacetCount:
+    value: HelpRequestKind = strawberry.field(description="The kind.")
+    label: str = strawberry.field(description="Its display label in the request's locale.")
+    count: int = strawberry.field(description="How many requests are of it.")
+
+
+@strawberry.type(description="How many requests there are in one area (and below it).")
+class RegionFacetCount:
+    region: Region = strawberry.field(description="The area.")
+    count: int = strawberry.field(description="How many requests are located in it.")
+
+
+@strawberry.type(
+    description=(
+        "Counts for the filters of the request list, of the requests `helpRequests` lists to "
+        "you with the same filter. Each facet applies every condition of the filter except "
+        "its own, so the counts of the other values stay visible once one is chosen."
+    )
+)
+class HelpRequestFacets:
+    total: int = strawberry.field(description="Requests meeting the whole filter.")
+    causes: list[FacetCount] = strawberry.field(
+        description=(
+            "Per cause of poverty of the requests' households, every cause of the instance "
+            "in its order (zeros included), then any other code still on a household. A "
+            "household may have several causes, so these may add up to more than `total`."
+        )
+    )
+    categories: list[FacetCount] = strawberry.field(
+        description=(
+            "Per need category, every category of the instance in its order (zeros "
+            "included), then any other code still on a request."
+        )
+    )
+    urgencies: list[UrgencyFacetCount] = strawberry.field(
+        description="Per urgency, every value from LOW to CRITICAL (zeros included)."
+    )
+    kinds: list[HelpRequestKindFacetCount] = strawberry.field(
+        description="Money requests and requests in kind (zeros included)."
+    )
+    regions: list[RegionFacetCount] = strawberry.field(
+        description=(
+            "The areas directly under the filter's `region` (top-level areas without one) "
+            "that have any request, the most requests first. Never below the instance's "
+            "public level for areas you do not cover: empty when the filter's region is at "
+            "that level and you do not cover its areas."
+        )
+    )
+
+
+def facets_view(context: Context, counts: RequestFacets) -> HelpRequestFacets:
+    """The counts with their labels in the request's locale (taxonomy labels as on
+    `TaxonomyTerm.label`, enum labels as `enumLabels` gives them)."""
+    translator = context.translator
+    instance = context.settings.instance
+
+    def terms(
+        taxonomy: str, entries: Iterable[TaxonomyEntry], found: dict[str, int]
+    ) -> list[FacetCount]:
+        known = {entry.code: entry for entry in entries}
+        codes = [*known, *sorted(code for code in found if code not in known)]
+        return [
+            FacetCount(
+                value=code,
+                label=taxonomy_label(translator, taxonomy, known[code]) if code in known else code,
+                count=found.get(code, 0),
+            )
+            for code in codes
+        ]
+
+    remember_regions(context, [row for row, _n in counts.regions])
+    return HelpRequestFacets(
+        total=counts.total,
+        causes=terms(POVERTY_CAUSES, instance.poverty_causes, counts.causes),
+        categories=terms(NEED_CATEGORIES, instance.need_categories, counts.categories),
+        urgencies=[
+            UrgencyFacetCount(
+                value=Urgency(value),
+                label=enum_label(translator, "Urgency", value),
+                count=n,
+            )
+            for value, n in counts.urgencies.items()
+        ],
+        kinds=[
+            HelpRequestKindFacetCount(
+                value=HelpRequestKind(value),
+                label=enum_label(translator, "HelpRequestKind", value),
+                count=n,
+            )
+            for value, n in counts.kinds.items()
+        ],
+        regions=[
+            RegionFacetCount(region=Region.from_row(row), count=n) for row, n in counts.regions
+        ],
+    )

@@ -1,6 +1,6 @@
 // Cards shared by several pages: a request, a campaign; and the enum labels the API sends.
 import { h } from "./dom.js";
-import { _ } from "./i18n.js";
+import { _, ngettext } from "./i18n.js";
 
 /** `{Urgency: {HIGH: "High"}}` from an `enumLabels` answer. */
 export function labelsOf(enumLabels) {
@@ -33,15 +33,21 @@ export function requestCard(request, labels, headingLevel = 3) {
       ? h(
           "p",
           { class: "meta" },
-          _("Household {code} · {members} people · {region}", {
+          ngettext("Household {code} · {count} person · {region}", "Household {code} · {count} people · {region}", household.membersCount, {
             code: household.publicCode,
-            members: household.membersCount,
+            count: household.membersCount,
             region: household.region.name,
           }),
         )
       : null,
     request.target
-      ? h("p", { class: "money" }, _("Still needed: {remaining} of {target}", { remaining: request.remaining.formatted, target: request.target.formatted }))
+      ? h(
+          "p",
+          { class: "money" },
+          request.remaining.amountMinor === 0
+            ? _("Fully pledged: {target}", { target: request.target.formatted })
+            : _("Still needed: {remaining} of {target}", { remaining: request.remaining.formatted, target: request.target.formatted }),
+        )
       : h("p", { class: "money" }, _("Help in kind")),
   );
 }

@@ -93,14 +93,15 @@ export function setTitle(title, shell) {
   document.title = title ? `${title} · ${site}` : site;
 }
 
-/** The error state: what went wrong, in the visitor's language, and a way to retry. */
-export function errorState(error, retry) {
+/** The error state: what went wrong, in the visitor's language, and a way to retry;
+ * level 1 when it is all the page has to say. */
+export function errorState(error, retry, level = 2) {
   const code = error instanceof ApiError ? error.code : "ERROR";
   const message = error instanceof ApiError ? error.message : _("Something went wrong on this page.");
   return h(
     "div",
     { class: "state state-error", role: "alert", "data-code": code },
-    h("h2", {}, code === "NOT_FOUND" ? _("Not found") : _("This could not be loaded")),
+    h(`h${level}`, {}, code === "NOT_FOUND" ? _("Not found") : _("This could not be loaded")),
     h("p", {}, message),
     retry ? h("button", { type: "button", class: "button secondary", onclick: retry }, _("Try again")) : null,
   );
@@ -143,7 +144,7 @@ export async function startPage({ load, render, title }) {
     setTitle(typeof title === "function" ? title(data) : title, shell);
     main.removeAttribute("aria-busy");
     if (failure) {
-      clear(main, errorState(failure, () => { clear(main, loadingState()); run(); }));
+      clear(main, errorState(failure, () => { clear(main, loadingState()); run(); }, 1));
       return;
     }
     clear(main);

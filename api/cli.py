@@ -112,9 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "init":
             sub.add_argument("--locale", required=True, help="e.g. de or ha")
 
-    frontend = commands.add_parser(
-        "frontend", help="build the donor frontend for a static host"
-    )
+    frontend = commands.add_parser("frontend", help="build the donor frontend for a static host")
     frontend_commands = frontend.add_subparsers(dest="frontend_command", required=True)
     build = frontend_commands.add_parser(
         "build", help="copy, fingerprint and gzip frontend/ into a folder any static host serves"

@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-import api.app
 from api.app import create_app
 from api.core.db import create_db_engine
 from api.core.settings import Settings, load_settings

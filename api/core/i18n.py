@@ -26,10 +26,10 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
-from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 BUILTIN_CATALOG_DIR = Path(__file__).resolve().parents[2] / "i18n"

@@ -3,6 +3,7 @@ asked for, and a Content-Security-Policy the pages satisfy (no inline code, no t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -47,7 +48,7 @@ def security_headers(api_url: str | None) -> dict[str, str]:
     }
 
 
-def frontend_endpoint(site: Site, api_url: str | None):  # type: ignore[no-untyped-def]
+def frontend_endpoint(site: Site, api_url: str | None) -> Callable[[Request], Awaitable[Response]]:
     headers = security_headers(api_url)
 
     async def endpoint(request: Request) -> Response:
@@ -78,7 +79,11 @@ def frontend_endpoint(site: Site, api_url: str | None):  # type: ignore[no-untyp
             response_headers["content-encoding"] = "gzip"
         if request.method == "HEAD":
             response_headers["content-length"] = str(len(body))
-            return Response(status_code=status, headers=response_headers, media_type=built.content_type)
-        return Response(body, status_code=status, headers=response_headers, media_type=built.content_type)
+            return Response(
+                status_code=status, headers=response_headers, media_type=built.content_type
+            )
+        return Response(
+            body, status_code=status, headers=response_headers, media_type=built.content_type
+        )
 
     return endpoint

@@ -21,6 +21,7 @@ from api.core.dates import optional_formatted_day_field
 from api.core.labels import enum_label
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
+from api.core.numbers import formatted_count_field
 from api.core.settings import TaxonomyEntry
 from api.core.taxonomy import (
     NEED_CATEGORIES,
@@ -468,6 +469,7 @@ class FacetCount:
     )
     label: str = strawberry.field(description="Its label in the request's locale.")
     count: int = strawberry.field(description="How many requests have it.")
+    count_formatted = formatted_count_field(lambda facet: facet.count, of="count")
 
 
 @strawberry.type(description="How many requests have one urgency.")
@@ -475,6 +477,7 @@ class UrgencyFacetCount:
     value: Urgency = strawberry.field(description="The urgency.")
     label: str = strawberry.field(description="Its display label in the request's locale.")
     count: int = strawberry.field(description="How many requests have it.")
+    count_formatted = formatted_count_field(lambda facet: facet.count, of="count")
 
 
 @strawberry.type(description="How many requests are of one kind (money or in kind).")
@@ -482,12 +485,14 @@ class HelpRequestKindFacetCount:
     value: HelpRequestKind = strawberry.field(description="The kind.")
     label: str = strawberry.field(description="Its display label in the request's locale.")
     count: int = strawberry.field(description="How many requests are of it.")
+    count_formatted = formatted_count_field(lambda facet: facet.count, of="count")
 
 
 @strawberry.type(description="How many requests there are in one area (and below it).")
 class RegionFacetCount:
     region: Region = strawberry.field(description="The area.")
     count: int = strawberry.field(description="How many requests are located in it.")
+    count_formatted = formatted_count_field(lambda facet: facet.count, of="count")
 
 
 @strawberry.type(
@@ -499,6 +504,7 @@ class RegionFacetCount:
 )
 class HelpRequestFacets:
     total: int = strawberry.field(description="Requests meeting the whole filter.")
+    total_formatted = formatted_count_field(lambda facets: facets.total, of="total")
     causes: list[FacetCount] = strawberry.field(
         description=(
             "Per cause of poverty of the requests' households, every cause of the instance "

@@ -172,9 +172,7 @@ class ThankYou:
         description="The day the thank-you was written or last replaced (on or after "
         "`confirmedOn`)."
     )
-    thanked_on_formatted = formatted_day_field(
-        lambda thanks: thanks.thanked_on, of="thankedOn"
-    )
+    thanked_on_formatted = formatted_day_field(lambda thanks: thanks.thanked_on, of="thankedOn")
 
 
 def thanks_of(context: Context, household_id: int | None) -> list[ThankYou]:

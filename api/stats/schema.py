@@ -14,6 +14,7 @@ from api.core.errors import ErrorCode, ServiceError, api_error, coded_error
 from api.core.i18n import N_
 from api.core.ids import decode_int_id
 from api.core.money import MinorUnits, Money, format_money
+from api.core.numbers import formatted_count_field
 from api.helpers.models import HelperKind as HelperKindValue
 from api.helpers.types import HelperKind  # noqa: F401  (registers the enum for HelperKindValue)
 from api.regions.types import Region, load_regions
@@ -76,10 +77,7 @@ class MonthlyFigure:
 class HelperCount:
     kind: HelperKindValue = strawberry.field(description="Kind of helper.")
     count: int = strawberry.field(description="Number of registered helpers of this kind.")
-
-    @strawberry.field(description="`count` as the reader's locale writes numbers.")
-    def count_formatted(self, info: strawberry.Info[Context, Any]) -> str:
-        return info.context.translator.number(self.count)
+    count_formatted = formatted_count_field(lambda helpers: helpers.count, of="count")
 
 
 WITHHELD_NOTE = " Null when withheld from you; `suppressed` says why."
@@ -430,7 +428,9 @@ _MONEY_FIGURES: dict[StatsFigure, str] = {
 }
 
 
-def format_figure(stats: Stats, info: strawberry.Info[Context, Any], figure: StatsFigure) -> str | None:
+def format_figure(
+    stats: Stats, info: strawberry.Info[Context, Any], figure: StatsFigure
+) -> str | None:
     """The figure's value through the same accessor as its own field (so withholding
     cannot differ), written in the reader's locale."""
     translator = info.context.translator
@@ -444,7 +444,9 @@ def format_figure(stats: Stats, info: strawberry.Info[Context, Any], figure: Sta
         amounts = stats._money(info, _MONEY_FIGURES[figure])
         if amounts is None:
             return None
-        return translator.list([format_money(m.amount_minor, m.currency, translator.locale) for m in amounts])
+        return translator.list(
+            [format_money(m.amount_minor, m.currency, translator.locale) for m in amounts]
+        )
     if figure in _FIGURE_FIELDS:
         value: int | None = getattr(stats, _FIGURE_FIELDS[figure])()
     else:

@@ -54,7 +54,10 @@ def _missing(what: str) -> None:
     pytest.skip(f"frontend tests need {what} (CI installs it; see .ci/run)")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the
+# worker's thread while it is started, which would break the asyncio tests that xdist runs
+# in the same worker between two frontend modules.
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Any]:
     if not CHROMIUM.exists():
         _missing(f"Chromium is missing at {CHROMIUM}")
@@ -66,7 +69,7 @@ def playwright_driver() -> Iterator[Any]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Any) -> Iterator[Any]:
     browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
@@ -106,7 +109,9 @@ def demo_settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def demo_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+def demo_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoSite]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('frontend') / 'demo.db'}"
         cleanup = lambda: None  # noqa: E731
@@ -131,7 +136,10 @@ class PageProblems:
         self.items: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.items.append(f"uncaught: {error}"))
-        page.on("requestfailed", lambda req: self.items.append(f"request failed: {req.url} {req.failure}"))
+        page.on(
+            "requestfailed",
+            lambda req: self.items.append(f"request failed: {req.url} {req.failure}"),
+        )
 
     def _console(self, message: Any) -> None:
         if message.type in ("error", "warning"):
@@ -199,7 +207,8 @@ def tab_to(page: Any, selector: str, limit: int = 120) -> None:
     """Press Tab until the element matching `selector` has focus, as a keyboard user does."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "s => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
     raise AssertionError(f"{selector} was not reached by Tab in {limit} presses on {page.url}")
-

@@ -18,7 +18,12 @@ TOOLS_DIR = Path(__file__).resolve().parents[2] / "frontend" / "tools"
 LIGHTHOUSE = TOOLS_DIR / "node_modules" / ".bin" / "lighthouse"
 # First view of any page, images excluded, fonts included (issue 9).
 PAGE_WEIGHT_BUDGET = 60 * 1024
-LIGHTHOUSE_BUDGETS = {"performance": 0.95, "accessibility": 1.0, "best-practices": 0.95, "seo": 0.90}
+LIGHTHOUSE_BUDGETS = {
+    "performance": 0.95,
+    "accessibility": 1.0,
+    "best-practices": 0.95,
+    "seo": 0.90,
+}
 # Every page, with the objects it shows taken from the demo instance ({request} etc.).
 PAGES = [
     "/",
@@ -48,7 +53,9 @@ SAMPLES_QUERY = """{
 
 
 def sample_ids(base_url: str) -> dict[str, str]:
-    data = httpx.post(f"{base_url}/graphql", json={"query": SAMPLES_QUERY}, timeout=30).json()["data"]
+    data = httpx.post(f"{base_url}/graphql", json={"query": SAMPLES_QUERY}, timeout=30).json()[
+        "data"
+    ]
     return {
         "request": data["helpRequests"]["nodes"][0]["id"],
         "product": data["products"]["nodes"][0]["id"],
@@ -79,7 +86,10 @@ def first_view_weight(browser: Any, url: str) -> Weight:
     types: dict[str, str] = {}
     sizes: dict[str, int] = {}
     cdp.on("Network.responseReceived", lambda e: types.__setitem__(e["requestId"], e["type"]))
-    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
     page.goto(url, wait_until="networkidle")
     page.wait_for_function("() => !document.getElementById('main')?.hasAttribute('aria-busy')")
     page.wait_for_load_state("networkidle")
@@ -93,7 +103,12 @@ def first_view_weight(browser: Any, url: str) -> Weight:
     return Weight(total=sum(by_type.values()), by_type=by_type, requests=len(sizes))
 
 
-SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50 * 1024, "uploadThroughput": 50 * 1024}
+SLOW_3G = {
+    "offline": False,
+    "latency": 2000,
+    "downloadThroughput": 50 * 1024,
+    "uploadThroughput": 50 * 1024,
+}
 
 
 def paint_times_slow_3g(browser: Any, url: str) -> tuple[float, float]:
@@ -107,7 +122,9 @@ def paint_times_slow_3g(browser: Any, url: str) -> tuple[float, float]:
     cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     page.goto(url, wait_until="load", timeout=120_000)
-    page.wait_for_function("() => !document.getElementById('main')?.hasAttribute('aria-busy')", timeout=120_000)
+    page.wait_for_function(
+        "() => !document.getElementById('main')?.hasAttribute('aria-busy')", timeout=120_000
+    )
     page.wait_for_load_state("networkidle", timeout=120_000)
     fcp, lcp = page.evaluate(
         """() => new Promise(resolve => {
@@ -143,7 +160,7 @@ def lighthouse(url: str, chromium: str = "/usr/bin/chromium") -> dict[str, Any]:
     from 0 to 1, and the audits that lost points."""
     with tempfile.TemporaryDirectory() as tmp:
         output = Path(tmp) / "report.json"
-        subprocess.run(
+        subprocess.run(  # noqa: S603  (our own tool from the lock, fixed arguments)
             [
                 str(LIGHTHOUSE),
                 url,
@@ -164,10 +181,17 @@ def lighthouse(url: str, chromium: str = "/usr/bin/chromium") -> dict[str, Any]:
     failing = sorted(
         f"{audit_id}: {audit.get('title')} ({audit.get('displayValue', '')})"
         for audit_id, audit in report["audits"].items()
-        if audit.get("score") is not None and audit["score"] < 0.9 and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
+        if audit.get("score") is not None
+        and audit["score"] < 0.9
+        and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")
     )
     metrics = {
         name: report["audits"][name].get("numericValue")
-        for name in ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift")
+        for name in (
+            "first-contentful-paint",
+            "largest-contentful-paint",
+            "total-blocking-time",
+            "cumulative-layout-shift",
+        )
     }
     return {"scores": scores, "failing": failing, "metrics": metrics}

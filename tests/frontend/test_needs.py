@@ -20,15 +20,26 @@ from tests.frontend.conftest import (
 from tests.frontend.pages import sample_ids
 
 
-def graphql(site: DemoSite, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
+def graphql(
+    site: DemoSite, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+) -> Any:
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    body = httpx.post(site.at("/graphql"), json={"query": query, "variables": variables or {}}, headers=headers, timeout=30).json()
+    body = httpx.post(
+        site.at("/graphql"),
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=30,
+    ).json()
     assert "errors" not in body, body
     return body["data"]
 
 
 def log_in(page: Any, site: DemoSite, email: str) -> str:
-    data = graphql(site, "mutation($i: TokenCreateInput!) { tokenCreate(input: $i) { token errors { code } } }", {"i": {"email": email, "password": DEMO_PASSWORD}})
+    data = graphql(
+        site,
+        "mutation($i: TokenCreateInput!) { tokenCreate(input: $i) { token errors { code } } }",
+        {"i": {"email": email, "password": DEMO_PASSWORD}},
+    )
     token = data["tokenCreate"]["token"]
     assert token, data
     page.goto("/robots.txt")
@@ -53,15 +64,23 @@ def test_filtering_by_cause_with_the_keyboard(page: Any, demo_site: DemoSite) ->
 
     tab_to(page, "#filter-cause")
     page.keyboard.press("ArrowDown")  # a closed <select> changes value with the arrow keys
-    page.wait_for_function("v => new URLSearchParams(location.search).get('cause') === v", arg=value)
+    page.wait_for_function(
+        "v => new URLSearchParams(location.search).get('cause') === v", arg=value
+    )
     wait_ready(page)
-    page.wait_for_function("b => document.getElementById('results-status').innerText !== b", arg=status_before)
+    page.wait_for_function(
+        "b => document.getElementById('results-status').innerText !== b", arg=status_before
+    )
 
     assert parse_qs(urlsplit(page.url).query)["cause"] == [value]
     assert page.locator("#results-status").inner_text().startswith(str(expected))
     assert page.evaluate("document.activeElement.id") == "filter-cause"
     # The count shown is what the API lists with that filter.
-    listed = graphql(demo_site, "query($f: HelpRequestFilter) { helpRequestFacets(filter: $f) { total } }", {"f": {"cause": value, "status": ["OPEN", "PLEDGED"]}})
+    listed = graphql(
+        demo_site,
+        "query($f: HelpRequestFilter) { helpRequestFacets(filter: $f) { total } }",
+        {"f": {"cause": value, "status": ["OPEN", "PLEDGED"]}},
+    )
     assert listed["helpRequestFacets"]["total"] == expected
 
 
@@ -119,5 +138,7 @@ def test_a_helper_pledges_money_by_keyboard(page: Any, demo_site: DemoSite) -> N
     page.locator("#pledge-result .notice").wait_for()
 
     with demo_site.engine.connect() as connection:
-        amount = connection.execute(sa.text("SELECT amount_minor FROM pledge ORDER BY id DESC LIMIT 1")).scalar_one()
+        amount = connection.execute(
+            sa.text("SELECT amount_minor FROM pledge ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
     assert amount == 125

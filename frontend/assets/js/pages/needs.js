@@ -44,6 +44,7 @@ function variables(state) {
   return { filter, orderBy: SORTS[state.sort], regions: state.region ? [state.region] : [] };
 }
 
+/** "Illness (12)", the count as the API writes it in the visitor's locale. */
 function countLabel(label, count) {
   return _("{label} ({count})", { label, count });
 }
@@ -53,7 +54,7 @@ function facetSelect(name, label, anyLabel, facet, selected) {
   const options = [h("option", { value: "" }, anyLabel)];
   for (const entry of facet) {
     if (entry.count === 0 && entry.value !== selected) continue;
-    options.push(h("option", { value: entry.value, selected: entry.value === selected || null }, countLabel(entry.label, entry.count)));
+    options.push(h("option", { value: entry.value, selected: entry.value === selected || null }, countLabel(entry.label, entry.countFormatted)));
   }
   return h("div", { class: "field" }, h("label", { for: id }, label), h("select", { id, name }, options));
 }
@@ -71,7 +72,7 @@ function regionControls(data, state) {
     options.push(h("option", { value: "", selected: true }, _("Every area")));
   }
   for (const entry of data.facets.regions) {
-    options.push(h("option", { value: entry.region.id }, countLabel(entry.region.name, entry.count)));
+    options.push(h("option", { value: entry.region.id }, countLabel(entry.region.name, entry.countFormatted)));
   }
   return h(
     "div",
@@ -97,7 +98,7 @@ function kindChoices(facet, selected) {
           "div",
           { class: "choice" },
           h("input", { type: "radio", id, name, value: choice.value, checked: choice.value === selected || null }),
-          h("label", { for: id }, choice.count === null ? choice.label : countLabel(choice.label, choice.count)),
+          h("label", { for: id }, choice.count === null ? choice.label : countLabel(choice.label, choice.countFormatted)),
         );
       }),
     ),
@@ -167,7 +168,7 @@ function render(data, main) {
 
   const show = (answer) => {
     const total = answer.facets.total;
-    status.textContent = ngettext("{count} request matches.", "{count} requests match.", total, { count: total });
+    status.textContent = ngettext("{count} request matches.", "{count} requests match.", total, { count: answer.facets.totalFormatted });
     clear(results, answer.requests.nodes.map((item) => requestCard(item, labels, 2)));
     if (!answer.requests.nodes.length) results.append(emptyState(_("No request matches these filters. Try another area or fewer filters.")));
     cursor = answer.requests.pageInfo.endCursor;

@@ -165,7 +165,7 @@ function targetSummary(data) {
     "section",
     { class: "card donate-target", "aria-labelledby": "target-title" },
     h("h2", { id: "target-title" }, _("The general fund")),
-    h("p", {}, _("Staff allocate the general fund to the families and projects that need it most, and publish every payout.")),
+    h("p", {}, _("Staff allocate the general fund to the families and projects that need it most; what it received and paid out is public.")),
     h("p", {}, h("a", { href: "/transparency/" }, _("See where the money goes"))),
   );
 }
@@ -417,6 +417,17 @@ function report(form, errors, choice) {
 
 // --- Page ----------------------------------------------------------------------------------
 
+/** The page's data, or its failure with the shell: the error state then sits under the
+ * page's h1 (the shell's error state has none). */
+async function guarded(work) {
+  try {
+    return await work();
+  } catch (failure) {
+    const shell = await request("PageShell").catch(() => null);
+    return { ...(shell || {}), failure };
+  }
+}
+
 async function load() {
   const requestId = param("request");
   const projectId = param("project");
@@ -428,12 +439,16 @@ async function load() {
 }
 
 function render(data, main) {
+  main.append(h("h1", {}, _("Make a donation")));
+  if (data.failure) {
+    main.append(errorState(data.failure, () => window.location.reload()));
+    return;
+  }
   if ((data.kind === "request" || data.kind === "project") && !data.node) {
     // Visible to fundTotals but not to node: treat as not found.
     main.append(errorState(new ApiError("NOT_FOUND", _("This could not be found. It may have been removed."))));
     return;
   }
-  main.append(h("h1", {}, _("Make a donation")));
   if (data.kind === "campaign") {
     main.append(
       h(
@@ -461,4 +476,4 @@ function render(data, main) {
   donateForm(data, main);
 }
 
-startPage({ load, render, title: () => _("Donate") });
+startPage({ load: () => guarded(load), render, title: () => _("Donate") });

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.donation.models import Donation
 from api.payments.models import Payment
@@ -27,12 +27,14 @@ from tests.frontend.conftest import (
 )
 
 
-def gql(site: DemoSite, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
+def gql(
+    site: DemoSite, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+) -> Any:
     headers = {"content-type": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    req = urllib.request.Request(site.at("/graphql"), data=body, headers=headers)
+    req = urllib.request.Request(site.at("/graphql"), data=body, headers=headers)  # noqa: S310
     with urllib.request.urlopen(req) as response:  # noqa: S310 - the local test server
         answer = json.load(response)
     assert not answer.get("errors"), answer
@@ -59,7 +61,9 @@ def local_id(global_id: str) -> int:
 def donation_by_reference(site: DemoSite, reference: str) -> Donation:
     with Session(site.engine) as session:
         row = session.exec(
-            select(Donation).join(Payment, Payment.id == Donation.payment_id).where(Payment.reference == reference)
+            select(Donation)
+            .join(Payment, col(Payment.id) == Donation.payment_id)
+            .where(Payment.reference == reference)
         ).one()
         session.expunge(row)
         return row
@@ -69,7 +73,9 @@ def shown(page: Any, item: str) -> str:
     return str(page.locator(f'[data-item="{item}"] dd').inner_text()).strip()
 
 
-def test_keyboard_only_anonymous_offline_donation_to_a_request(page: Any, demo_site: DemoSite) -> None:
+def test_keyboard_only_anonymous_offline_donation_to_a_request(
+    page: Any, demo_site: DemoSite
+) -> None:
     target = open_money_request(demo_site)
     open_page(page, f"/donate/?request={target['id']}")
     assert page.locator(".donate-target h2").inner_text()
@@ -103,7 +109,9 @@ def test_keyboard_only_anonymous_offline_donation_to_a_request(page: Any, demo_s
     assert_accessible(page)
 
     page.emulate_media(media="print")
-    assert page.evaluate("getComputedStyle(document.getElementById('site-header')).display") == "none"
+    assert (
+        page.evaluate("getComputedStyle(document.getElementById('site-header')).display") == "none"
+    )
     assert not page.locator(".print-button").is_visible()
     assert page.locator(".receipt").is_visible()
 
@@ -128,15 +136,24 @@ def test_webhook_provider_offers_the_checkout_link(page: Any, demo_site: DemoSit
 def summary_links(page: Any) -> list[str]:
     page.wait_for_selector(".error-summary")
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
-    return [str(href) for href in page.locator(".error-summary a").evaluate_all("links => links.map(a => a.getAttribute('href'))")]
+    return [
+        str(href)
+        for href in page.locator(".error-summary a").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+    ]
 
 
-def test_validation_errors_go_to_the_summary_and_link_their_field(page: Any, demo_site: DemoSite) -> None:
+def test_validation_errors_go_to_the_summary_and_link_their_field(
+    page: Any, demo_site: DemoSite
+) -> None:
     open_page(page, "/donate/")
     page.click("button[type=submit]")
     links = summary_links(page)
     assert len(links) == 1
-    assert page.evaluate("id => !!document.querySelector(`[data-field='amount.amountMinor'] ${id}`)", links[0])
+    assert page.evaluate(
+        "id => !!document.querySelector(`[data-field='amount.amountMinor'] ${id}`)", links[0]
+    )
     assert "Choose an amount" in page.locator(".error-summary").inner_text()
     assert page.locator("[data-field='amount.amountMinor'] .error-message").count() == 1
 
@@ -203,18 +220,23 @@ def received_donation(site: DemoSite) -> dict[str, str]:
     )["donationCreate"]
     token = gql(
         site,
-        "mutation($email: String!, $password: String!) { tokenCreate(input: { email: $email, password: $password }) { token } }",
+        "mutation($email: String!, $password: String!) {"
+        " tokenCreate(input: { email: $email, password: $password }) { token } }",
         {"email": "admin@demo.aidbridge.org", "password": DEMO_PASSWORD},
     )["tokenCreate"]["token"]
     reconciled = gql(
         site,
         "mutation($id: ID!, $key: String!) { donationReconcile(input: { donation: $id,"
-        " externalReference: \"BANK-1\", idempotencyKey: $key }) { donation { receiptNumber } errors { message } } }",
+        ' externalReference: "BANK-1", idempotencyKey: $key }) {'
+        " donation { receiptNumber } errors { message } } }",
         {"id": created["donation"]["id"], "key": str(uuid.uuid4())},
         token=token,
     )["donationReconcile"]
     assert not reconciled["errors"], reconciled
-    return {"number": reconciled["donation"]["receiptNumber"], "reference": created["donation"]["paymentReference"]}
+    return {
+        "number": reconciled["donation"]["receiptNumber"],
+        "reference": created["donation"]["paymentReference"],
+    }
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
@@ -223,7 +245,8 @@ def test_received_donation_receipt_by_number(page: Any, demo_site: DemoSite, loc
     # The reference the tab kept when giving, under the receipt number: never in the URL.
     page.goto("/robots.txt")
     page.evaluate(
-        "([number, reference, locale]) => { sessionStorage.setItem('aidbridge.receipt.' + number, reference);"
+        "([number, reference, locale]) => {"
+        " sessionStorage.setItem('aidbridge.receipt.' + number, reference);"
         " localStorage.setItem('aidbridge.locale', locale); }",
         [donation["number"], donation["reference"], locale],
     )

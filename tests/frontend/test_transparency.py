@@ -24,7 +24,9 @@ def test_totals_wall_and_pairings_are_shown(page: Any, demo_site: DemoSite) -> N
     assert page.locator(".wall-entry").count() == 10
 
 
-def test_load_more_by_keyboard_appends_and_focuses_the_next_page(page: Any, demo_site: DemoSite) -> None:
+def test_load_more_by_keyboard_appends_and_focuses_the_next_page(
+    page: Any, demo_site: DemoSite
+) -> None:
     open_page(page, "/transparency/")
     tab_to(page, ".load-more button")
     assert "donations" in page.evaluate("document.activeElement.textContent")
@@ -65,8 +67,16 @@ def test_empty_lists_show_their_empty_state(page: Any, demo_site: DemoSite) -> N
     assert_accessible(page)
 
 
-def test_an_api_error_shows_the_error_state_in_the_visitors_language(page: Any, demo_site: DemoSite) -> None:
-    _rewrite(page, lambda answer: {"data": None, "errors": [{"message": "Service indisponible.", "extensions": {"code": "UNAVAILABLE"}}]})
+def test_an_api_error_shows_the_error_state_in_the_visitors_language(
+    page: Any, demo_site: DemoSite
+) -> None:
+    _rewrite(
+        page,
+        lambda answer: {
+            "data": None,
+            "errors": [{"message": "Service indisponible.", "extensions": {"code": "UNAVAILABLE"}}],
+        },
+    )
     open_page(page, "/transparency/", locale="fr")
     error = page.locator(".state-error")
     assert error.get_attribute("data-code") == "UNAVAILABLE"

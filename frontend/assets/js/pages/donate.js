@@ -135,9 +135,9 @@ function targetSummary(data) {
         ? h(
             "p",
             { class: "meta" },
-            _("Household {code} · {members} people · {region}", {
+            ngettext("Household {code} · {count} person · {region}", "Household {code} · {count} people · {region}", household.membersCount, {
               code: household.publicCode,
-              members: household.membersCount,
+              count: household.membersCount,
               region: household.region.name,
             }),
           )

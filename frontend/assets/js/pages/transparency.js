@@ -7,13 +7,13 @@ import { focusRegion, h } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
 
-function table(id, caption, headers, rows) {
+function table(id, caption, headers, rows, wide = false) {
   return h(
     "div",
     { class: "table-wrap", role: "region", tabindex: 0, "aria-labelledby": `${id}-caption` },
     h(
       "table",
-      { id },
+      { id, class: wide ? "wide-table" : null },
       h("caption", { id: `${id}-caption` }, caption),
       h("thead", {}, h("tr", {}, headers.map((text) => h("th", { scope: "col" }, text)))),
       h("tbody", {}, rows),
@@ -167,6 +167,7 @@ function pairingSection(data, labels) {
     _("Active and completed pairings, newest first"),
     [_("Helper"), _("Paired with"), _("Kind"), _("Status"), _("Period")],
     page.nodes.map(draw),
+    true,
   );
   return h(
     "section",

@@ -230,6 +230,27 @@ class DonationQueries:
         return _node(row)
 
     @strawberry.field(
+        description=(
+            "A donation by its ID and its payment reference together, for anyone who holds "
+            "both: what a donor without an account keeps from donationCreate, so they can "
+            "follow it from pending to received (when `receiptNumber` appears) without "
+            "logging in. Null when they do not belong together."
+        )
+    )
+    def donation_by_payment_reference(
+        self,
+        info: strawberry.Info[Context, Any],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The donation's ID.")],
+        payment_reference: Annotated[
+            str, strawberry.argument(description="Its payment reference (PAY-...).")
+        ],
+    ) -> Donation | None:
+        row = service.donation_by_payment_reference(
+            info.context.session, _donation_pk(id), payment_reference
+        )
+        return _node(row)
+
+    @strawberry.field(
         description="Your donations, newest first (donor history).", extensions=requires()
     )
     def my_donations(

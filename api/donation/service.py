@@ -134,6 +134,22 @@ def donation_by_receipt(
     return session.exec(statement).first()
 
 
+def donation_by_payment_reference(
+    session: Session, donation_id: int, payment_reference: str
+) -> Donation | None:
+    """A donation for whoever holds both its ID and its payment reference: what a guest
+    donor's browser keeps from `donationCreate`, before a receipt number exists."""
+    statement = (
+        select(Donation)
+        .join(Payment, col(Payment.id) == Donation.payment_id)
+        .where(
+            col(Donation.id) == donation_id,
+            col(Payment.reference) == payment_reference.strip(),
+        )
+    )
+    return session.exec(statement).first()
+
+
 def may_manage(session: Session, actor: Principal, donation: Donation) -> bool:
     """Platform admins; an organisation's admins for targets their organisation runs."""
     if actor.is_admin:

@@ -311,3 +311,32 @@ def test_payment_providers_lists_what_is_configured(api, world, monkeypatch):
     monkeypatch.setenv("AIDBRIDGE_WEBHOOK_SECRET", "s" * 40)
     names = [p["name"] for p in api.data(query)["paymentProviders"]]
     assert names == ["offline", "webhook"]
+
+
+BY_REFERENCE = """
+query($id: ID!, $reference: String!) {
+  donationByPaymentReference(id: $id, paymentReference: $reference) {
+    id status receiptNumber receipt { number }
+  }
+}"""
+
+
+def test_a_guest_follows_a_donation_by_its_id_and_payment_reference(api, world):
+    created = give(api)  # no account: what the guest keeps is the ID and the reference
+    donation = created["donation"]
+    both = {"id": donation["id"], "reference": donation["paymentReference"]}
+
+    pending = api.data(BY_REFERENCE, both)["donationByPaymentReference"]
+    assert pending == {"id": donation["id"], "status": "PENDING", "receiptNumber": None, "receipt": None}
+
+    number = reconcile(api, world.admin.token, donation["id"])["receiptNumber"]
+    received = api.data(BY_REFERENCE, both)["donationByPaymentReference"]
+    assert received["status"] == "RECEIVED"
+    assert received["receiptNumber"] == received["receipt"]["number"] == number
+
+    # Either secret alone, or another donation's reference, finds nothing.
+    other = give(api)["donation"]
+    mismatched = {"id": donation["id"], "reference": other["paymentReference"]}
+    assert api.data(BY_REFERENCE, mismatched)["donationByPaymentReference"] is None
+    wrong = {"id": donation["id"], "reference": "PAY-WRONG"}
+    assert api.data(BY_REFERENCE, wrong)["donationByPaymentReference"] is None

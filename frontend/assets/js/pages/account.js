@@ -8,6 +8,11 @@ import { _ } from "../core/i18n.js";
 import { emptyState, isLoggedIn, startPage } from "../core/layout.js";
 import { forgetToken } from "../core/session.js";
 
+/** Text of either direction inside a sentence, kept in its place in right-to-left ones. */
+function isolate(text) {
+  return `\u2068${text}\u2069`;
+}
+
 const PAGE_SIZE = 10;
 
 async function load() {
@@ -151,8 +156,8 @@ function render(data, main) {
     return;
   }
   const labels = labelsOf(data.enumLabels);
-  const logout = h("button", { type: "button", class: "button" }, _("Log out"));
-  const everywhere = h("button", { type: "button", class: "button secondary", "aria-describedby": "logout-everywhere-hint" }, _("Log out everywhere"));
+  const logout = h("button", { type: "button", class: "button logout" }, _("Log out"));
+  const everywhere = h("button", { type: "button", class: "button secondary logout-everywhere", "aria-describedby": "logout-everywhere-hint" }, _("Log out everywhere"));
   const buttons = [logout, everywhere];
   logout.addEventListener("click", () => logOut(buttons, false));
   everywhere.addEventListener("click", () => logOut(buttons, true));
@@ -162,7 +167,7 @@ function render(data, main) {
       "section",
       { class: "account-summary", "aria-labelledby": "account-name" },
       h("h2", { id: "account-name", class: "account-name" }, data.me.displayName),
-      h("p", { class: "meta" }, _("Logged in as {email}", { email: data.me.email })),
+      h("p", { class: "meta" }, _("Logged in as {email}", { email: isolate(data.me.email) })),
       h("p", { class: "actions" }, logout, everywhere),
       h("p", { class: "hint", id: "logout-everywhere-hint" }, _("Log out everywhere ends every session of your account, on every device, this one included.")),
     ),

@@ -38,7 +38,7 @@ function render(data, main) {
   const form = h(
     "form",
     { novalidate: true, class: "login-form" },
-    field({ name: "email", label: _("Email address"), type: "email", required: true, autocomplete: "email", spellcheck: "false" }),
+    field({ name: "email", label: _("Email address"), type: "email", required: true, autocomplete: "email", spellcheck: "false", dir: "auto" }),
     field({ name: "password", label: _("Password"), type: "password", required: true, autocomplete: "current-password" }),
     h("p", {}, h("button", { type: "submit", class: "button" }, _("Log in"))),
   );

@@ -19,6 +19,11 @@ function takeToken() {
   return value.trim() || null;
 }
 
+/** Text of either direction inside a sentence, kept in its place in right-to-left ones. */
+function isolate(text) {
+  return `\u2068${text}\u2069`;
+}
+
 const resetToken = takeToken();
 
 function answer(main, form, ...content) {
@@ -32,7 +37,7 @@ function requestForm(main) {
   const form = h(
     "form",
     { novalidate: true, class: "reset-form" },
-    field({ name: "email", label: _("Email address"), type: "email", required: true, autocomplete: "email", spellcheck: "false" }),
+    field({ name: "email", label: _("Email address"), type: "email", required: true, autocomplete: "email", spellcheck: "false", dir: "auto" }),
     h("p", {}, h("button", { type: "submit", class: "button" }, _("Send me a link"))),
   );
   form.addEventListener("submit", async (event) => {
@@ -51,7 +56,7 @@ function requestForm(main) {
       answer(
         main,
         form,
-        h("p", {}, _("If an account exists for {email}, we have sent a link to it. Open it within an hour to choose a new password.", { email })),
+        h("p", {}, _("If an account exists for {email}, we have sent a link to it. Open it within an hour to choose a new password.", { email: isolate(email) })),
         h("p", {}, _("No message? Check your spam folder, or ask again: only the newest link works.")),
       );
     } catch (error) {

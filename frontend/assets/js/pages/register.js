@@ -70,7 +70,7 @@ function render(data, main) {
     "form",
     { novalidate: true, class: "register-form" },
     field({ name: "displayName", label: _("Your name"), hint: _("Others will see this name."), required: true, autocomplete: "name" }),
-    field({ name: "email", label: _("Email address"), hint: _("You log in with it; it is never shown to others."), type: "email", required: true, autocomplete: "email", spellcheck: "false" }),
+    field({ name: "email", label: _("Email address"), hint: _("You log in with it; it is never shown to others."), type: "email", required: true, autocomplete: "email", spellcheck: "false", dir: "auto" }),
     field({ name: "password", label: _("Password"), hint: _("Use at least 10 characters."), type: "password", required: true, autocomplete: "new-password" }),
     kindChoices(labels),
     organisation,

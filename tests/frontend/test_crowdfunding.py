@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.core.db import utcnow
 from api.crowdfunding.models import Backing, BackingStatus, Campaign, CampaignStatus
@@ -32,14 +32,14 @@ def active_campaign(site: DemoSite) -> Campaign:
             select(Campaign)
             .where(Campaign.status == CampaignStatus.ACTIVE)
             .where(Campaign.deadline > utcnow() + timedelta(days=1))
-            .order_by(Campaign.id)
+            .order_by(col(Campaign.id))
         ).first()
     assert campaign is not None, "the demo has an active campaign"
     return campaign
 
 
 def backing_paid_with(session: Session, reference: str) -> Backing:
-    query = select(Backing).join(Payment, Backing.payment_id == Payment.id)
+    query = select(Backing).join(Payment, col(Backing.payment_id) == col(Payment.id))
     return session.exec(query.where(Payment.reference == reference)).one()
 
 
@@ -136,11 +136,7 @@ def test_guest_backs_a_campaign_by_keyboard_with_the_offline_provider(
     stored = page.evaluate("k => sessionStorage.getItem(k)", key)
     assert reference in stored
     with Session(demo_site.engine) as session:
-        backing = session.exec(
-            select(Backing)
-            .join(Payment, Backing.payment_id == Payment.id)
-            .where(Payment.reference == reference)
-        ).one()
+        backing = backing_paid_with(session, reference)
     assert backing.campaign_id == campaign.id
     assert backing.status == BackingStatus.PENDING
     assert (backing.amount_minor, backing.currency) == (1250, campaign.currency)
@@ -182,9 +178,5 @@ def test_backing_validation_shows_an_error_summary(page: Any, demo_site: DemoSit
     page.locator(".backing-result").wait_for()
     reference = page.locator(".payment-reference").inner_text()
     with Session(demo_site.engine) as session:
-        backing = session.exec(
-            select(Backing)
-            .join(Payment, Backing.payment_id == Payment.id)
-            .where(Payment.reference == reference)
-        ).one()
+        backing = backing_paid_with(session, reference)
     assert (backing.amount_minor, backing.backer_name) == (10 * 100, "Corrected Backer")

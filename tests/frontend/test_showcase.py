@@ -92,6 +92,8 @@ def test_a_bad_area_shows_the_error_state(page: Any) -> None:
     error = page.locator(".state-error")
     assert error.get_attribute("data-code") == "BAD_USER_INPUT"
     assert "identifiant" in error.inner_text()
+    assert page.locator("h1").count() == 1
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])

@@ -7,7 +7,7 @@ import { labelsOf, localized, progressBar } from "../core/cards.js";
 import { focusRegion, h, param } from "../core/dom.js";
 import { clearErrors, field, showErrors, submitting } from "../core/forms.js";
 import { _ } from "../core/i18n.js";
-import { isLoggedIn, startPage } from "../core/layout.js";
+import { errorState, isLoggedIn, startPage } from "../core/layout.js";
 
 // Suggested amounts, in major units of the campaign's currency.
 const SUGGESTIONS = [10, 25, 50];
@@ -119,7 +119,22 @@ function outcome(result, title, campaignId) {
   );
 }
 
+/** The page's data, or the failure with the shell, so that the error state sits under the
+ * page's one h1 (the shared error state brings only an h2). */
+async function loadOrFailure(load) {
+  try {
+    return await load();
+  } catch (failure) {
+    const shell = await request("PageShell").catch(() => ({}));
+    return { ...shell, failure };
+  }
+}
+
 function render(data, main) {
+  if (data.failure) {
+    main.append(h("h1", {}, _("Back this campaign")), errorState(data.failure, () => window.location.reload()));
+    return;
+  }
   const campaign = data.node;
   const labels = labelsOf(data.enumLabels);
   const currency = campaign.goal.currency;
@@ -284,4 +299,4 @@ function render(data, main) {
   main.append(form);
 }
 
-startPage({ load, render, title: () => _("Back this campaign") });
+startPage({ load: () => loadOrFailure(load), render, title: () => _("Back this campaign") });

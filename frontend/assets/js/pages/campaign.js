@@ -32,11 +32,26 @@ function backerItem(backer) {
     " ",
     h("span", { class: "money" }, backer.amount.formatted),
     backer.refunded ? h("span", { class: "badge" }, _("Refunded")) : null,
-    backer.message ? h("p", { class: "backer-message" }, backer.message) : null,
+    backer.message ? h("p", { class: "backer-message", dir: "auto" }, backer.message) : null,
   );
 }
 
+/** The page's data, or the failure with the shell, so that the error state sits under the
+ * page's one h1 (the shared error state brings only an h2). */
+async function loadOrFailure(load) {
+  try {
+    return await load();
+  } catch (failure) {
+    const shell = await request("PageShell").catch(() => ({}));
+    return { ...shell, failure };
+  }
+}
+
 function render(data, main) {
+  if (data.failure) {
+    main.append(h("h1", {}, _("Campaign")), errorState(data.failure, () => window.location.reload()));
+    return;
+  }
   const campaign = data.node;
   const labels = labelsOf(data.enumLabels);
   const active = campaign.status === "ACTIVE";
@@ -102,7 +117,7 @@ function render(data, main) {
         "section",
         { "aria-labelledby": "about-title" },
         h("h2", { id: "about-title" }, _("What the money is for")),
-        h("p", { class: "description" }, localized(campaign.description)),
+        h("p", { class: "description", dir: "auto" }, localized(campaign.description)),
       ),
       h(
         "section",
@@ -112,7 +127,7 @@ function render(data, main) {
           ? h(
               "ul",
               { class: "plain-list updates" },
-              campaign.updates.map((update) => h("li", {}, h("h3", {}, update.title), h("p", { class: "update-body" }, update.body))),
+              campaign.updates.map((update) => h("li", {}, h("h3", { dir: "auto" }, update.title), h("p", { class: "update-body", dir: "auto" }, update.body))),
             )
           : emptyState(_("The organiser has not posted any updates yet.")),
       ),
@@ -129,4 +144,4 @@ function render(data, main) {
   showMore();
 }
 
-startPage({ load, render, title: (data) => data?.node?.title?.text || _("Campaign") });
+startPage({ load: () => loadOrFailure(load), render, title: (data) => data?.node?.title?.text || _("Campaign") });

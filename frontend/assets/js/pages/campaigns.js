@@ -62,7 +62,22 @@ function filters(choice, labels, regions) {
   );
 }
 
+/** The page's data, or the failure with the shell, so that the error state sits under the
+ * page's one h1 (the shared error state brings only an h2). */
+async function loadOrFailure(load) {
+  try {
+    return await load();
+  } catch (failure) {
+    const shell = await request("PageShell").catch(() => ({}));
+    return { ...shell, failure };
+  }
+}
+
 function render(data, main) {
+  if (data.failure) {
+    main.append(h("h1", {}, _("Crowdfunding campaigns")), errorState(data.failure, () => window.location.reload()));
+    return;
+  }
   const labels = labelsOf(data.enumLabels);
   const choice = chosen();
   const list = h("div", { class: "grid", id: "campaign-list" }, data.campaigns.nodes.map((item) => campaignCard(item, labels, 2)));
@@ -110,4 +125,4 @@ function render(data, main) {
   if (window.location.search) focusRegion(document.getElementById("results-title"));
 }
 
-startPage({ load: () => request("PageCampaigns", variables(chosen())), render, title: () => _("Crowdfunding campaigns") });
+startPage({ load: () => loadOrFailure(() => request("PageCampaigns", variables(chosen()))), render, title: () => _("Crowdfunding campaigns") });

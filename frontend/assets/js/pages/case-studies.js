@@ -134,7 +134,22 @@ function caseStudy(study, labels) {
   );
 }
 
+/** The page's data, or the failure with the shell, so that the error state sits under the
+ * page's one h1 (the shared error state brings only an h2). */
+async function loadOrFailure(load) {
+  try {
+    return await load();
+  } catch (failure) {
+    const shell = await request("PageShell").catch(() => ({}));
+    return { ...shell, failure };
+  }
+}
+
 function render(data, main) {
+  if (data.failure) {
+    main.append(h("h1", {}, _("Case studies")), errorState(data.failure, () => window.location.reload()));
+    return;
+  }
   const labels = labelsOf(data.enumLabels);
   const choice = chosen();
   const list = h("div", { class: "case-studies" }, data.caseStudies.nodes.map((study) => caseStudy(study, labels)));
@@ -189,4 +204,4 @@ function render(data, main) {
   }
 }
 
-startPage({ load: () => request("PageCaseStudies", variables(chosen())), render, title: () => _("Case studies") });
+startPage({ load: () => loadOrFailure(() => request("PageCaseStudies", variables(chosen()))), render, title: () => _("Case studies") });

@@ -1,0 +1,207 @@
+// Case studies: what lifted households out of poverty, searched by cause, area,
+// intervention type and text (the filters CaseStudyFilter offers), with the indicators
+// before and after as a table, and "Load more". The search lives in the query string.
+import { request } from "../core/api.js";
+import { labelsOf, localized } from "../core/cards.js";
+import { focusRegion, h, param } from "../core/dom.js";
+import { _ } from "../core/i18n.js";
+import { emptyState, errorState, startPage } from "../core/layout.js";
+
+const INTERVENTIONS = ["INDUSTRY", "E_COMMERCE", "INFRASTRUCTURE", "EDUCATION", "HEALTH", "EMPLOYMENT", "RELOCATION", "MICROFINANCE", "PAIRING", "OTHER"];
+
+function chosen() {
+  const intervention = param("intervention");
+  return {
+    cause: param("cause") || "",
+    region: param("region") || "",
+    intervention: INTERVENTIONS.includes(intervention) ? intervention : "",
+    text: (param("q") || "").slice(0, 200),
+  };
+}
+
+function variables(choice) {
+  const filter = {};
+  if (choice.cause) filter.cause = choice.cause;
+  if (choice.region) filter.region = choice.region;
+  if (choice.intervention) filter.interventionType = [choice.intervention];
+  if (choice.text.trim()) filter.text = choice.text.trim();
+  return { filter };
+}
+
+function filterSelect(name, label, options, selected) {
+  const id = `filter-${name}`;
+  return h(
+    "div",
+    { class: "field" },
+    h("label", { for: id }, label),
+    h("select", { id, name }, options.map(([value, text]) => h("option", { value, selected: value === selected || null }, text))),
+  );
+}
+
+function search(choice, data, labels) {
+  return h(
+    "form",
+    { class: "showcase-filters", method: "get", action: "/case-studies/", role: "search", "aria-labelledby": "search-title" },
+    h("h2", { id: "search-title", class: "visually-hidden" }, _("Search case studies")),
+    h(
+      "div",
+      { class: "showcase-filter-fields" },
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: "filter-q" }, _("Words in the title, summary or lessons")),
+        h("input", { id: "filter-q", name: "q", type: "search", value: choice.text, maxlength: 200 }),
+      ),
+      filterSelect("cause", _("Cause of poverty"), [["", _("Any cause")], ...data.instance.povertyCauses.map((term) => [term.code, term.label])], choice.cause),
+      filterSelect("region", _("Area"), [["", _("Everywhere")], ...data.regions.nodes.map((region) => [region.id, region.name])], choice.region),
+      filterSelect(
+        "intervention",
+        _("Intervention"),
+        [["", _("Any intervention")], ...INTERVENTIONS.map((value) => [value, labels.InterventionType?.[value] || value])],
+        choice.intervention,
+      ),
+    ),
+    h("p", { class: "actions" }, h("button", { type: "submit", class: "button" }, _("Search"))),
+  );
+}
+
+function count(value) {
+  return value === null || value === undefined ? _("Not reported") : String(value);
+}
+
+function indicators(study) {
+  const values = study.indicators;
+  const dash = () => h("td", {}, h("span", { "aria-hidden": "true" }, "—"), h("span", { class: "visually-hidden" }, _("Not applicable")));
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "indicators" },
+      h("caption", {}, _("Indicators before and after")),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, _("Indicator")), h("th", { scope: "col" }, _("Before")), h("th", { scope: "col" }, _("After")))),
+      h(
+        "tbody",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, _("Yearly income per household member")),
+          h("td", { class: "money" }, values.incomePerMemberBefore?.formatted || _("Not reported")),
+          h("td", { class: "money" }, values.incomePerMemberAfter?.formatted || _("Not reported")),
+        ),
+        h("tr", {}, h("th", { scope: "row" }, _("Households lifted out of poverty")), dash(), h("td", {}, count(values.householdsLiftedOut))),
+        h("tr", {}, h("th", { scope: "row" }, _("Jobs created")), dash(), h("td", {}, count(values.jobsCreated))),
+      ),
+    ),
+  );
+}
+
+function hasText(text) {
+  return text && text.text && text.text.trim();
+}
+
+function caseStudy(study, labels) {
+  const titleId = `title-${study.id}`;
+  return h(
+    "article",
+    { class: "card case-study", id: study.id, "aria-labelledby": titleId },
+    h("h3", { id: titleId }, localized(study.title)),
+    h(
+      "p",
+      { class: "tags" },
+      h("span", { class: "badge" }, labels.InterventionType?.[study.interventionType] || study.interventionType),
+      study.causes.map((cause) => [" ", h("span", { class: "badge" }, cause.label)]),
+    ),
+    h(
+      "p",
+      { class: "meta" },
+      study.publishedAtFormatted
+        ? _("{region} · published {date}", { region: study.region.name, date: study.publishedAtFormatted })
+        : study.region.name,
+    ),
+    h("p", {}, localized(study.summary)),
+    indicators(study),
+    hasText(study.story) || hasText(study.lessons)
+      ? h(
+          "details",
+          {},
+          h("summary", {}, _("Read the story and the lessons learned")),
+          hasText(study.story) ? [h("h4", {}, _("The story")), h("p", { class: "long-text" }, localized(study.story))] : null,
+          hasText(study.lessons) ? [h("h4", {}, _("Lessons learned")), h("p", { class: "long-text" }, localized(study.lessons))] : null,
+        )
+      : null,
+  );
+}
+
+/** The page's data, or the failure with the shell, so that the error state sits under the
+ * page's one h1 (the shared error state brings only an h2). */
+async function loadOrFailure(load) {
+  try {
+    return await load();
+  } catch (failure) {
+    const shell = await request("PageShell").catch(() => ({}));
+    return { ...shell, failure };
+  }
+}
+
+function render(data, main) {
+  if (data.failure) {
+    main.append(h("h1", {}, _("Case studies")), errorState(data.failure, () => window.location.reload()));
+    return;
+  }
+  const labels = labelsOf(data.enumLabels);
+  const choice = chosen();
+  const list = h("div", { class: "case-studies" }, data.caseStudies.nodes.map((study) => caseStudy(study, labels)));
+  const more = h("p", { class: "load-more" });
+  let pageInfo = data.caseStudies.pageInfo;
+  const showMore = () => {
+    more.replaceChildren();
+    if (!pageInfo.hasNextPage) return;
+    const button = h("button", { type: "button", class: "button secondary" }, _("Load more case studies"));
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const next = await request("MoreCaseStudies", { ...variables(choice), after: pageInfo.endCursor });
+        const articles = next.caseStudies.nodes.map((study) => caseStudy(study, labels));
+        list.append(...articles);
+        pageInfo = next.caseStudies.pageInfo;
+        showMore();
+        if (articles[0]) focusRegion(articles[0]);
+      } catch (error) {
+        more.replaceChildren(errorState(error, showMore));
+      }
+    });
+    more.append(button);
+  };
+  main.append(
+    h("h1", {}, _("Case studies")),
+    h("p", { class: "lead" }, _("What lifted households out of poverty, told so that others can do it again.")),
+    search(choice, data, labels),
+    h(
+      "section",
+      { "aria-labelledby": "results-title" },
+      h("h2", { id: "results-title" }, _("Case studies found")),
+      data.caseStudies.nodes.length ? list : emptyState(_("No case study matches this search. Try fewer words or another cause.")),
+      more,
+    ),
+  );
+  showMore();
+  if (window.location.hash) {
+    let id = window.location.hash.slice(1);
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      id = "";
+    }
+    const target = id && document.getElementById(id);
+    if (target && target.classList.contains("case-study")) {
+      target.scrollIntoView();
+      focusRegion(target);
+    }
+  } else if (window.location.search) {
+    focusRegion(document.getElementById("results-title"));
+  }
+}
+
+startPage({ load: () => loadOrFailure(() => request("PageCaseStudies", variables(chosen()))), render, title: () => _("Case studies") });

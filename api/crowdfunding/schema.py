@@ -383,6 +383,31 @@ class CampaignQueries:
         return Backing(id=row.id, row=row, proven_payer=proven_payer)  # type: ignore[arg-type]
 
     @strawberry.field(
+        description=(
+            "A backing by its ID and its payment reference together, for anyone who holds "
+            "both: what a backer without an account keeps from campaignBack, so they can "
+            "follow it from pending to received (when `receiptNumber` appears) without "
+            "logging in. Null when they do not belong together."
+        )
+    )
+    def backing_by_payment_reference(
+        self,
+        info: strawberry.Info[Context, Any],
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The backing's ID.")],
+        payment_reference: Annotated[
+            str, strawberry.argument(description="Its payment reference (PAY-...).")
+        ],
+    ) -> Backing | None:
+        row = service.backing_by_payment_reference(
+            info.context.session,
+            decode_int_id(id, "Backing", field="id"),
+            payment_reference,
+        )
+        if row is None:
+            return None
+        return Backing(id=row.id, row=row, proven_payer=True)  # type: ignore[arg-type]
+
+    @strawberry.field(
         description="Your campaign backings, newest first (backer history).",
         extensions=requires(),
     )

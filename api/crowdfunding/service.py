@@ -247,6 +247,22 @@ def backing_by_receipt(
     return backing, bool(reference) and payment_reference_found == reference
 
 
+def backing_by_payment_reference(
+    session: Session, backing_id: int, payment_reference: str
+) -> Backing | None:
+    """A backing for whoever holds both its ID and its payment reference: what a guest
+    backer's browser keeps from `campaignBack`, before a receipt number exists."""
+    statement = (
+        select(Backing)
+        .join(Payment, col(Payment.id) == Backing.payment_id)
+        .where(
+            col(Backing.id) == backing_id,
+            col(Payment.reference) == payment_reference.strip(),
+        )
+    )
+    return session.exec(statement).first()
+
+
 # --- Inputs ----------------------------------------------------------------------------------
 
 

@@ -185,3 +185,37 @@ def test_my_backings_cost_the_same_for_5_and_30(api, world, sql_counter, count):
     # Token, the page (references joined), visible campaigns, the receipts' campaigns and
     # their translations: never one per backing.
     assert sql_counter.count <= 5, sql_counter.statements
+
+
+BY_PAYMENT_REFERENCE = f"""
+query($id: ID!, $reference: String!) {{
+  backingByPaymentReference(id: $id, paymentReference: $reference) {{
+    id status receiptNumber backerName {RECEIPT_FIELDS}
+  }}
+}}"""
+
+
+def test_a_guest_follows_a_backing_by_its_id_and_payment_reference(api, world):
+    # Given a guest's pending backing: the browser kept its ID and payment reference
+    campaign_id = c.active(world)
+    backing_id = c.back(world, campaign_id, 3_000, backer_name="Guest Cy")
+    both = {"id": gid("Backing", backing_id), "reference": _reference(world, backing_id)}
+
+    # Then the guest reads it while pending, without a receipt yet
+    pending = api.data(BY_PAYMENT_REFERENCE, both)["backingByPaymentReference"]
+    assert pending["status"] == "PENDING" and pending["receiptNumber"] is None
+    assert pending["receipt"] is None and pending["backerName"] == "Guest Cy"
+
+    # And once the money arrived, with its receipt number and receipt
+    c.reconcile(world, backing_id)
+    received = api.data(BY_PAYMENT_REFERENCE, both)["backingByPaymentReference"]
+    number = c.backing(world, backing_id).receipt_number
+    assert received["status"] == "RECEIVED"
+    assert received["receiptNumber"] == received["receipt"]["number"] == number
+
+    # Another backing's reference, or a wrong one, finds nothing
+    other = c.back(world, campaign_id, 1_000)
+    mismatched = {"id": both["id"], "reference": _reference(world, other)}
+    assert api.data(BY_PAYMENT_REFERENCE, mismatched)["backingByPaymentReference"] is None
+    wrong = {"id": both["id"], "reference": "PAY-NOTTHIS"}
+    assert api.data(BY_PAYMENT_REFERENCE, wrong)["backingByPaymentReference"] is None

@@ -3,9 +3,11 @@ campaign, and backing one as a guest by keyboard alone, checked in the database.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlmodel import Session, col, select
 
@@ -13,6 +15,7 @@ from api.core.db import utcnow
 from api.crowdfunding.models import Backing, BackingStatus, Campaign, CampaignStatus
 from api.payments.models import Payment
 from tests.frontend.conftest import (
+    DEMO_PASSWORD,
     OFFLINE_DETAILS,
     DemoSite,
     assert_accessible,
@@ -148,6 +151,34 @@ def test_guest_backs_a_campaign_by_keyboard_with_the_offline_provider(
     page.reload()
     wait_ready(page)
     assert page.locator(".payment-reference").inner_text() == reference
+    # Once staff reconcile the transfer, the same tab shows the receipt number.
+    token = httpx.post(
+        demo_site.at("/graphql"),
+        json={
+            "query": "mutation($i: TokenCreateInput!) { tokenCreate(input: $i) { token } }",
+            "variables": {"i": {"email": "admin@demo.aidbridge.org", "password": DEMO_PASSWORD}},
+        },
+    ).json()["data"]["tokenCreate"]["token"]
+    reconciled = httpx.post(
+        demo_site.at("/graphql"),
+        json={
+            "query": "mutation($i: CampaignBackingReconcileInput!) { campaignBackingReconcile("
+            "input: $i) { backing { receiptNumber } errors { code } } }",
+            "variables": {
+                "i": {
+                    "backing": gid("Backing", backing.id),
+                    "externalReference": "BANK-9",
+                    "idempotencyKey": str(uuid.uuid4()),
+                }
+            },
+        },
+        headers={"authorization": f"Bearer {token}"},
+    ).json()["data"]["campaignBackingReconcile"]
+    assert reconciled["errors"] == []
+    page.reload()
+    wait_ready(page)
+    assert page.locator(".receipt-number").inner_text() == reconciled["backing"]["receiptNumber"]
+    assert page.locator(".backing-status").inner_text() == "Received"
 
 
 def test_backing_validation_shows_an_error_summary(page: Any, demo_site: DemoSite) -> None:

@@ -10,6 +10,7 @@ import json
 import urllib.request
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from sqlmodel import Session, col, select
@@ -114,6 +115,38 @@ def test_keyboard_only_anonymous_offline_donation_to_a_request(
     )
     assert not page.locator(".print-button").is_visible()
     assert page.locator(".receipt").is_visible()
+    page.emulate_media(media="screen")
+
+    # The money arrives (staff reconcile the transfer); the guest's tab, which kept the
+    # payment reference, now shows the receipt number, and prints the receipt.
+    admin = gql(
+        demo_site,
+        "mutation($i: TokenCreateInput!) { tokenCreate(input: $i) { token } }",
+        {"i": {"email": "admin@demo.aidbridge.org", "password": DEMO_PASSWORD}},
+    )["tokenCreate"]["token"]
+    reconciled = gql(
+        demo_site,
+        "mutation($i: DonationReconcileInput!) { donationReconcile(input: $i) {"
+        " donation { receiptNumber } errors { code } } }",
+        {
+            "i": {
+                "donation": unquote(page.url.split("?donation=")[1]),
+                "externalReference": "BANK-7",
+                "idempotencyKey": str(uuid.uuid4()),
+            }
+        },
+        token=admin,
+    )["donationReconcile"]
+    number = reconciled["donation"]["receiptNumber"]
+    assert number and reconciled["errors"] == []
+    page.reload()
+    wait_ready(page)
+    assert shown(page, "number") == number
+    page.evaluate("window.print = () => { window.printed = true; }")
+    tab_to(page, ".print-button")
+    page.keyboard.press("Enter")
+    assert page.evaluate("window.printed === true")
+    assert_accessible(page)
 
 
 def test_webhook_provider_offers_the_checkout_link(page: Any, demo_site: DemoSite) -> None:

@@ -20,7 +20,27 @@ async function load() {
   if (!data.node || !data.node.fundingModel) {
     throw new ApiError("NOT_FOUND", _("This campaign does not exist, or it is not public."));
   }
+  await refreshEarlier(data.node.id, data.enumLabels);
   return data;
+}
+
+/** A backing this tab made is followed by its ID and payment reference, so its status and
+ * receipt number are fresh once the money arrives (a guest has no other way to read it). */
+async function refreshEarlier(campaignId, enumLabels) {
+  const earlier = stored(campaignId);
+  if (!earlier?.id || !earlier.reference) return;
+  const answer = await request("BackingByReference", { id: earlier.id, paymentReference: earlier.reference }).catch(() => null);
+  const backing = answer?.backingByPaymentReference;
+  if (!backing) return;
+  const labels = labelsOf(enumLabels);
+  store(campaignId, {
+    ...earlier,
+    status: backing.status,
+    statusLabel: labels.BackingStatus?.[backing.status] || backing.status,
+    receiptNumber: backing.receiptNumber,
+    instructions: backing.status === "PENDING" ? earlier.instructions : null,
+    checkoutUrl: backing.status === "PENDING" ? earlier.checkoutUrl : null,
+  });
 }
 
 /** How many digits follow the decimal separator in `currency` (2 for USD, 0 for JPY). */
@@ -280,6 +300,7 @@ function render(data, main) {
       }
       const backing = payload.backing;
       const result = {
+        id: backing.id,
         status: backing.status,
         statusLabel: labels.BackingStatus?.[backing.status] || backing.status,
         amount: backing.amount.formatted,

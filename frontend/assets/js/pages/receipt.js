@@ -1,8 +1,8 @@
 // A donation's status and receipt. `?number=<receipt number>` for a received donation: the
 // donor's own when logged in, or with the payment reference this tab kept (sessionStorage,
 // keyed by the receipt number: a secret never goes into a URL). `?donation=<id>` right after
-// giving: the donation is pending and has no receipt number yet; guests see what the tab
-// kept from donationCreate (the API shows a pending donation to its logged-in donor only).
+// giving, before a receipt number exists: a guest's tab kept the payment reference from
+// donationCreate and follows the donation with it until the money arrives.
 import { ApiError, request } from "../core/api.js";
 import { labelsOf } from "../core/cards.js";
 import { h, param } from "../core/dom.js";
@@ -50,9 +50,14 @@ async function load() {
     return { ...data, instructions: null };
   }
   if (id) {
-    const data = await request("PageReceiptPending", { id });
     const stored = kept(id);
-    const donation = data.node?.id ? data.node : stored?.donation;
+    const reference = stored?.donation?.paymentReference;
+    // A guest follows the donation by the reference this tab kept; its donor, logged in,
+    // by the ID alone. Either way the status is fresh: a receipt appears once paid.
+    const data = reference
+      ? await request("PageReceiptGuest", { id, paymentReference: reference })
+      : await request("PageReceiptPending", { id });
+    const donation = reference ? data.donationByPaymentReference : data.node?.id ? data.node : null;
     if (!donation) {
       throw new ApiError(
         "NOT_FOUND",

@@ -130,33 +130,54 @@ def demo_site(
 
 class PageProblems:
     """What went wrong in the browser while a test ran: every console error, uncaught
-    exception and failed request, with the Content-Security-Policy's reports among them."""
+    exception and failed request, with the Content-Security-Policy's reports among them,
+    and any request that left the site's origin (there must be none: no third party)."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, origin: str) -> None:
         self.items: list[str] = []
+        self.origin = origin
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.items.append(f"uncaught: {error}"))
         page.on(
             "requestfailed",
             lambda req: self.items.append(f"request failed: {req.url} {req.failure}"),
         )
+        page.on("request", self._request)
 
     def _console(self, message: Any) -> None:
         if message.type in ("error", "warning"):
             self.items.append(f"console {message.type}: {message.text}")
 
+    def _request(self, request: Any) -> None:
+        url = request.url
+        if not (url.startswith(f"{self.origin}/") or url.startswith("data:")):
+            self.items.append(f"request to another origin: {url}")
+
 
 @pytest.fixture
 def page(browser: Any, demo_site: DemoSite) -> Iterator[Any]:
-    """A fresh phone-sized tab (its own storage) on the demo site."""
+    """A fresh phone-sized tab (its own storage) on the demo site. On the way out the page
+    the test ended on is checked by axe too, so no state a test reaches goes unchecked."""
     context = browser.new_context(viewport=MOBILE, base_url=demo_site.url, service_workers="block")
     context.set_default_timeout(15_000)
     tab = context.new_page()
-    problems = PageProblems(tab)
+    problems = PageProblems(tab, demo_site.url)
     tab.problems = problems
     yield tab
+    if _is_site_page(tab, demo_site) and not problems.items:
+        problems.items.extend(f"axe on the last state: {v}" for v in axe_violations(tab))
     context.close()
     assert not problems.items, "the browser reported problems:\n" + "\n".join(problems.items)
+
+
+def _is_site_page(tab: Any, site: DemoSite) -> bool:
+    url = tab.url
+    if not url.startswith(site.url) or url.endswith(".txt"):
+        return False
+    try:
+        return bool(tab.evaluate("() => !!document.getElementById('main')"))
+    except Exception:  # a page closed or navigating away has nothing left to check
+        return False
 
 
 def set_locale(page: Any, locale: str) -> None:

@@ -24,6 +24,8 @@ function isCurrent(href) {
   return href === "/" ? path === "/" || path === "/index.html" : path.startsWith(href);
 }
 
+/** A select and a button, not a select that reloads on change: arrowing through the
+ * options by keyboard must not switch the page under the visitor (WCAG 3.2.2). */
 function languageSwitcher(locales, current) {
   const control = h(
     "select",
@@ -32,11 +34,20 @@ function languageSwitcher(locales, current) {
       h("option", { value: locale.code, lang: locale.languageTag, selected: locale.code === current || null }, locale.nativeName),
     ),
   );
-  control.addEventListener("change", () => {
+  const form = h(
+    "form",
+    { class: "language", "aria-label": _("Language") },
+    h("label", { for: "language" }, _("Language")),
+    control,
+    h("button", { type: "submit", class: "language-button" }, _("Change")),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (control.value === current) return;
     rememberLocale(control.value);
     window.location.reload();
   });
-  return h("div", { class: "language" }, h("label", { for: "language" }, _("Language")), control);
+  return form;
 }
 
 function renderHeader(shell, current) {

@@ -29,18 +29,28 @@ PRODUCTS = """query($first: Int!) { products(first: $first, filter: {inStock: tr
           producerSharePerUnit { formatted } } } }"""
 
 
-def gql(site: Any, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None, locale: str = "en") -> dict[str, Any]:
+def gql(
+    site: Any,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    locale: str = "en",
+) -> dict[str, Any]:
     headers = {"x-aidbridge-locale": locale}
     if token:
         headers["authorization"] = f"Bearer {token}"
-    body = httpx.post(site.at("/graphql"), json={"query": query, "variables": variables or {}}, headers=headers).json()
+    body = httpx.post(
+        site.at("/graphql"), json={"query": query, "variables": variables or {}}, headers=headers
+    ).json()
     assert not body.get("errors"), body["errors"]
     data: dict[str, Any] = body["data"]
     return data
 
 
 def helper_token(site: Any) -> str:
-    mutation = "mutation($e: String!, $p: String!) { tokenCreate(input: {email: $e, password: $p}) { token } }"
+    mutation = """mutation($e: String!, $p: String!) {
+      tokenCreate(input: {email: $e, password: $p}) { token } }"""
     token: str = gql(site, mutation, {"e": HELPER, "p": DEMO_PASSWORD})["tokenCreate"]["token"]
     return token
 
@@ -64,6 +74,12 @@ def database_id(global_id: str) -> int:
 def put_in_cart(page: Any, lines: list[tuple[str, int]]) -> None:
     stored = json.dumps([{"product": product, "quantity": quantity} for product, quantity in lines])
     page.evaluate("cart => localStorage.setItem('aidbridge.cart', cart)", stored)
+
+
+def line_total(page: Any) -> str:
+    """A cart line's "price \u00d7 quantity", without the marks that isolate the price."""
+    text: str = page.locator(".line-total").inner_text()
+    return text.replace("\u2068", "").replace("\u2069", "")
 
 
 def test_the_mall_lists_products_and_a_filter_without_results_says_so(page: Any) -> None:
@@ -120,7 +136,8 @@ def test_every_mall_page_is_accessible(page: Any, demo_site: Any, locale: str) -
     token = helper_token(demo_site)
     placed = gql(
         demo_site,
-        """mutation($input: OrderPlaceInput!) { orderPlace(input: $input) { order { id } errors { code } } }""",
+        """mutation($input: OrderPlaceInput!) {
+          orderPlace(input: $input) { order { id } errors { code } } }""",
         {
             "input": {
                 "lines": [{"product": product["id"], "quantity": 1}],
@@ -167,13 +184,13 @@ def test_a_helper_orders_by_keyboard_alone(page: Any, demo_site: Any) -> None:
     wait_ready(page)
     quantity = page.locator(".cart-table input.quantity-input")
     assert quantity.input_value() == "2"
-    assert f"{product['price']['formatted']} × 2" in page.locator(".line-total").inner_text()
+    assert f"{product['price']['formatted']} \u00d7 2" in line_total(page)
 
     tab_to(page, ".cart-table input.quantity-input")
     page.keyboard.press("Backspace")
     page.keyboard.type("3")
     page.keyboard.press("Tab")
-    assert f"{product['price']['formatted']} × 3" in page.locator(".line-total").inner_text()
+    assert f"{product['price']['formatted']} \u00d7 3" in line_total(page)
     assert json.loads(page.evaluate("localStorage.getItem('aidbridge.cart')")) == [
         {"product": product["id"], "quantity": 3}
     ]
@@ -201,10 +218,15 @@ def test_a_helper_orders_by_keyboard_alone(page: Any, demo_site: Any) -> None:
         assert order is not None
         assert order.status == "PLACED" and order.shipping_address == "12 Mango Lane, Kisumu"
         lines = session.exec(select(OrderLine).where(OrderLine.order_id == order_id)).all()
-        assert [(line.product_id, line.quantity) for line in lines] == [(database_id(product["id"]), 3)]
-    assert page.locator(".order-total").inner_text() == gql(
-        demo_site,
-        'query($id: ID!) { node(id: $id) { ... on Order { total { formatted } } } }',
-        {"id": base64.b64encode(f"Order:{order_id}".encode()).decode()},
-        token=helper_token(demo_site),
-    )["node"]["total"]["formatted"]
+        assert [(line.product_id, line.quantity) for line in lines] == [
+            (database_id(product["id"]), 3)
+        ]
+    assert (
+        page.locator(".order-total").inner_text()
+        == gql(
+            demo_site,
+            "query($id: ID!) { node(id: $id) { ... on Order { total { formatted } } } }",
+            {"id": base64.b64encode(f"Order:{order_id}".encode()).decode()},
+            token=helper_token(demo_site),
+        )["node"]["total"]["formatted"]
+    )

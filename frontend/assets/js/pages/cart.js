@@ -3,7 +3,7 @@
 // total is the API's, shown on the order page.
 import { ApiError, mutate, request } from "../core/api.js";
 import { localized } from "../core/cards.js";
-import { clear, focusRegion, h, uniqueId } from "../core/dom.js";
+import { append, clear, focusRegion, h, uniqueId } from "../core/dom.js";
 import { clearErrors, field, select, showErrors, submitting } from "../core/forms.js";
 import { _, ngettext } from "../core/i18n.js";
 import { emptyState, errorState, isLoggedIn, startPage } from "../core/layout.js";
@@ -49,8 +49,9 @@ function groupsOf(products) {
   return { groups: [...groups.values()], gone };
 }
 
+/** "price × quantity"; the price isolated so right-to-left text keeps it whole. */
 function lineTotal(line) {
-  return _("{price} × {quantity}", { price: line.product.price.formatted, quantity: line.quantity });
+  return _("{price} × {quantity}", { price: `\u2068${line.product.price.formatted}\u2069`, quantity: line.quantity });
 }
 
 function render(data, main) {
@@ -78,7 +79,7 @@ function drawCart(body, groups, status) {
     return;
   }
   const form = h("form", { class: "cart-form", novalidate: true });
-  form.append(
+  append(form, [
     groups.length > 1
       ? h("p", { class: "notice" }, _("Your cart holds products of several sellers: each seller gets its own order, paid on its own."))
       : null,
@@ -88,7 +89,7 @@ function drawCart(body, groups, status) {
     }, status)),
     h("p", { class: "meta" }, _("Prices are today's. The total is worked out when you place the order, and shown on the order page.")),
     checkout(groups),
-  );
+  ]);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     placeOrders(form, groups, body, status);
@@ -112,7 +113,7 @@ function groupTable(group, index, redraw, status) {
         h(
           "thead",
           {},
-          h("tr", {}, h("th", { scope: "col" }, _("Product")), h("th", { scope: "col" }, _("Price")), h("th", { scope: "col" }, _("Quantity")), h("th", { scope: "col" }, _("Price × quantity")), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, _("Actions")))),
+          h("tr", {}, h("th", { scope: "col" }, _("Product")), h("th", { scope: "col" }, _("Quantity")), h("th", { scope: "col" }, _("Price × quantity"))),
         ),
         h("tbody", {}, group.lines.map((line, position) => lineRow(line, `${index}-${position}`, redraw, status))),
       ),
@@ -175,10 +176,8 @@ function lineRow(line, key, redraw, status) {
     "tr",
     {},
     h("td", { id: nameId }, h("a", { href: `/product/?id=${encodeURIComponent(product.id)}` }, localized(product.name)), h("span", { class: "meta unit" }, ` ${product.unit}`)),
-    h("td", { class: "money" }, product.price.formatted),
-    h("td", {}, wrapper),
+    h("td", {}, wrapper, remove),
     total,
-    h("td", {}, remove),
   );
 }
 

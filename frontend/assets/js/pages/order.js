@@ -2,7 +2,7 @@
 // of each line that reaches the producer, and how to pay while it waits for the money.
 import { ApiError, request } from "../core/api.js";
 import { labelsOf, localized } from "../core/cards.js";
-import { h, param } from "../core/dom.js";
+import { append, h, param } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
 import { errorState, isLoggedIn, startPage } from "../core/layout.js";
 import { rememberedInstructions } from "./cart-store.js";
@@ -74,8 +74,6 @@ function linesTable(order) {
           "tr",
           {},
           h("th", { scope: "col" }, _("Product")),
-          h("th", { scope: "col" }, _("Quantity")),
-          h("th", { scope: "col" }, _("Price")),
           h("th", { scope: "col" }, _("Total")),
           h("th", { scope: "col" }, _("To the producer")),
         ),
@@ -87,15 +85,19 @@ function linesTable(order) {
           h(
             "tr",
             {},
-            h("td", {}, h("a", { href: `/product/?id=${encodeURIComponent(line.product.id)}` }, localized(line.product.name)), h("span", { class: "meta unit" }, ` ${line.product.unit}`)),
-            h("td", {}, String(line.quantity)),
-            h("td", { class: "money" }, line.unitPrice.formatted),
+            h(
+              "td",
+              {},
+              h("a", { href: `/product/?id=${encodeURIComponent(line.product.id)}` }, localized(line.product.name)),
+              h("span", { class: "meta unit" }, line.product.unit),
+              h("span", { class: "meta unit line-quantity" }, _("{price} × {quantity}", { price: `\u2068${line.unitPrice.formatted}\u2069`, quantity: line.quantity })),
+            ),
             h("td", { class: "money" }, line.total.formatted),
             h("td", { class: "money" }, line.producerShare.formatted),
           ),
         ),
       ),
-      h("tfoot", {}, h("tr", {}, h("th", { scope: "row", colspan: 3 }, _("Order total")), h("td", { class: "money order-total" }, order.total.formatted), h("td", {}))),
+      h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, _("Order total")), h("td", { class: "money order-total" }, order.total.formatted), h("td", {}))),
     ),
   );
 }
@@ -116,7 +118,7 @@ function render(data, main) {
   }
   const order = data.node;
   const labels = labelsOf(data.enumLabels);
-  main.append(
+  append(main, [
     h("h1", {}, _("Your order from {seller}", { seller: order.seller.displayName })),
     h(
       "p",
@@ -134,7 +136,7 @@ function render(data, main) {
       h("p", { class: "shipping-address" }, order.shippingAddress),
     ),
     h("p", {}, h("a", { href: "/mall/" }, _("Back to the mall"))),
-  );
+  ]);
 }
 
 startPage({

@@ -95,3 +95,9 @@ export function rememberedInstructions(orderId) {
     return null;
   }
 }
+
+/** Text placed into a sentence kept whole in either direction (Unicode isolates), so
+ * "US$ 28.90" or "300 g jar" do not break apart inside Arabic. */
+export function isolate(text) {
+  return `\u2068${text}\u2069`;
+}

@@ -7,7 +7,7 @@ import { append, clear, focusRegion, h, uniqueId } from "../core/dom.js";
 import { clearErrors, field, select, showErrors, submitting } from "../core/forms.js";
 import { _, ngettext } from "../core/i18n.js";
 import { emptyState, errorState, isLoggedIn, startPage } from "../core/layout.js";
-import { cartLines, MAX_QUANTITY, parseQuantity, rememberInstructions, removeFromCart, setQuantity } from "./cart-store.js";
+import { cartLines, isolate, MAX_QUANTITY, parseQuantity, rememberInstructions, removeFromCart, setQuantity } from "./cart-store.js";
 
 const LOGIN_URL = `/login/?next=${encodeURIComponent("/cart/")}`;
 // One idempotency key per intended order, reused when the same order is sent again.
@@ -49,9 +49,8 @@ function groupsOf(products) {
   return { groups: [...groups.values()], gone };
 }
 
-/** "price × quantity"; the price isolated so right-to-left text keeps it whole. */
 function lineTotal(line) {
-  return _("{price} × {quantity}", { price: `\u2068${line.product.price.formatted}\u2069`, quantity: line.quantity });
+  return _("{price} × {quantity}", { price: isolate(line.product.price.formatted), quantity: line.quantity });
 }
 
 function render(data, main) {

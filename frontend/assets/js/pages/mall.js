@@ -6,7 +6,7 @@ import { clear, focusRegion, h } from "../core/dom.js";
 import { field, select } from "../core/forms.js";
 import { _ } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
-import { productImage } from "./cart-store.js";
+import { isolate, productImage } from "./cart-store.js";
 
 const SORTS = {
   newest: { field: "CREATED_AT", direction: "DESC" },
@@ -53,14 +53,14 @@ function productCard(product, labels) {
       { class: "card product-card" },
       product.imageUrls.length ? productImage(h, product.imageUrls[0]) : null,
       h("h3", {}, h("a", { href }, localized(product.name))),
-      h("p", { class: "money" }, _("{price} for {unit}", { price: product.price.formatted, unit: product.unit })),
+      h("p", { class: "money" }, _("{price} for {unit}", { price: isolate(product.price.formatted), unit: isolate(product.unit) })),
       h(
         "p",
         { class: "meta" },
         _("{seller} ({kind}) · {region}", {
-          seller: product.seller.displayName,
+          seller: isolate(product.seller.displayName),
           kind: labels.SellerKind?.[product.seller.kind] || product.seller.kind,
-          region: product.originRegion.name,
+          region: isolate(product.originRegion.name),
         }),
       ),
       h(

@@ -5,7 +5,7 @@ import { labelsOf, localized } from "../core/cards.js";
 import { append, h, param } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
 import { errorState, isLoggedIn, startPage } from "../core/layout.js";
-import { rememberedInstructions } from "./cart-store.js";
+import { isolate, rememberedInstructions } from "./cart-store.js";
 
 async function load() {
   const id = param("id");
@@ -90,7 +90,7 @@ function linesTable(order) {
               {},
               h("a", { href: `/product/?id=${encodeURIComponent(line.product.id)}` }, localized(line.product.name)),
               h("span", { class: "meta unit" }, line.product.unit),
-              h("span", { class: "meta unit line-quantity" }, _("{price} × {quantity}", { price: `\u2068${line.unitPrice.formatted}\u2069`, quantity: line.quantity })),
+              h("span", { class: "meta unit line-quantity" }, _("{price} × {quantity}", { price: isolate(line.unitPrice.formatted), quantity: line.quantity })),
             ),
             h("td", { class: "money" }, line.total.formatted),
             h("td", { class: "money" }, line.producerShare.formatted),

@@ -6,7 +6,7 @@ import { clear, focusRegion, h, param } from "../core/dom.js";
 import { clearErrors, field, showErrors } from "../core/forms.js";
 import { _ } from "../core/i18n.js";
 import { errorState, startPage } from "../core/layout.js";
-import { addToCart, cartLines, MAX_QUANTITY, parseQuantity, productImage } from "./cart-store.js";
+import { addToCart, cartLines, isolate, MAX_QUANTITY, parseQuantity, productImage } from "./cart-store.js";
 
 async function load() {
   try {
@@ -26,14 +26,14 @@ async function load() {
 
 function shareSentence(product) {
   const values = {
-    share: product.producerShareFormatted,
-    amount: product.producerSharePerUnit.formatted,
-    price: product.price.formatted,
+    share: isolate(product.producerShareFormatted),
+    amount: isolate(product.producerSharePerUnit.formatted),
+    price: isolate(product.price.formatted),
   };
   if (product.producerVillage) {
     return _("{share} of the price reaches {village}, the producing village: {amount} of every {price}.", {
       ...values,
-      village: product.producerVillage.name,
+      village: isolate(product.producerVillage.name),
     });
   }
   if (product.producerHousehold) {
@@ -151,7 +151,7 @@ function render(data, main) {
     h("article", { class: "product-page" },
       h("h1", {}, localized(product.name)),
       pictures.length ? h("div", { class: "product-photos" }, pictures) : null,
-      h("p", { class: "money product-price" }, _("{price} for {unit}", { price: product.price.formatted, unit: product.unit })),
+      h("p", { class: "money product-price" }, _("{price} for {unit}", { price: isolate(product.price.formatted), unit: isolate(product.unit) })),
       h("p", { class: "meta" }, onSale ? _("In stock") : _("Sold out: it cannot be ordered now.")),
       onSale ? cartForm(product) : null,
       producerSection(product, labels),

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Self
 
 import strawberry
+from babel.numbers import format_percent
 from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.dates import formatted_day_field
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
@@ -365,6 +368,27 @@ class Product(relay.Node):
     def producer_share_bps(self) -> int:
         return self.row.producer_share_bps
 
+    @strawberry.field(
+        description="`producerShareBps` as a percentage in the request's locale (CLDR), e.g. "
+        "80 % in French, so every client shows the same digits."
+    )
+    def producer_share_formatted(self, info: strawberry.Info[Context, Any]) -> str:
+        share = Decimal(self.row.producer_share_bps) / models.BPS_WHOLE
+        # Exact: 8250 basis points are 82.5 %, never rounded up to 83 %.
+        return str(
+            format_percent(share, locale=info.context.translator.locale, decimal_quantization=False)
+        )
+
+    @strawberry.field(
+        description="What reaches the producer of one unit sold at `price`: "
+        "floor(price * producerShareBps / 10000), the split an order line applies."
+    )
+    def producer_share_per_unit(self) -> Money:
+        share = service.split(
+            self.row.price_minor, producer_bps=self.row.producer_share_bps, fee_rate_bps=0
+        ).producer_minor
+        return _money(share, self.row.currency)
+
     @strawberry.field(description="When it was listed.")
     def created_at(self) -> datetime:
         return self.row.created_at
@@ -522,6 +546,8 @@ class Order(relay.Node):
     @strawberry.field(description="When it was placed.")
     def placed_at(self) -> datetime:
         return self.row.created_at
+
+    placed_at_formatted = formatted_day_field(lambda self: self.row.created_at, of="placedAt")
 
     @strawberry.field(description="When the payment arrived.")
     def paid_at(self) -> datetime | None:

@@ -372,3 +372,33 @@ def test_only_logged_in_people_order_and_only_staff_verify(api, world):
         VERIFY, {"input": {"seller": seller, "approve": True}}, token=world.helper.token
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_the_producer_share_and_order_day_come_formatted_for_the_reader(api, world):
+    """Clients show the share and the day as the API writes them, never formatting them."""
+    seller_id = m.seller(world)
+    product = m.product(world, seller_id, price_minor=1_999, producer_share_bps=8_250)
+    query = """query($id: ID!) { node(id: $id) { ... on Product {
+      producerShareFormatted producerSharePerUnit { amountMinor currency formatted } } } }"""
+    variables = {"id": gid("Product", product)}
+    english = api.data(query, variables, locale="en")["node"]
+    assert english == {
+        "producerShareFormatted": "82.5%",
+        # floor(1999 * 8250 / 10000), as an order line splits it
+        "producerSharePerUnit": {"amountMinor": 1_649, "currency": "CNY", "formatted": "CN¥16.49"},
+    }
+    french = api.data(query, variables, locale="fr")["node"]
+    assert french["producerShareFormatted"] == "82,5\u00a0%"
+
+    order = m.place(world, {product: 1})
+    day = """query($id: ID!) { node(id: $id) { ... on Order {
+      placedAt placedAtFormatted(style: LONG) } } }"""
+    seen = api.data(day, {"id": gid("Order", order)}, token=world.helper.token)["node"]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_date
+
+    zone = ZoneInfo(world.settings.instance.timezone)
+    placed = datetime.fromisoformat(seen["placedAt"]).astimezone(zone)
+    assert seen["placedAtFormatted"] == format_date(placed.date(), format="long", locale="en")

@@ -75,6 +75,9 @@ class Instance:
     max_amount_minor: int = DEFAULT_MAX_AMOUNT_MINOR
     # Statistics for callers who are not staff of an area: smaller figures are withheld.
     small_count_threshold: int = DEFAULT_SMALL_COUNT_THRESHOLD
+    # Preset gift amounts per currency, in minor units, for donation and backing forms;
+    # a currency not listed gets 10, 25, 50 and 100 of its major unit.
+    suggested_amounts: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.currencies:
@@ -335,6 +338,19 @@ def parse_instance(data: Mapping[str, Any], setting: str, *, base: Path | None =
     threshold = data.get("small_count_threshold", DEFAULT_SMALL_COUNT_THRESHOLD)
     if not isinstance(threshold, int) or threshold < 0:
         raise fail("small_count_threshold", "must be a whole number, 0 or more")
+    suggested = data.get("suggested_amounts", {})
+    if not isinstance(suggested, dict) or not all(
+        code in currencies
+        and isinstance(amounts, list)
+        and 1 <= len(amounts) <= 8
+        and all(isinstance(a, int) and 1 <= a <= max_amount for a in amounts)
+        for code, amounts in suggested.items()
+    ):
+        raise fail(
+            "suggested_amounts",
+            "must map currencies of `currencies` to 1 to 8 amounts in minor units, "
+            "each from 1 to max_amount_minor",
+        )
     return Instance(
         country=country,
         name=str(data.get("name", "Aidbridge")),
@@ -351,6 +367,7 @@ def parse_instance(data: Mapping[str, Any], setting: str, *, base: Path | None =
         currencies=(currency, *(code for code in currencies if code != currency)),
         max_amount_minor=max_amount,
         small_count_threshold=threshold,
+        suggested_amounts=tuple((code, tuple(amounts)) for code, amounts in suggested.items()),
     )
 
 

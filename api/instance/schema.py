@@ -10,8 +10,10 @@ import strawberry
 from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.i18n import locale_names, localizer_for, text_direction
-from api.core.money import MinorUnits
+from api.core.money import MinorUnits, Money
+from api.core.settings import Instance
 from api.core.taxonomy import ADMIN_LEVELS, NEED_CATEGORIES, POVERTY_CAUSES, TaxonomyTerm
+from api.core.validation import minor_unit_digits
 
 
 class TextDirection(Enum):
@@ -91,6 +93,15 @@ class InstanceInfo:
     need_categories: list[TaxonomyTerm] = strawberry.field(
         description="The taxonomy of need categories for requests."
     )
+    suggested_amounts: list[Money] = strawberry.field(
+        description=(
+            "Preset gift amounts for donation and backing forms, for every currency of "
+            "`currencies` in that order, smallest first: the instance file's "
+            "`suggested_amounts`, else 10, 25, 50 and 100 of the currency's major unit (at "
+            "most `maxAmountMinor`). Formatted like all money, so forms show them as the API "
+            "writes amounts."
+        )
+    )
 
 
 @strawberry.type
@@ -122,6 +133,7 @@ class InstanceQueries:
                 TaxonomyTerm(code=e.code, entry=e, taxonomy=NEED_CATEGORIES)
                 for e in instance.need_categories
             ],
+            suggested_amounts=suggested_amounts(instance),
         )
 
     @strawberry.field(
@@ -149,3 +161,20 @@ class InstanceQueries:
                 )
             )
         return result
+
+
+DEFAULT_SUGGESTIONS = (10, 25, 50, 100)  # in major units
+
+
+def suggested_amounts(instance: Instance) -> list[Money]:
+    configured = dict(instance.suggested_amounts)
+    amounts = []
+    for currency in instance.currencies:
+        scale = 10 ** minor_unit_digits(currency)
+        minors = configured.get(currency) or tuple(major * scale for major in DEFAULT_SUGGESTIONS)
+        amounts.extend(
+            Money(amount_minor=MinorUnits(minor), currency=currency)
+            for minor in sorted(minors)
+            if minor <= instance.max_amount_minor
+        )
+    return amounts

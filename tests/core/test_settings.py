@@ -154,6 +154,18 @@ def test_more_currencies_keep_the_default_first(tmp_path):
             "small_count_threshold",
             "0 or",
         ),
+        (
+            "suggested_amounts = { USD = [1000, 2500, 5000, 10000] }",
+            "suggested_amounts = { EUR = [1000] }",
+            "suggested_amounts",
+            "currencies of `currencies`",
+        ),
+        (
+            "suggested_amounts = { USD = [1000, 2500, 5000, 10000] }",
+            "suggested_amounts = { USD = [0] }",
+            "suggested_amounts",
+            "minor units",
+        ),
     ],
     ids=[
         "bad-currency",
@@ -171,6 +183,8 @@ def test_more_currencies_keep_the_default_first(tmp_path):
         "unknown-currency",
         "no-maximum",
         "negative-threshold",
+        "suggestions-in-another-currency",
+        "suggestion-of-nothing",
     ],
 )
 def test_an_invalid_instance_file_names_the_key(tmp_path, old, new, key, problem):

@@ -1,7 +1,9 @@
 """Budgets of issue 9 for every page: the first view transfers at most 60 KB (HTML, CSS,
 JavaScript, fonts and API data; images excluded), and Lighthouse (mobile) scores at least
 95 performance, 100 accessibility, 95 best practices and 90 SEO. One Lighthouse run per
-page, on SQLite (the budgets are about the frontend, not the database)."""
+page, on SQLite (the budgets are about the frontend, not the database), run alone: they
+are marked `lighthouse`, left out of the parallel suite and run by `pytest -m lighthouse -n0`
+(.ci/run does), since Lighthouse scores main-thread time that neighbouring tests distort."""
 
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ def test_first_view_weight(browser: Any, demo_site: DemoSite, template: str) -> 
     )
 
 
+@pytest.mark.lighthouse
 @pytest.mark.parametrize("template", PAGES)
 def test_lighthouse_scores(demo_site: DemoSite, template: str) -> None:
     if demo_site.backend != "sqlite":

@@ -199,7 +199,8 @@ def test_backing_validation_shows_an_error_summary(page: Any, demo_site: DemoSit
     summary_text = page.locator(".error-summary").inner_text()
     assert "Enter the amount as a number, for example 12.50." in summary_text
     # The API's own check: a named backing without an account needs a name.
-    page.check("#preset-10")
+    assert page.locator("label[for=preset-1000]").inner_text() == "$10.00"  # as the API writes it
+    page.check("#preset-1000")
     page.click("button[type=submit]")
     page.locator(".error-summary a[href='#field-backerName']").wait_for()
     assert page.locator("[data-field=backerName] .error-message").count() == 1

@@ -34,20 +34,19 @@ function languageSwitcher(locales, current) {
       h("option", { value: locale.code, lang: locale.languageTag, selected: locale.code === current || null }, locale.nativeName),
     ),
   );
-  const form = h(
-    "form",
-    { class: "language", "aria-label": _("Language") },
-    h("label", { for: "language" }, _("Language")),
-    control,
-    h("button", { type: "submit", class: "language-button" }, _("Change")),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
+  const apply = () => {
     if (control.value === current) return;
     rememberLocale(control.value);
     window.location.reload();
-  });
-  return form;
+  };
+  // A group rather than a form: pages find their own form and submit button unambiguously.
+  return h(
+    "div",
+    { class: "language", role: "group", "aria-labelledby": "language-label" },
+    h("label", { for: "language", id: "language-label" }, _("Language")),
+    control,
+    h("button", { type: "button", class: "language-button", onclick: apply }, _("Change")),
+  );
 }
 
 function renderHeader(shell, current) {

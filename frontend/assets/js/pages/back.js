@@ -10,7 +10,6 @@ import { _ } from "../core/i18n.js";
 import { errorState, isLoggedIn, startPage } from "../core/layout.js";
 
 // Suggested amounts, in major units of the campaign's currency.
-const SUGGESTIONS = [10, 25, 50];
 const STORAGE_PREFIX = "aidbridge.backing.";
 
 async function load() {
@@ -159,7 +158,6 @@ function render(data, main) {
   const labels = labelsOf(data.enumLabels);
   const currency = campaign.goal.currency;
   const exponent = exponentOf(currency);
-  const scale = 10 ** exponent;
   const providers = data.paymentProviders;
   const earlier = stored(campaign.id);
 
@@ -206,7 +204,10 @@ function render(data, main) {
       h(
         "div",
         { class: "choices" },
-        SUGGESTIONS.map((major) => radio("preset", String(major), `${major} ${currency}`)),
+        // The instance's suggested amounts in the campaign's currency, as the API writes them.
+        data.instance.suggestedAmounts
+          .filter((money) => money.currency === currency)
+          .map((money) => radio("preset", String(money.amountMinor), money.formatted)),
         radio("preset", "OTHER", _("Another amount")),
       ),
     ),
@@ -260,7 +261,7 @@ function render(data, main) {
     const typed = String(values.get("amount") || "");
     const errors = [];
     let amountMinor = null;
-    if (preset && preset !== "OTHER") amountMinor = Number.parseInt(preset, 10) * scale;
+    if (preset && preset !== "OTHER") amountMinor = Number.parseInt(preset, 10);
     else if (!typed.trim()) errors.push({ field: "amount", message: _("Choose an amount, or type the amount you want to give.") });
     else {
       amountMinor = toMinorUnits(typed, exponent);

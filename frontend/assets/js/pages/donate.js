@@ -10,7 +10,6 @@ import { _, ngettext } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
 
 // Preset gifts, in major units of the currency (minor units are computed per currency).
-const PRESETS = [10, 25, 50, 100];
 const DONATION_KEY = "aidbridge.donation.";
 
 // --- Amounts: the donor's decimal text to integer minor units, without floats ------------
@@ -199,19 +198,19 @@ function currencyFixed(data) {
   return null;
 }
 
+/** The amounts to pick from, as the API formats them: all that is still needed for a
+ * request, then the instance's suggested amounts in this currency (below what is left). */
 function presetChoices(data, currency) {
-  const exponent = currencyExponent(currency);
-  const scale = 10 ** exponent;
   const max = Number(data.instance.maxAmountMinor);
   const remaining = data.kind === "request" ? data.node.remaining : null;
   const choices = [];
   if (remaining && remaining.amountMinor > 0 && remaining.amountMinor <= max) {
     choices.push([String(remaining.amountMinor), _("All that is still needed: {amount}", { amount: remaining.formatted })]);
   }
-  for (const major of PRESETS) {
-    const minor = major * scale;
-    if (minor > max || (remaining && minor >= remaining.amountMinor)) continue;
-    choices.push([String(minor), String(major)]);
+  for (const money of data.instance.suggestedAmounts) {
+    if (money.currency !== currency) continue;
+    if (remaining && money.amountMinor >= remaining.amountMinor) continue;
+    choices.push([String(money.amountMinor), money.formatted]);
   }
   return choices;
 }
@@ -255,7 +254,7 @@ function donateForm(data, main) {
       h("p", { class: "hint", id: "amount-hint" }, currencyText((code) => _("Amounts are in {currency}.", { currency: code }))),
       h(
         "div",
-        { class: "choices" },
+        { class: "choices", id: "amount-choices" },
         presets.map(([value, label]) => radio("amountChoice", value, label)),
         otherRadio,
       ),
@@ -282,6 +281,8 @@ function donateForm(data, main) {
     currencyField.querySelector("select").addEventListener("change", (event) => {
       currency = event.target.value;
       for (const [node, make] of currencyNotes) node.textContent = make(currency);
+      const choices = form.querySelector("#amount-choices");
+      choices.replaceChildren(...presetChoices(data, currency).map(([value, label]) => radio("amountChoice", value, label)), otherRadio);
     });
   }
 

@@ -100,8 +100,9 @@ def frontend_messages(source: Path = SOURCE_DIR) -> set[str]:
     """The catalog keys the frontend's JavaScript asks for (msgid, or context + EOT + msgid)."""
     keys = set()
     method_map = [("assets/js/**.js", "javascript"), ("*.js", "javascript")]
+    options = {pattern: {"parse_template_string": "true"} for pattern, _method in method_map}
     for _filename, _lineno, message, _comments, context in extract_from_dir(
-        str(source), method_map=method_map
+        str(source), method_map=method_map, options_map=options
     ):
         singular = message if isinstance(message, str) else message[0]
         keys.add(f"{context}\u0004{singular}" if context else singular)

@@ -1,34 +1,39 @@
 // Typed amounts to integer minor units, by string arithmetic: money never passes through a
 // floating-point number. The API formats every amount it sends back.
 
-/** Digits after the decimal separator in `currency` (ISO 4217: 2 for USD, 0 for JPY). */
-export function minorDigits(currency) {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+/** Digits after the decimal separator the currency has (2 for USD, 0 for JPY). */
+export function currencyExponent(currency) {
+  try {
+    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
+
+function asciiDigits(text) {
+  return text
+    .normalize("NFKC") // full-width digits and dots (１２．５) become ASCII
+    .replace(/[\u0660-\u0669]/g, (digit) => String(digit.charCodeAt(0) - 0x0660)) // Arabic-Indic
+    .replace(/[\u06f0-\u06f9]/g, (digit) => String(digit.charCodeAt(0) - 0x06f0)) // Persian
+    .replace(/\u066b/g, ".") // Arabic decimal separator
+    .replace(/[\s\u066c']/g, ""); // spaces and Arabic thousands separators
 }
 
 /**
- * "1,234.5" (or "1 234,5", "١٢٣") to minor units for `currency`, or null when it is not an
- * amount. The locale's decimal separator is the last "." or "," followed by at most the
- * currency's digits; group separators are ignored.
+ * `{minor}` for a typed amount ("25", "25.5", "25,50"), or `{error}`: "empty", "invalid",
+ * "precision" (more decimals than the currency has), "zero" or "large" (above `max`).
  */
-export function toMinorUnits(text, currency) {
-  const digits = minorDigits(currency);
-  const western = String(text)
-    .trim()
-    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
-    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
-    .replace(/[\u066b]/g, ".")
-    .replace(/[\s\u00a0\u202f\u066c']/g, "");
-  if (!/^\d[\d.,]*$/.test(western)) return null;
-  let whole = western;
-  let fraction = "";
-  const match = western.match(/^(.*)[.,](\d+)$/);
-  if (match && match[2].length <= digits && digits > 0) {
-    whole = match[1];
-    fraction = match[2];
-  }
-  whole = whole.replace(/[.,]/g, "");
-  if (!/^\d+$/.test(whole) || whole.length > 15) return null;
-  const minor = BigInt(whole) * 10n ** BigInt(digits) + BigInt((fraction + "0".repeat(digits)).slice(0, digits) || "0");
-  return minor <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(minor) : null;
+export function toMinorUnits(text, exponent, max) {
+  const clean = asciiDigits(text || "");
+  if (!clean) return { error: "empty" };
+  const match = /^(\d*)(?:[.,](\d*))?$/.exec(clean);
+  if (!match || !(match[1] + (match[2] || ""))) return { error: "invalid" };
+  const whole = match[1];
+  const fraction = match[2] || "";
+  if (fraction.length > exponent) return { error: "precision" };
+  const digits = (whole + fraction.padEnd(exponent, "0")).replace(/^0+(?=\d)/, "");
+  const minor = BigInt(digits);
+  if (minor === 0n) return { error: "zero" };
+  if (max !== undefined && minor > BigInt(max)) return { error: "large" };
+  return { minor: Number(minor) };
 }

@@ -6,6 +6,7 @@ import { ApiError, mutate, request } from "../core/api.js";
 import { labelsOf, localized, progressBar } from "../core/cards.js";
 import { focusRegion, h, param } from "../core/dom.js";
 import { clearErrors, field, showErrors, submitting } from "../core/forms.js";
+import { currencyExponent, toMinorUnits } from "../core/money.js";
 import { _ } from "../core/i18n.js";
 import { errorState, isLoggedIn, startPage } from "../core/layout.js";
 
@@ -40,39 +41,6 @@ async function refreshEarlier(campaignId, enumLabels) {
     instructions: backing.status === "PENDING" ? earlier.instructions : null,
     checkoutUrl: backing.status === "PENDING" ? earlier.checkoutUrl : null,
   });
-}
-
-/** How many digits follow the decimal separator in `currency` (2 for USD, 0 for JPY). */
-function exponentOf(currency) {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
-}
-
-/** Latin digits for Arabic-Indic, Persian and full-width ones, so any keyboard works. */
-function latinDigits(text) {
-  return text.replace(/[\u0660-\u0669\u06f0-\u06f9\uff10-\uff19\u066b\uff0e\uff0c]/g, (char) => {
-    const code = char.charCodeAt(0);
-    if (char === "\u066b" || char === "\uff0e") return ".";
-    if (char === "\uff0c") return ",";
-    for (const start of [0x0660, 0x06f0, 0xff10]) {
-      if (code >= start && code <= start + 9) return String(code - start);
-    }
-    return char;
-  });
-}
-
-/**
- * A typed amount ("12.50", "12,5", "12") as integer minor units, without floats: the whole
- * part and the fraction are read as digit strings. Null when it is not an amount.
- */
-function toMinorUnits(typed, exponent) {
-  const text = latinDigits(typed.trim()).replace(/[\s\u00a0\u202f']/g, "");
-  const match = /^(\d+)(?:[.,](\d*))?$/.exec(text);
-  if (!match) return null;
-  const fraction = match[2] || "";
-  if (fraction.length > exponent) return null;
-  const digits = `${match[1]}${fraction.padEnd(exponent, "0")}`.replace(/^0+(?=\d)/, "");
-  if (digits.length > 15) return null;
-  return Number.parseInt(digits, 10);
 }
 
 function example(exponent) {
@@ -157,7 +125,7 @@ function render(data, main) {
   const campaign = data.node;
   const labels = labelsOf(data.enumLabels);
   const currency = campaign.goal.currency;
-  const exponent = exponentOf(currency);
+  const exponent = currencyExponent(currency);
   const providers = data.paymentProviders;
   const earlier = stored(campaign.id);
 
@@ -264,7 +232,7 @@ function render(data, main) {
     if (preset && preset !== "OTHER") amountMinor = Number.parseInt(preset, 10);
     else if (!typed.trim()) errors.push({ field: "amount", message: _("Choose an amount, or type the amount you want to give.") });
     else {
-      amountMinor = toMinorUnits(typed, exponent);
+      amountMinor = toMinorUnits(typed, exponent).minor ?? null;
       if (amountMinor === null) {
         errors.push({ field: "amount", message: _("Enter the amount as a number, for example {example}.", { example: example(exponent) }) });
       } else if (amountMinor === 0) {

@@ -4,7 +4,7 @@ import { ApiError, request } from "../core/api.js";
 import { labelsOf, localized, progressBar } from "../core/cards.js";
 import { clear, focusRegion, h, param } from "../core/dom.js";
 import { clearErrors, field, showErrors } from "../core/forms.js";
-import { _ } from "../core/i18n.js";
+import { _, ngettext } from "../core/i18n.js";
 import { errorState, startPage } from "../core/layout.js";
 import { addToCart, cartLines, isolate, MAX_QUANTITY, parseQuantity, productImage } from "./cart-store.js";
 
@@ -70,9 +70,9 @@ function producerSection(product, labels) {
             h(
               "dd",
               {},
-              _("Household {code} · {members} people · {region}", {
+              ngettext("Household {code} · {count} person · {region}", "Household {code} · {count} people · {region}", household.membersCount, {
                 code: household.publicCode,
-                members: household.membersCount,
+                count: household.membersCount,
                 region: household.region.name,
               }),
               household.causes.length

@@ -6,7 +6,7 @@ import { clear, focusRegion, h, param } from "../core/dom.js";
 import { field, showErrors, submitting } from "../core/forms.js";
 import { _, ngettext } from "../core/i18n.js";
 import { emptyState, startPage } from "../core/layout.js";
-import { toMinorUnits } from "../core/money.js";
+import { currencyExponent, toMinorUnits } from "../core/money.js";
 import { ApiError } from "../core/api.js";
 
 const requestId = param("id") || "";
@@ -80,7 +80,7 @@ function pledgeForm(item, onDone) {
     const values = new FormData(form);
     const input = { request: item.id, dueOn: String(values.get("dueOn") || ""), idempotencyKey: key };
     if (money) {
-      const minor = toMinorUnits(String(values.get("amount.amountMinor") || ""), item.target.currency);
+      const minor = toMinorUnits(String(values.get("amount.amountMinor") || ""), currencyExponent(item.target.currency)).minor;
       if (!minor) {
         showErrors(form, [{ field: "amount.amountMinor", message: _("Enter an amount, such as 25 or 25.50.") }]);
         return;
@@ -177,7 +177,9 @@ function render(data, main) {
               h("h2", { id: "household-title" }, _("The household")),
               h("p", {}, _("Household {code} in {region}", { code: household.publicCode, region: household.region.name })),
               h("p", {}, ngettext("{count} person", "{count} people", household.membersCount, { count: household.membersCount })),
-              household.causes.length ? h("p", {}, _("Causes of poverty: {causes}", { causes: household.causes.map((cause) => cause.label).join(_(", ")) })) : null,
+              household.causes.length
+                ? h("p", { class: "tags" }, h("span", { class: "meta" }, _("Causes of poverty:")), household.causes.map((cause) => [" ", h("span", { class: "badge" }, cause.label)]))
+                : null,
             )
           : null,
         h(

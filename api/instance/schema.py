@@ -168,7 +168,7 @@ DEFAULT_SUGGESTIONS = (10, 25, 50, 100)  # in major units
 
 def suggested_amounts(instance: Instance) -> list[Money]:
     configured = dict(instance.suggested_amounts)
-    amounts = []
+    amounts: list[Money] = []
     for currency in instance.currencies:
         scale = 10 ** minor_unit_digits(currency)
         minors = configured.get(currency) or tuple(major * scale for major in DEFAULT_SUGGESTIONS)

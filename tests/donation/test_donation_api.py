@@ -327,7 +327,12 @@ def test_a_guest_follows_a_donation_by_its_id_and_payment_reference(api, world):
     both = {"id": donation["id"], "reference": donation["paymentReference"]}
 
     pending = api.data(BY_REFERENCE, both)["donationByPaymentReference"]
-    assert pending == {"id": donation["id"], "status": "PENDING", "receiptNumber": None, "receipt": None}
+    assert pending == {
+        "id": donation["id"],
+        "status": "PENDING",
+        "receiptNumber": None,
+        "receipt": None,
+    }
 
     number = reconcile(api, world.admin.token, donation["id"])["receiptNumber"]
     received = api.data(BY_REFERENCE, both)["donationByPaymentReference"]

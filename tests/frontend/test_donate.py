@@ -297,3 +297,26 @@ def test_receipt_without_the_reference_is_not_found(page: Any, demo_site: DemoSi
     assert page.locator(".state-error").get_attribute("data-code") == "NOT_FOUND"
     assert donation["reference"] not in page.content()
     assert_accessible(page)
+
+
+def test_a_donor_finds_a_project_from_the_general_fund_and_gives_to_it(
+    page: Any, demo_site: DemoSite
+) -> None:
+    open_page(page, "/donate/")
+    tab_to(page, ".donate-projects summary")
+    page.keyboard.press("Enter")
+    first = page.locator(".donate-projects a").first
+    name = first.inner_text()
+    tab_to(page, ".donate-projects a")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    wait_ready(page)
+    assert "?project=" in page.url
+    assert page.locator(".donate-target h2").inner_text() == name
+    page.fill("#field-otherAmount", "15")
+    page.fill("#field-donorName", "Project Donor")
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/receipt/?donation=*")
+    wait_ready(page)
+    row = donation_by_reference(demo_site, shown(page, "reference"))
+    assert (row.target_kind, row.amount_minor, row.status) == ("PROJECT", 1500, "PENDING")

@@ -128,6 +128,26 @@ function targetSummary(data) {
     h("h2", { id: "target-title" }, _("The general fund")),
     h("p", {}, _("Staff allocate the general fund to the families and projects that need it most; what it received and paid out is public.")),
     h("p", {}, h("a", { href: "/transparency/" }, _("See where the money goes"))),
+    data.projects?.nodes.length
+      ? h(
+          "details",
+          { class: "donate-projects" },
+          h("summary", {}, _("Or give to a project")),
+          h(
+            "ul",
+            {},
+            data.projects.nodes.map((project) =>
+              h(
+                "li",
+                {},
+                h("a", { href: `/donate/?project=${encodeURIComponent(project.id)}` }, project.name),
+                h("span", { class: "meta" }, ` · ${project.region.name}`),
+              ),
+            ),
+          ),
+        )
+      : null,
+    h("p", {}, h("a", { href: "/needs/" }, _("Or choose a family's request"))),
   );
 }
 

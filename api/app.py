@@ -36,6 +36,7 @@ LOCALE_HEADER = "x-aidbridge-locale"
 HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 # A probe must answer even when the database hangs instead of refusing connections.
 READINESS_TIMEOUT_SECONDS = 5
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 log = logging.getLogger("aidbridge.http")
 
@@ -134,7 +135,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         Route("/graphql", GZipMiddleware(graphql, minimum_size=1024)),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/payments/webhook/{provider}", webhook_endpoint, methods=["POST"]),
+        # Every method reaches the endpoint, which answers all but POST with a coded 405
+        # (else the frontend's catch-all below would answer GET with its 404 page).
+        Route("/payments/webhook/{provider}", webhook_endpoint, methods=ALL_METHODS),
     ]
     # The donor frontend, built from `frontend/` once per process; last, as the catch-all.
     routes.append(Route("/{path:path}", frontend_endpoint(cached_site(), None)))

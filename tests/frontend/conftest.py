@@ -108,7 +108,17 @@ def demo_settings(database_url: str) -> Settings:
     return replace(base, extra=extra)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Journeys run on every backend. Tests marked `rendering` check how pages look and
+    read (axe in three locales, reflow, weight, Lighthouse, headers): the database only
+    feeds them, so they run on SQLite, which keeps CI within its time."""
+    if "demo_site" in metafunc.fixturenames:
+        rendering = metafunc.definition.get_closest_marker("rendering") is not None
+        backends = ["sqlite"] if rendering else BACKENDS
+        metafunc.parametrize("demo_site", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
 def demo_site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoSite]:

@@ -290,6 +290,7 @@ def test_account_logged_out_links_to_login(page: Any) -> None:
     assert stored_token(page) is None
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_every_account_page_is_accessible(page: Any, demo_site: Any, locale: str) -> None:
     set_locale(page, locale)

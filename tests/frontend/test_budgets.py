@@ -28,10 +28,9 @@ def _url(site: DemoSite, template: str) -> str:
     return site.at(template.format(**sample_ids(site.url)))
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("template", PAGES)
 def test_first_view_weight(browser: Any, demo_site: DemoSite, template: str) -> None:
-    if demo_site.backend != "sqlite":
-        pytest.skip("page weight does not depend on the database; measured on SQLite")
     weight = first_view_weight(browser, _url(demo_site, template))
     assert weight.total <= PAGE_WEIGHT_BUDGET, (
         f"{template}: {weight.total} bytes over {weight.requests} requests "
@@ -40,10 +39,9 @@ def test_first_view_weight(browser: Any, demo_site: DemoSite, template: str) -> 
 
 
 @pytest.mark.lighthouse
+@pytest.mark.rendering
 @pytest.mark.parametrize("template", PAGES)
 def test_lighthouse_scores(demo_site: DemoSite, template: str) -> None:
-    if demo_site.backend != "sqlite":
-        pytest.skip("one Lighthouse run per page, on SQLite")
     if not LIGHTHOUSE.exists() or not CHROMIUM.exists():
         if os.environ.get(BROWSER_ENV):
             pytest.fail(

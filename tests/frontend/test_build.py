@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.frontend.build import SOURCE_DIR, build_site, frontend_messages, operation_documents
 from tests.frontend.conftest import DemoSite
@@ -47,6 +48,7 @@ def test_the_operations_module_holds_every_frontend_document() -> None:
     assert all("fragment Shell" in text for name, text in documents.items() if "...Shell" in text)
 
 
+@pytest.mark.rendering
 def test_serving_caches_hashed_assets_and_revalidates_pages(demo_site: DemoSite) -> None:
     page = httpx.get(demo_site.at("/"), headers={"accept-encoding": "gzip"})
     assert page.headers["cache-control"] == "no-cache"
@@ -62,6 +64,7 @@ def test_serving_caches_hashed_assets_and_revalidates_pages(demo_site: DemoSite)
     assert again.status_code == 304
 
 
+@pytest.mark.rendering
 def test_folders_redirect_and_unknown_paths_are_404(demo_site: DemoSite) -> None:
     moved = httpx.get(demo_site.at("/needs?cause=ILLNESS"))
     assert moved.status_code == 308 and moved.headers["location"] == "/needs/?cause=ILLNESS"

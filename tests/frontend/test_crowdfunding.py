@@ -99,6 +99,7 @@ def test_unknown_campaign_shows_the_error_state(page: Any) -> None:
     assert_accessible(page)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_crowdfunding_pages_are_accessible(page: Any, demo_site: DemoSite, locale: str) -> None:
     campaign = gid("Campaign", active_campaign(demo_site).id)

@@ -226,6 +226,7 @@ def test_campaign_is_sent_to_its_backing_page(page: Any, demo_site: DemoSite) ->
     assert page.locator("a[href='/back/?campaign=Q2FtcGFpZ246MQ%3D%3D']").count() == 1
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_donate_page_is_accessible(page: Any, demo_site: DemoSite, locale: str) -> None:
     target = open_money_request(demo_site)
@@ -272,6 +273,7 @@ def received_donation(site: DemoSite) -> dict[str, str]:
     }
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_received_donation_receipt_by_number(page: Any, demo_site: DemoSite, locale: str) -> None:
     donation = received_donation(demo_site)

@@ -130,6 +130,7 @@ def test_an_unknown_product_shows_the_not_found_state_in_the_visitors_language(p
     assert_accessible(page)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_every_mall_page_is_accessible(page: Any, demo_site: Any, locale: str) -> None:
     product = stocked_product(demo_site)

@@ -47,6 +47,7 @@ def log_in(page: Any, site: DemoSite, email: str) -> str:
     return str(token)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_needs_page_is_accessible_in_every_test_locale(page: Any, locale: str) -> None:
     open_page(page, "/needs/", locale=locale)
@@ -99,6 +100,7 @@ def test_the_filters_survive_a_reload_and_load_more_appends(page: Any) -> None:
     page.wait_for_function("n => document.querySelectorAll('.request-card').length > n", arg=before)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_request_page(page: Any, demo_site: DemoSite, locale: str) -> None:
     ids = sample_ids(demo_site.url)

@@ -13,6 +13,7 @@ from tests.frontend.conftest import DemoSite, assert_accessible, open_page, tab_
 from tests.frontend.pages import page_paths
 
 
+@pytest.mark.rendering
 def test_home_shows_the_headline_figures(page: Any) -> None:
     open_page(page, "/")
     figures = page.locator(".figures")
@@ -22,6 +23,7 @@ def test_home_shows_the_headline_figures(page: Any) -> None:
     assert_accessible(page)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["zh_Hans", "ar"])
 def test_home_in_other_locales(page: Any, locale: str) -> None:
     open_page(page, "/", locale=locale)
@@ -53,6 +55,7 @@ def test_switching_to_arabic_by_keyboard_persists(page: Any) -> None:
     assert "الأسر المسجّلة" in page.locator(".figures").inner_text()
 
 
+@pytest.mark.rendering
 def test_every_page_reflows_at_320_px(browser: Any, demo_site: DemoSite) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 640}, base_url=demo_site.url)
     tab = context.new_page()
@@ -70,6 +73,7 @@ def test_every_page_reflows_at_320_px(browser: Any, demo_site: DemoSite) -> None
     assert not too_wide, "pages scroll sideways at 320 px:\n" + "\n".join(too_wide)
 
 
+@pytest.mark.rendering
 def test_pages_carry_the_security_headers(demo_site: DemoSite) -> None:
     for path in ["/", "/needs/", "/assets/icon.svg", "/no-such-page"]:
         response = httpx.get(demo_site.at(path))

@@ -96,6 +96,7 @@ def test_a_bad_area_shows_the_error_state(page: Any) -> None:
     assert_accessible(page)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_showcase_pages_are_accessible(page: Any, locale: str) -> None:
     for index, path in enumerate(["/exhibitions/", "/case-studies/"]):

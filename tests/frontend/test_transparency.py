@@ -85,6 +85,7 @@ def test_an_api_error_shows_the_error_state_in_the_visitors_language(
     assert_accessible(page)
 
 
+@pytest.mark.rendering
 @pytest.mark.parametrize("locale", ["en", "zh_Hans", "ar"])
 def test_transparency_is_accessible(page: Any, demo_site: DemoSite, locale: str) -> None:
     open_page(page, "/transparency/", locale=locale)

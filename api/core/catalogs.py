@@ -183,28 +183,38 @@ def _read(path: Path, locale: str) -> Catalog:
         return read_po(handle, locale=locale, domain=DOMAIN)
 
 
+def translated_messages(
+    locale: str, directory: Path = BUILTIN_CATALOG_DIR
+) -> dict[str, str | list[str]]:
+    """The translated messages of a locale's catalog for browser code: key is the msgid,
+    or `context + "\u0004" + msgid` (gettext's convention); a plural message's text is
+    the list of its forms. Fuzzy and untranslated messages are left out."""
+    catalog = _read(directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po", locale)
+    messages: dict[str, str | list[str]] = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        singular = message.id if isinstance(message.id, str) else message.id[0]
+        key = f"{message.context}\u0004{singular}" if message.context else singular
+        if isinstance(message.string, str):
+            if message.string:
+                messages[key] = message.string
+        elif message.string and all(message.string):
+            messages[key] = list(message.string)
+    return messages
+
+
 def export_json(output: Path, directory: Path = BUILTIN_CATALOG_DIR) -> list[Path]:
     """One `<locale>.json` per catalog for browser code, generated from the same `.po`
     files as the server's messages: `{"plural": <C expression>, "messages": {key: text}}`
-    where a key is the msgid, or `context + "\u0004" + msgid` (gettext's convention), and
-    a plural message's text is the list of its forms."""
+    (keys and texts as `translated_messages` gives them)."""
     output.mkdir(parents=True, exist_ok=True)
     written = []
     for locale in catalog_locales(directory):
-        catalog = _read(directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po", locale)
-        messages: dict[str, str | list[str]] = {}
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            singular = message.id if isinstance(message.id, str) else message.id[0]
-            key = f"{message.context}\u0004{singular}" if message.context else singular
-            if isinstance(message.string, str):
-                if message.string:
-                    messages[key] = message.string
-            elif message.string and all(message.string):
-                messages[key] = list(message.string)
+        plural = _read(directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po", locale).plural_expr
+        messages = translated_messages(locale, directory)
         path = output / f"{locale}.json"
-        body = {"locale": locale, "plural": catalog.plural_expr, "messages": messages}
+        body = {"locale": locale, "plural": plural, "messages": messages}
         path.write_text(json.dumps(body, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         written.append(path)
     return written

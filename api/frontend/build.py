@@ -17,9 +17,8 @@ from pathlib import Path
 
 from babel.core import Locale
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
-from api.core.catalogs import BUILTIN_CATALOG_DIR, DOMAIN, catalog_locales
+from api.core.catalogs import BUILTIN_CATALOG_DIR, catalog_locales, translated_messages
 from api.core.i18n import text_direction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,26 +134,12 @@ def ui_catalogs(keys: set[str], directory: Path = BUILTIN_CATALOG_DIR) -> dict[s
     English text in the code, as on the server)."""
     catalogs = {}
     for locale in catalog_locales(directory):
-        with (directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as handle:
-            catalog = read_po(handle, locale=locale, domain=DOMAIN)
-        messages: dict[str, str | list[str]] = {}
-        for message in catalog:
-            if not message.id or message.fuzzy:
-                continue
-            singular = message.id if isinstance(message.id, str) else message.id[0]
-            key = f"{message.context}\u0004{singular}" if message.context else singular
-            if key not in keys:
-                continue
-            if isinstance(message.string, str):
-                if message.string:
-                    messages[key] = message.string
-            elif message.string and all(message.string):
-                messages[key] = list(message.string)
+        messages = translated_messages(locale, directory)
         catalogs[locale] = {
             "locale": locale,
             "direction": text_direction(locale),
             "plural": plural_categories(locale),
-            "messages": messages,
+            "messages": {key: text for key, text in messages.items() if key in keys},
         }
     return catalogs
 

@@ -26,6 +26,8 @@ from api.core.i18n import UnknownLocalizerError, localizer_for
 from api.core.settings import ConfigError, Settings, load_settings
 from api.frontend.build import cached_site
 from api.frontend.serve import frontend_endpoint
+from api.media.http import media_endpoint
+from api.media.service import MAX_UPLOAD_BYTES
 from api.migrations import MIGRATIONS_DIR
 from api.notifications import check_notifier
 from api.payments.http import webhook_endpoint
@@ -33,7 +35,14 @@ from api.schema import schema
 
 LOCALE_HEADER = "x-aidbridge-locale"
 # Codes of the errors the HTTP layer refuses a request with, before any GraphQL runs.
-HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+HTTP_ERROR_CODES = {
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    411: "LENGTH_REQUIRED",
+    413: "PAYLOAD_TOO_LARGE",
+}
+# A multipart request carries one picture (api/media) and the operation beside it.
+MAX_MULTIPART_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 # A probe must answer even when the database hangs instead of refusing connections.
 READINESS_TIMEOUT_SECONDS = 5
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -51,7 +60,14 @@ def graphql_error_response(
 
 class AidbridgeGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings, engine: Engine) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        # Multipart requests carry uploads. They cannot be forged across sites to act as
+        # someone: the API authenticates by bearer token only, never by cookie.
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            multipart_uploads_enabled=True,
+        )
         self.settings = settings
         self.engine = engine
 
@@ -61,8 +77,10 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
+            check_multipart_length(request)
+            response = await self.run(request)
         except HTTPException as error:
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             headers = {"Allow": "GET, POST"} if error.status_code == 405 else None
@@ -70,6 +88,8 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         except Exception:
             log.exception("unexpected error outside GraphQL execution")
             response = graphql_error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_ERROR_MESSAGE)
+        finally:
+            await request.close()  # uploaded files spooled to disk go at once
         await response(scope, receive, send)
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -84,6 +104,17 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             accept_language=request.headers.get("accept-language"),
             response=response,
         )
+
+
+def check_multipart_length(request: Request) -> None:
+    """Refuse an oversized upload before reading it: its declared length is required."""
+    if not request.headers.get("content-type", "").lower().startswith("multipart/"):
+        return
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise HTTPException(411, "A multipart request needs a Content-Length.")
+    if int(length) > MAX_MULTIPART_BYTES:
+        raise HTTPException(413, "The request is too large.")
 
 
 def check_localizer(settings: Settings) -> None:
@@ -138,9 +169,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Every method reaches the endpoint, which answers all but POST with a coded 405
         # (else the frontend's catch-all below would answer GET with its 404 page).
         Route("/payments/webhook/{provider}", webhook_endpoint, methods=ALL_METHODS),
+        Route("/media/{path:path}", media_endpoint, methods=ALL_METHODS),
     ]
     # The donor frontend, built from `frontend/` once per process; last, as the catch-all.
-    routes.append(Route("/{path:path}", frontend_endpoint(cached_site(), None)))
+    routes.append(Route("/{path:path}", frontend_endpoint(cached_site(), None, settings.media_url)))
     app = Starlette(routes=routes)
     app.state.settings = settings
     app.state.engine = engine

@@ -23,6 +23,7 @@ from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
 from api.households.schema import HouseholdMutations, HouseholdQueries
 from api.instance.schema import InstanceQueries
 from api.mall.schema import MallMutations, MallQueries
+from api.media.schema import MediaMutations
 from api.pairing.schema import PairingMutations, PairingQueries
 from api.pledges.schema import PledgeMutations
 from api.projects.schema import ProjectMutations, ProjectQueries
@@ -70,6 +71,7 @@ class Mutation(
     ExhibitionMutations,
     CaseStudyMutations,
     MallMutations,
+    MediaMutations,
     CampaignMutations,
     PairingMutations,
 ):

@@ -128,6 +128,9 @@ class Settings:
     port: int = 8000
     extra: Mapping[str, str] = field(default_factory=dict)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    # Where pictures stored by the instance are fetched from (a CDN in front of `/media`);
+    # None: the address the API itself was reached at.
+    media_url: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -190,10 +193,20 @@ def load_settings(
         instance=instance,
         port=int(port_text),
         notifications=_notifications_from_env(env),
+        media_url=_http_url(env, "AIDBRIDGE_MEDIA_URL", "https://media.example.org/media"),
     )
 
 
 _TRUE = ("1", "true", "yes", "on")
+HTTP_URL = r"https?://[^\s/?#]+(/[^\s?#]*)?"
+
+
+def _http_url(env: Mapping[str, str], name: str, example: str) -> str | None:
+    """An optional http(s) address setting, without a trailing slash."""
+    value = (env.get(name) or "").strip().rstrip("/") or None
+    if value is not None and not re.fullmatch(HTTP_URL, value):
+        raise ConfigError(name, f"must be an http(s) address such as {example}")
+    return value
 
 
 def _notifications_from_env(env: Mapping[str, str]) -> NotificationSettings:
@@ -201,11 +214,7 @@ def _notifications_from_env(env: Mapping[str, str]) -> NotificationSettings:
     the notifier exists and suits production is checked at start-up
     (api.notifications.check_notifier), once plugins can be looked up."""
     notifier = (env.get("AIDBRIDGE_NOTIFIER") or "console").strip()
-    public_url = (env.get("AIDBRIDGE_PUBLIC_URL") or "").strip().rstrip("/") or None
-    if public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", public_url):
-        raise ConfigError(
-            "AIDBRIDGE_PUBLIC_URL", "must be an http(s) address such as https://aid.example.org"
-        )
+    public_url = _http_url(env, "AIDBRIDGE_PUBLIC_URL", "https://aid.example.org")
     allow_console = (env.get("AIDBRIDGE_ALLOW_CONSOLE_NOTIFIER") or "").strip().lower() in _TRUE
     smtp = _smtp_from_env(env) if notifier == "smtp" else None
     return NotificationSettings(

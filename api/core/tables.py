@@ -35,6 +35,7 @@ from api.mall.models import (
     Seller,
     SellerManager,
 )
+from api.media.models import Image, ImageVariant
 from api.pairing.models import (
     Pairing,
     PairingCommitment,
@@ -81,6 +82,8 @@ __all__ = [
     "HouseholdStatusChange",
     "HouseholdSubsidy",
     "IdempotencyKey",
+    "Image",
+    "ImageVariant",
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",

@@ -17,17 +17,21 @@ NOT_FOUND_PAGE = "404.html"
 FAVICON = "assets/icon.svg"
 
 
-def content_security_policy(api_url: str | None) -> str:
-    connect = ["'self'"]
-    if api_url and urlsplit(api_url).scheme in ("http", "https"):
-        parts = urlsplit(api_url)
-        connect.append(f"{parts.scheme}://{parts.netloc}")
+def _origin(url: str | None) -> list[str]:
+    parts = urlsplit(url or "")
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme in ("http", "https") else []
+
+
+def content_security_policy(api_url: str | None, media_url: str | None = None) -> str:
+    """Only this site, the API (which also serves stored pictures) and the media address."""
+    connect = ["'self'", *_origin(api_url)]
+    images = ["'self'", "data:", *dict.fromkeys(_origin(api_url) + _origin(media_url))]
     return "; ".join(
         [
             "default-src 'none'",
             "script-src 'self'",
             "style-src 'self'",
-            "img-src 'self' data:",
+            f"img-src {' '.join(images)}",
             "font-src 'self'",
             f"connect-src {' '.join(connect)}",
             "manifest-src 'self'",
@@ -38,9 +42,9 @@ def content_security_policy(api_url: str | None) -> str:
     )
 
 
-def security_headers(api_url: str | None) -> dict[str, str]:
+def security_headers(api_url: str | None, media_url: str | None = None) -> dict[str, str]:
     return {
-        "content-security-policy": content_security_policy(api_url),
+        "content-security-policy": content_security_policy(api_url, media_url),
         "x-content-type-options": "nosniff",
         "referrer-policy": "strict-origin-when-cross-origin",
         "cross-origin-opener-policy": "same-origin",
@@ -48,8 +52,10 @@ def security_headers(api_url: str | None) -> dict[str, str]:
     }
 
 
-def frontend_endpoint(site: Site, api_url: str | None) -> Callable[[Request], Awaitable[Response]]:
-    headers = security_headers(api_url)
+def frontend_endpoint(
+    site: Site, api_url: str | None, media_url: str | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    headers = security_headers(api_url, media_url)
 
     async def endpoint(request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):

@@ -26,6 +26,7 @@ from api.core.validation import minor_unit_digits
 from api.households.models import Household, VerificationStatus
 from api.mall import service
 from api.mall.models import ProductTranslation, Seller, SellerKind
+from api.media.demo import demo_pictures
 from api.regions.models import Region
 
 # (English name, Chinese name, English description, Chinese description, unit, price)
@@ -153,6 +154,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
         register(SellerKind.COOPERATIVE, "Mountain produce cooperative", region_id=villages[-1].id),
         register(SellerKind.ENTERPRISE, "Poverty-alleviation e-shop", region_id=villages[0].id),
     ]
+    pictures = demo_pictures(session, actor=admin)
     products: dict[int, list[int]] = {}
     french: list[dict[str, object]] = []
     for index, (en, zh, en_text, zh_text, unit, price) in enumerate(PRODUCTS):
@@ -179,7 +181,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
                     if seller.kind in (SellerKind.COOPERATIVE, SellerKind.ENTERPRISE)
                     else None
                 ),
-                image_urls=[f"https://images.demo.aidbridge.org/mall/{index + 1}.jpg"],
+                images=[pictures[index % len(pictures)].key],
             ),
         )
         assert product.id is not None

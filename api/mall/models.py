@@ -110,6 +110,8 @@ class Product(SQLModel, table=True):
     producer_region_id: int | None = Field(default=None, foreign_key="region.id")
     producer_share_bps: int = BPS_WHOLE
     image_urls: list[str] = json_column(default=[])
+    # Pictures stored by the instance (api/media), in the order shown.
+    image_ids: list[int] = json_column(default=[])
     status: str = Field(default=ProductStatus.ACTIVE, max_length=16)
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)

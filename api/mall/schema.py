@@ -196,7 +196,12 @@ class ProductCreateInput:
         "defaults to the seller's.",
     )
     image_urls: list[str] = strawberry.field(
-        default_factory=list, description="Up to 10 absolute http(s) URLs of pictures."
+        default_factory=list,
+        description="Up to 10 absolute http(s) URLs of pictures elsewhere; prefer `images`.",
+    )
+    images: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Up to 10 pictures you uploaded (imageUpload), in the order shown.",
     )
 
 
@@ -234,6 +239,11 @@ class ProductUpdateInput:
     )
     image_urls: list[str] | None = strawberry.field(
         default=None, description="New list of picture URLs (replaces the old list)."
+    )
+    images: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="New list of stored pictures (replaces the old list): ones you uploaded "
+        "and ones the product already shows.",
     )
 
 
@@ -366,6 +376,7 @@ def _product_data(info: strawberry.Info[Context, Any], data: Any) -> service.Pro
         producer_region_id=_optional_pk(data.producer_village, "Region", "producerVillage"),
         producer_share_bps=data.producer_share_bps,
         image_urls=data.image_urls,
+        images=None if data.images is None else [str(key) for key in data.images],
     )
 
 

@@ -77,6 +77,7 @@ from api.mall.models import (
     SellerManager,
     SellerStatus,
 )
+from api.media.service import check_attachable
 from api.payments import service as payments
 from api.payments.base import Confirmation, EventOutcome
 from api.payments.config import setting
@@ -425,6 +426,7 @@ class ProductInput:
     producer_region_id: int | None = None
     producer_share_bps: int | None = None
     image_urls: Sequence[str] | None = None
+    images: Sequence[str] | None = None  # keys of pictures stored by the instance (api/media)
 
 
 def check_locale(tag: str, field: str) -> str:
@@ -435,7 +437,12 @@ def check_locale(tag: str, field: str) -> str:
 
 
 def _apply_product(
-    session: Session, instance: Instance, product: Product, seller: Seller, data: ProductInput
+    session: Session,
+    actor: Principal,
+    instance: Instance,
+    product: Product,
+    seller: Seller,
+    data: ProductInput,
 ) -> None:
     """Validate and set the given fields; every input error at once."""
     errors: list[ServiceError] = []
@@ -488,6 +495,16 @@ def _apply_product(
                 raise ServiceError(ErrorCode.INVALID, field="imageUrls")
         product.image_urls = urls
 
+    def set_stored_images() -> None:
+        product.image_ids = check_attachable(
+            session,
+            actor=actor,
+            keys=data.images or [],
+            already=product.image_ids or [],
+            field="images",
+            limit=MAX_IMAGES,
+        )
+
     def set_share() -> None:
         product.producer_share_bps = _check_bps(data.producer_share_bps or 0, "producerShareBps")
 
@@ -500,6 +517,7 @@ def _apply_product(
         (data.stock, set_stock),
         (data.origin_region_id, set_origin),
         (data.image_urls, set_images),
+        (data.images, set_stored_images),
         (data.producer_share_bps, set_share),
     ):
         if given is not None:
@@ -564,7 +582,7 @@ def create_product(
         created_at=now,
         updated_at=now,
     )
-    _apply_product(session, instance, product, seller, data)
+    _apply_product(session, actor, instance, product, seller, data)
     session.add(product)
     session.flush()
     return product
@@ -589,7 +607,7 @@ def update_product(
         raise ServiceError(ErrorCode.REQUIRED, field="price")
     if data.stock is not None:
         raise ServiceError(ErrorCode.INVALID, field="stock")
-    _apply_product(session, instance, product, seller, data)
+    _apply_product(session, actor, instance, product, seller, data)
     product.updated_at = utcnow()
     session.add(product)
     session.flush()

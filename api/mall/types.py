@@ -43,6 +43,7 @@ from api.mall.models import OrderLine as OrderLineRow
 from api.mall.models import Product as ProductRow
 from api.mall.models import ProductTranslation
 from api.mall.models import Seller as SellerRow
+from api.media.types import Image, images_of
 from api.payments.models import Payment
 from api.regions.types import Region, load_regions
 from api.regions.visibility import shown_region_id
@@ -280,9 +281,21 @@ class Product(relay.Node):
     def status(self) -> models.ProductStatus:
         return models.ProductStatus(self.row.status)
 
-    @strawberry.field(description="Pictures of the product (absolute URLs).")
+    @strawberry.field(
+        description="Pictures of the product elsewhere (absolute URLs), as the seller gave them.",
+        deprecation_reason="Use `images`: pictures stored by the instance, in several widths. "
+        "The donor frontend shows no picture from another site.",
+    )
     def image_urls(self) -> list[str]:
         return list(self.row.image_urls)
+
+    @strawberry.field(
+        description="Pictures of the product stored by the instance, in the seller's order; "
+        "the first is the one lists show."
+    )
+    def images(self, info: strawberry.Info[Context, Any]) -> list[Image]:
+        page_ids = [i for p in self.page for i in p.image_ids or []]
+        return images_of(info.context, self.row.image_ids or [], page_ids)
 
     def _by_household(self, context: Context) -> dict[int, bool]:
         """Which products of the page are located by a household, by product id."""

@@ -119,6 +119,49 @@ def test_the_product_page_shows_the_producer_share(page: Any, demo_site: Any) ->
     assert page.locator("#field-quantity").get_attribute("max") == str(min(product["stock"], 10000))
 
 
+PICTURES = """() => [...document.querySelectorAll('main img')].map(img => ({
+  src: img.currentSrc, srcset: img.getAttribute('srcset'), sizes: img.getAttribute('sizes'),
+  width: img.getAttribute('width'), height: img.getAttribute('height'), loading: img.loading,
+  complete: img.complete, natural: img.naturalWidth }))"""
+
+
+def test_product_pictures_come_from_the_instance_in_responsive_widths(
+    page: Any, demo_site: Any
+) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_page(page, "/mall/")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('main img')].some(i => i.complete && i.naturalWidth)"
+    )
+    cards = page.evaluate(PICTURES)
+    assert len(cards) == page.locator(".product-card").count() >= 6
+    for picture in cards:
+        widths = [part.rsplit(" ", 1)[1] for part in picture["srcset"].split(", ")]
+        assert widths == ["320w", "640w", "1024w", "1200w"]
+        assert picture["sizes"] and picture["loading"] == "lazy"
+        assert (picture["width"], picture["height"]) == ("1200", "900")
+    # A phone 390 px wide fetches the 640 px width, never the largest.
+    shown = [p for p in cards if p["complete"] and p["natural"]]
+    assert shown and all(p["src"].endswith("/640.webp") for p in shown), shown
+    pictures = [url for url in requested if "/media/" in url]
+    assert pictures and all(url.startswith(demo_site.url + "/media/") for url in pictures)
+    assert not any(url.endswith("/1200.webp") for url in pictures)
+
+    product = stocked_product(demo_site)
+    open_page(page, f"/product/?id={product['id']}")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.product-photo');"
+        " return i && i.complete && i.naturalWidth; }"
+    )
+    [photo] = page.evaluate(PICTURES)
+    assert photo["loading"] == "eager"  # what the visitor looks at first is not held back
+    assert (
+        page.locator(".product-photo").get_attribute("alt")
+        == f"Picture of {product['name']['text']}"
+    )
+
+
 def test_an_unknown_product_shows_the_not_found_state_in_the_visitors_language(page: Any) -> None:
     unknown = base64.b64encode(b"Product:987654").decode()
     open_page(page, f"/product/?id={unknown}", locale="zh_Hans")

@@ -51,7 +51,7 @@ function productCard(product, labels) {
     h(
       "article",
       { class: "card product-card" },
-      product.imageUrls.length ? productImage(h, product.imageUrls[0]) : null,
+      productImage(h, product.images[0]),
       h("h3", {}, h("a", { href }, localized(product.name))),
       h("p", { class: "money" }, _("{price} for {unit}", { price: isolate(product.price.formatted), unit: isolate(product.unit) })),
       h(

@@ -143,9 +143,14 @@ function render(data, main) {
   const product = data.node;
   const labels = labelsOf(data.enumLabels);
   const onSale = product.status === "ACTIVE" && product.inStock;
-  const pictures = product.imageUrls
-    .map((url, index) => productImage(h, url, { alt: _("Picture of {name}", { name: product.name.text }), width: 640, height: 480, className: index ? "product-photo secondary" : "product-photo" }))
-    .filter(Boolean);
+  const pictures = product.images.map((image, index) =>
+    productImage(h, image, {
+      alt: _("Picture of {name}", { name: product.name.text }),
+      sizes: index ? "(min-width: 44em) 20rem, 50vw" : "(min-width: 44em) 40rem, 100vw",
+      className: index ? "product-photo secondary" : "product-photo",
+      eager: index === 0,
+    }),
+  );
   main.append(
     h("p", { class: "back-link" }, h("a", { href: "/mall/" }, _("Back to the mall"))),
     h("article", { class: "product-page" },

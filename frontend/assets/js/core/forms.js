@@ -33,6 +33,18 @@ export function select(options, selected) {
   );
 }
 
+/** One choice of a radio group, its hint (if any) inside the label so it is read with it;
+ * the id is `${name}-${value}` in lower case unless given. */
+export function radio(name, value, label, { checked, hint, id = `${name}-${value.toLowerCase()}` } = {}) {
+  const hintId = hint ? `${id}-hint` : null;
+  return h(
+    "div",
+    { class: "choice" },
+    h("input", { type: "radio", id, name, value, checked: checked || null, "aria-describedby": hintId }),
+    h("label", { for: id }, label, hint ? h("span", { class: "hint", id: hintId }, hint) : null),
+  );
+}
+
 /** Show `errors` ([{field, message}]) on `form`: a summary first, then at each field. */
 export function showErrors(form, errors) {
   clearErrors(form);

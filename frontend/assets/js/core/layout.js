@@ -129,8 +129,10 @@ export function loadingState() {
  * Start a page: choose the locale, load its catalog and the page's data in parallel,
  * draw the shell, then `render(data, main)`. `load` returns the page's data (usually one
  * request whose document spreads `...Shell`); errors show the error state with a retry.
+ * With `failureHeading` (text, or a function giving it once the catalog is loaded) the
+ * error state sits under that h1, so the page keeps its one heading when its data fails.
  */
-export async function startPage({ load, render, title }) {
+export async function startPage({ load, render, title, failureHeading }) {
   const locale = preferredLocale();
   setLocale(locale);
   const root = document.documentElement;
@@ -154,7 +156,13 @@ export async function startPage({ load, render, title }) {
     setTitle(typeof title === "function" ? title(data) : title, shell);
     main.removeAttribute("aria-busy");
     if (failure) {
-      clear(main, errorState(failure, () => { clear(main, loadingState()); run(); }, 1));
+      const retry = () => { clear(main, loadingState()); run(); };
+      if (failureHeading) {
+        const text = typeof failureHeading === "function" ? failureHeading() : failureHeading;
+        clear(main, h("h1", {}, text), errorState(failure, retry));
+      } else {
+        clear(main, errorState(failure, retry, 1));
+      }
       return;
     }
     clear(main);

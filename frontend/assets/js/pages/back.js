@@ -5,10 +5,10 @@
 import { ApiError, mutate, request } from "../core/api.js";
 import { labelsOf, localized, progressBar } from "../core/cards.js";
 import { focusRegion, h, param } from "../core/dom.js";
-import { clearErrors, field, showErrors, submitting } from "../core/forms.js";
+import { clearErrors, field, radio, showErrors, submitting } from "../core/forms.js";
 import { currencyExponent, toMinorUnits } from "../core/money.js";
 import { _ } from "../core/i18n.js";
-import { errorState, isLoggedIn, startPage } from "../core/layout.js";
+import { isLoggedIn, startPage } from "../core/layout.js";
 
 // Suggested amounts, in major units of the campaign's currency.
 const STORAGE_PREFIX = "aidbridge.backing.";
@@ -45,16 +45,6 @@ async function refreshEarlier(campaignId, enumLabels) {
 
 function example(exponent) {
   return exponent ? `12.${"5".padEnd(exponent, "0")}` : "12";
-}
-
-function radio(name, value, label, checked = false) {
-  const id = `${name}-${value.toLowerCase()}`;
-  return h(
-    "div",
-    { class: "choice" },
-    h("input", { type: "radio", name, id, value, checked: checked || null }),
-    h("label", { for: id }, label),
-  );
 }
 
 function providerLabel(name) {
@@ -106,22 +96,7 @@ function outcome(result, title, campaignId) {
   );
 }
 
-/** The page's data, or the failure with the shell, so that the error state sits under the
- * page's one h1 (the shared error state brings only an h2). */
-async function loadOrFailure(load) {
-  try {
-    return await load();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => ({}));
-    return { ...shell, failure };
-  }
-}
-
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Back this campaign")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const campaign = data.node;
   const labels = labelsOf(data.enumLabels);
   const currency = campaign.goal.currency;
@@ -187,7 +162,7 @@ function render(data, main) {
       h(
         "div",
         { class: "choices" },
-        radio("visibility", "NAMED", _("With my name"), true),
+        radio("visibility", "NAMED", _("With my name"), { checked: true }),
         radio("visibility", "ANONYMOUS", _("Anonymously")),
       ),
     ),
@@ -209,7 +184,7 @@ function render(data, main) {
       "fieldset",
       { class: "field", "data-field": "provider" },
       h("legend", {}, _("How will you pay?")),
-      h("div", { class: "choices" }, providers.map((provider, index) => radio("provider", provider.name, providerLabel(provider.name), index === 0))),
+      h("div", { class: "choices" }, providers.map((provider, index) => radio("provider", provider.name, providerLabel(provider.name), { checked: index === 0 }))),
     ),
     h("p", { class: "actions" }, h("button", { type: "submit", class: "button" }, _("Back this campaign"))),
   );
@@ -289,4 +264,4 @@ function render(data, main) {
   main.append(form);
 }
 
-startPage({ load: () => loadOrFailure(load), render, title: () => _("Back this campaign") });
+startPage({ load, render, title: () => _("Back this campaign"), failureHeading: () => _("Back this campaign") });

@@ -36,22 +36,7 @@ function backerItem(backer) {
   );
 }
 
-/** The page's data, or the failure with the shell, so that the error state sits under the
- * page's one h1 (the shared error state brings only an h2). */
-async function loadOrFailure(load) {
-  try {
-    return await load();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => ({}));
-    return { ...shell, failure };
-  }
-}
-
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Campaign")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const campaign = data.node;
   const labels = labelsOf(data.enumLabels);
   const active = campaign.status === "ACTIVE";
@@ -144,4 +129,4 @@ function render(data, main) {
   showMore();
 }
 
-startPage({ load: () => loadOrFailure(load), render, title: (data) => data?.node?.title?.text || _("Campaign") });
+startPage({ load, render, title: (data) => data?.node?.title?.text || _("Campaign"), failureHeading: () => _("Campaign") });

@@ -3,7 +3,8 @@
 // list can be bookmarked and the back button works.
 import { request } from "../core/api.js";
 import { campaignCard, labelsOf } from "../core/cards.js";
-import { focusRegion, h, param } from "../core/dom.js";
+import { focusRegion, h } from "../core/dom.js";
+import { chosenFilters, filterForm, filterInput, filterSelect } from "../core/filters.js";
 import { _ } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
 
@@ -12,72 +13,33 @@ const STATUSES = ["ACTIVE", "SUCCEEDED", "FAILED", "DISBURSED", "REFUNDED", "CAN
 const KINDS = ["PROJECT", "VILLAGE", "HOUSEHOLD"];
 const ORDERS = ["NEWEST", "ENDING_SOONEST", "MOST_FUNDED"];
 
+// The filters, as CampaignFilter takes them, and the order (see core/filters.js).
+const FILTERS = {
+  status: { values: STATUSES, to: "status", list: true },
+  kind: { values: KINDS, to: "targetKind", list: true },
+  region: { to: "region" },
+  order: { values: ORDERS, fallback: "NEWEST" },
+};
+
 function chosen() {
-  const status = param("status");
-  const kind = param("kind");
-  const region = param("region");
-  const order = param("order");
-  return {
-    status: STATUSES.includes(status) ? status : "",
-    kind: KINDS.includes(kind) ? kind : "",
-    region: region || "",
-    order: ORDERS.includes(order) ? order : "NEWEST",
-  };
+  return chosenFilters(FILTERS);
 }
 
 function variables(choice) {
-  const filter = {};
-  if (choice.status) filter.status = [choice.status];
-  if (choice.kind) filter.targetKind = [choice.kind];
-  if (choice.region) filter.region = choice.region;
-  return { filter, orderBy: choice.order };
-}
-
-/** A labelled select for a filter: every filter has an "any" choice, so none is required. */
-function filterSelect(name, label, options, selected) {
-  const id = `filter-${name}`;
-  return h(
-    "div",
-    { class: "field" },
-    h("label", { for: id }, label),
-    h("select", { id, name }, options.map(([value, text]) => h("option", { value, selected: value === selected || null }, text))),
-  );
+  return { filter: filterInput(FILTERS, choice), orderBy: choice.order };
 }
 
 function filters(choice, labels, regions) {
   const label = (group, value) => labels[group]?.[value] || value;
-  return h(
-    "form",
-    { class: "showcase-filters", method: "get", action: "/campaigns/", "aria-labelledby": "filters-title" },
-    h("h2", { id: "filters-title", class: "visually-hidden" }, _("Filter campaigns")),
-    h(
-      "div",
-      { class: "showcase-filter-fields" },
-      filterSelect("status", _("Status"), [["", _("Any status")], ...STATUSES.map((value) => [value, label("CampaignStatus", value)])], choice.status),
-      filterSelect("kind", _("For"), [["", _("Anything")], ...KINDS.map((value) => [value, label("CampaignTargetKind", value)])], choice.kind),
-      filterSelect("region", _("Area"), [["", _("Everywhere")], ...regions.map((region) => [region.id, region.name])], choice.region),
-      filterSelect("order", _("Sort by"), ORDERS.map((value) => [value, label("CampaignOrder", value)]), choice.order),
-    ),
-    h("p", { class: "actions" }, h("button", { type: "submit", class: "button" }, _("Show campaigns"))),
-  );
-}
-
-/** The page's data, or the failure with the shell, so that the error state sits under the
- * page's one h1 (the shared error state brings only an h2). */
-async function loadOrFailure(load) {
-  try {
-    return await load();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => ({}));
-    return { ...shell, failure };
-  }
+  return filterForm({ action: "/campaigns/", titleId: "filters-title", title: _("Filter campaigns"), submit: _("Show campaigns") }, [
+    filterSelect("status", _("Status"), [["", _("Any status")], ...STATUSES.map((value) => [value, label("CampaignStatus", value)])], choice.status),
+    filterSelect("kind", _("For"), [["", _("Anything")], ...KINDS.map((value) => [value, label("CampaignTargetKind", value)])], choice.kind),
+    filterSelect("region", _("Area"), [["", _("Everywhere")], ...regions.map((region) => [region.id, region.name])], choice.region),
+    filterSelect("order", _("Sort by"), ORDERS.map((value) => [value, label("CampaignOrder", value)]), choice.order),
+  ]);
 }
 
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Crowdfunding campaigns")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const labels = labelsOf(data.enumLabels);
   const choice = chosen();
   const list = h("div", { class: "grid", id: "campaign-list" }, data.campaigns.nodes.map((item) => campaignCard(item, labels, 2)));
@@ -125,4 +87,9 @@ function render(data, main) {
   if (window.location.search) focusRegion(document.getElementById("results-title"));
 }
 
-startPage({ load: () => loadOrFailure(() => request("PageCampaigns", variables(chosen()))), render, title: () => _("Crowdfunding campaigns") });
+startPage({
+  load: () => request("PageCampaigns", variables(chosen())),
+  render,
+  title: () => _("Crowdfunding campaigns"),
+  failureHeading: () => _("Crowdfunding campaigns"),
+});

@@ -6,7 +6,7 @@ import { localized } from "../core/cards.js";
 import { append, clear, focusRegion, h, uniqueId } from "../core/dom.js";
 import { clearErrors, field, select, showErrors, submitting } from "../core/forms.js";
 import { _, ngettext } from "../core/i18n.js";
-import { emptyState, errorState, isLoggedIn, startPage } from "../core/layout.js";
+import { emptyState, isLoggedIn, startPage } from "../core/layout.js";
 import { cartLines, isolate, MAX_QUANTITY, parseQuantity, rememberInstructions, removeFromCart, setQuantity } from "./cart-store.js";
 
 const LOGIN_URL = `/login/?next=${encodeURIComponent("/cart/")}`;
@@ -21,14 +21,8 @@ function keyFor(input) {
   return keys.get(signature);
 }
 
-async function load() {
-  const ids = cartLines().map((line) => line.product);
-  try {
-    return await request("PageCart", { ids });
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => null);
-    return { ...(shell || {}), failure };
-  }
+function load() {
+  return request("PageCart", { ids: cartLines().map((line) => line.product) });
 }
 
 /** The cart's lines with their products, grouped by seller; gone products dropped. */
@@ -55,10 +49,6 @@ function lineTotal(line) {
 
 function render(data, main) {
   main.append(h("h1", { id: "cart-title", tabindex: "-1" }, _("Your cart")));
-  if (data.failure) {
-    main.append(errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const { groups, gone } = groupsOf(data.nodes || []);
   const status = h("div", { role: "status", class: "cart-status" });
   main.append(status);
@@ -298,4 +288,4 @@ async function placeOrders(form, groups, body, status) {
   }
 }
 
-startPage({ load, render, title: () => _("Your cart") });
+startPage({ load, render, title: () => _("Your cart"), failureHeading: () => _("Your cart") });

@@ -3,66 +3,41 @@
 // before and after as a table, and "Load more". The search lives in the query string.
 import { request } from "../core/api.js";
 import { labelsOf, localized } from "../core/cards.js";
-import { focusRegion, h, param } from "../core/dom.js";
+import { focusRegion, h } from "../core/dom.js";
+import { chosenFilters, filterForm, filterInput, filterSearch, filterSelect } from "../core/filters.js";
 import { _ } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
 
 const INTERVENTIONS = ["INDUSTRY", "E_COMMERCE", "INFRASTRUCTURE", "EDUCATION", "HEALTH", "EMPLOYMENT", "RELOCATION", "MICROFINANCE", "PAIRING", "OTHER"];
 
+// The search, as CaseStudyFilter takes it (see core/filters.js).
+const FILTERS = {
+  cause: { to: "cause" },
+  region: { to: "region" },
+  intervention: { values: INTERVENTIONS, to: "interventionType", list: true },
+  text: { param: "q", maxLength: 200, to: "text", trim: true },
+};
+
 function chosen() {
-  const intervention = param("intervention");
-  return {
-    cause: param("cause") || "",
-    region: param("region") || "",
-    intervention: INTERVENTIONS.includes(intervention) ? intervention : "",
-    text: (param("q") || "").slice(0, 200),
-  };
+  return chosenFilters(FILTERS);
 }
 
 function variables(choice) {
-  const filter = {};
-  if (choice.cause) filter.cause = choice.cause;
-  if (choice.region) filter.region = choice.region;
-  if (choice.intervention) filter.interventionType = [choice.intervention];
-  if (choice.text.trim()) filter.text = choice.text.trim();
-  return { filter };
-}
-
-function filterSelect(name, label, options, selected) {
-  const id = `filter-${name}`;
-  return h(
-    "div",
-    { class: "field" },
-    h("label", { for: id }, label),
-    h("select", { id, name }, options.map(([value, text]) => h("option", { value, selected: value === selected || null }, text))),
-  );
+  return { filter: filterInput(FILTERS, choice) };
 }
 
 function search(choice, data, labels) {
-  return h(
-    "form",
-    { class: "showcase-filters", method: "get", action: "/case-studies/", role: "search", "aria-labelledby": "search-title" },
-    h("h2", { id: "search-title", class: "visually-hidden" }, _("Search case studies")),
-    h(
-      "div",
-      { class: "showcase-filter-fields" },
-      h(
-        "div",
-        { class: "field" },
-        h("label", { for: "filter-q" }, _("Words in the title, summary or lessons")),
-        h("input", { id: "filter-q", name: "q", type: "search", value: choice.text, maxlength: 200 }),
-      ),
-      filterSelect("cause", _("Cause of poverty"), [["", _("Any cause")], ...data.instance.povertyCauses.map((term) => [term.code, term.label])], choice.cause),
-      filterSelect("region", _("Area"), [["", _("Everywhere")], ...data.regions.nodes.map((region) => [region.id, region.name])], choice.region),
-      filterSelect(
-        "intervention",
-        _("Intervention"),
-        [["", _("Any intervention")], ...INTERVENTIONS.map((value) => [value, labels.InterventionType?.[value] || value])],
-        choice.intervention,
-      ),
+  return filterForm({ action: "/case-studies/", role: "search", titleId: "search-title", title: _("Search case studies"), submit: _("Search") }, [
+    filterSearch("q", _("Words in the title, summary or lessons"), choice.text, 200),
+    filterSelect("cause", _("Cause of poverty"), [["", _("Any cause")], ...data.instance.povertyCauses.map((term) => [term.code, term.label])], choice.cause),
+    filterSelect("region", _("Area"), [["", _("Everywhere")], ...data.regions.nodes.map((region) => [region.id, region.name])], choice.region),
+    filterSelect(
+      "intervention",
+      _("Intervention"),
+      [["", _("Any intervention")], ...INTERVENTIONS.map((value) => [value, labels.InterventionType?.[value] || value])],
+      choice.intervention,
     ),
-    h("p", { class: "actions" }, h("button", { type: "submit", class: "button" }, _("Search"))),
-  );
+  ]);
 }
 
 function count(value) {
@@ -134,22 +109,7 @@ function caseStudy(study, labels) {
   );
 }
 
-/** The page's data, or the failure with the shell, so that the error state sits under the
- * page's one h1 (the shared error state brings only an h2). */
-async function loadOrFailure(load) {
-  try {
-    return await load();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => ({}));
-    return { ...shell, failure };
-  }
-}
-
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Case studies")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const labels = labelsOf(data.enumLabels);
   const choice = chosen();
   const list = h("div", { class: "case-studies" }, data.caseStudies.nodes.map((study) => caseStudy(study, labels)));
@@ -204,4 +164,9 @@ function render(data, main) {
   }
 }
 
-startPage({ load: () => loadOrFailure(() => request("PageCaseStudies", variables(chosen()))), render, title: () => _("Case studies") });
+startPage({
+  load: () => request("PageCaseStudies", variables(chosen())),
+  render,
+  title: () => _("Case studies"),
+  failureHeading: () => _("Case studies"),
+});

@@ -4,8 +4,8 @@
 // receipt page shows it with the payment instructions.
 import { ApiError, mutate, request } from "../core/api.js";
 import { localized, progressBar } from "../core/cards.js";
-import { focusRegion, h, param, uniqueId } from "../core/dom.js";
-import { clearErrors, field, select, showErrors, submitting } from "../core/forms.js";
+import { focusRegion, h, param } from "../core/dom.js";
+import { clearErrors, field, radio, select, showErrors, submitting } from "../core/forms.js";
 import { currencyExponent, toMinorUnits } from "../core/money.js";
 import { _, ngettext } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
@@ -162,17 +162,6 @@ function closedReason(data) {
 }
 
 // --- The form ------------------------------------------------------------------------------
-
-function radio(name, value, label, { checked, hint } = {}) {
-  const id = uniqueId(`${name}`);
-  const hintId = hint ? `${id}-hint` : null;
-  return h(
-    "div",
-    { class: "choice" },
-    h("input", { type: "radio", id, name, value, checked: checked || null, "aria-describedby": hintId }),
-    h("label", { for: id }, label, hint ? h("span", { class: "hint", id: hintId }, hint) : null),
-  );
-}
 
 function currencyFixed(data) {
   if (data.kind === "request") return data.node.target.currency;
@@ -400,17 +389,6 @@ function report(form, errors, choice) {
 
 // --- Page ----------------------------------------------------------------------------------
 
-/** The page's data, or its failure with the shell: the error state then sits under the
- * page's h1 (the shell's error state has none). */
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => null);
-    return { ...(shell || {}), failure };
-  }
-}
-
 async function load() {
   const requestId = param("request");
   const projectId = param("project");
@@ -423,10 +401,6 @@ async function load() {
 
 function render(data, main) {
   main.append(h("h1", {}, _("Make a donation")));
-  if (data.failure) {
-    main.append(errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   if ((data.kind === "request" || data.kind === "project") && !data.node) {
     // Visible to fundTotals but not to node: treat as not found.
     main.append(errorState(new ApiError("NOT_FOUND", _("This could not be found. It may have been removed."))));
@@ -459,4 +433,4 @@ function render(data, main) {
   donateForm(data, main);
 }
 
-startPage({ load: () => guarded(load), render, title: () => _("Donate") });
+startPage({ load, render, title: () => _("Donate"), failureHeading: () => _("Make a donation") });

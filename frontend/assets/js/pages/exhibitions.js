@@ -107,22 +107,7 @@ function jumpToHash() {
   }
 }
 
-/** The page's data, or the failure with the shell, so that the error state sits under the
- * page's one h1 (the shared error state brings only an h2). */
-async function loadOrFailure(load) {
-  try {
-    return await load();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => ({}));
-    return { ...shell, failure };
-  }
-}
-
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Exhibitions")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const labels = labelsOf(data.enumLabels);
   const past = h("div", { class: "exhibitions" }, data.past.nodes.map((item) => exhibition(item, labels, 3)));
   const more = h("p", { class: "load-more" });
@@ -170,4 +155,4 @@ function render(data, main) {
   window.addEventListener("hashchange", jumpToHash);
 }
 
-startPage({ load: () => loadOrFailure(() => request("PageExhibitions")), render, title: () => _("Exhibitions") });
+startPage({ load: () => request("PageExhibitions"), render, title: () => _("Exhibitions"), failureHeading: () => _("Exhibitions") });

@@ -5,21 +5,7 @@ import { h, param } from "../core/dom.js";
 import { field, showErrors, submitting } from "../core/forms.js";
 import { _ } from "../core/i18n.js";
 import { startPage } from "../core/layout.js";
-import { saveToken } from "../core/session.js";
-
-/** `next` if it is a path on this site ("/cart/"), never another origin ("//x", "/\x", "https:"). */
-function safeNext(next, fallback = "/account/") {
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) {
-    return fallback;
-  }
-  if (/[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
-  try {
-    const target = new URL(next, window.location.origin);
-    return target.origin === window.location.origin ? target.pathname + target.search + target.hash : fallback;
-  } catch {
-    return fallback;
-  }
-}
+import { safeNext, saveToken } from "../core/session.js";
 
 function loggedIn(me, main) {
   main.append(

@@ -4,7 +4,7 @@ import { ApiError, request } from "../core/api.js";
 import { labelsOf, localized } from "../core/cards.js";
 import { append, h, param } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
-import { errorState, isLoggedIn, startPage } from "../core/layout.js";
+import { isLoggedIn, startPage } from "../core/layout.js";
 import { isolate, rememberedInstructions } from "./cart-store.js";
 
 async function load() {
@@ -19,8 +19,7 @@ async function load() {
     if (failure instanceof ApiError && failure.code === "UNAUTHENTICATED") {
       return { ...(await request("PageShell").catch(() => null)), loginNeeded: id };
     }
-    const shell = await request("PageShell").catch(() => null);
-    return { ...(shell || {}), failure };
+    throw failure;
   }
 }
 
@@ -112,10 +111,6 @@ function render(data, main) {
     );
     return;
   }
-  if (data.failure) {
-    main.append(h("h1", {}, _("Your order")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const order = data.node;
   const labels = labelsOf(data.enumLabels);
   append(main, [
@@ -143,4 +138,5 @@ startPage({
   load,
   render,
   title: (data) => (data?.node ? _("Your order from {seller}", { seller: data.node.seller.displayName }) : _("Your order")),
+  failureHeading: () => _("Your order"),
 });

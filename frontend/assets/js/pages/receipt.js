@@ -7,7 +7,7 @@ import { ApiError, request } from "../core/api.js";
 import { labelsOf } from "../core/cards.js";
 import { h, param } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
-import { errorState, startPage } from "../core/layout.js";
+import { startPage } from "../core/layout.js";
 
 const DONATION_KEY = "aidbridge.donation.";
 const REFERENCE_KEY = "aidbridge.receipt.";
@@ -69,17 +69,6 @@ async function load() {
   throw new ApiError("NOT_FOUND", _("No donation was named: this page shows a donation from its receipt number."));
 }
 
-/** The page's data, or its failure with the shell: the error state then sits under the
- * page's h1 (the shell's error state has none). */
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => null);
-    return { ...(shell || {}), failure };
-  }
-}
-
 function row(label, value, extra = {}) {
   return h("div", { class: "receipt-row", ...extra }, h("dt", {}, label), h("dd", {}, value));
 }
@@ -105,10 +94,6 @@ function howToPay(donation, instructions) {
 }
 
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Your donation")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const labels = labelsOf(data.enumLabels);
   const donation = data.donation;
   const receipt = donation.receipt;
@@ -154,4 +139,9 @@ function render(data, main) {
   );
 }
 
-startPage({ load: () => guarded(load), render, title: (data) => (data?.donation?.receipt ? _("Donation receipt") : _("Your donation")) });
+startPage({
+  load,
+  render,
+  title: (data) => (data?.donation?.receipt ? _("Donation receipt") : _("Your donation")),
+  failureHeading: () => _("Your donation"),
+});

@@ -6,22 +6,9 @@ import { h, param } from "../core/dom.js";
 import { field, showErrors, submitting } from "../core/forms.js";
 import { _, currentLocale } from "../core/i18n.js";
 import { startPage } from "../core/layout.js";
-import { saveToken } from "../core/session.js";
+import { safeNext, saveToken } from "../core/session.js";
 
 const KINDS = ["INDIVIDUAL", "ENTERPRISE", "ORGANISATION"];
-
-/** `next` if it is a path on this site, else /account/ (as on the login page). */
-function safeNext(next) {
-  const fallback = "/account/";
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//")) return fallback;
-  if (/[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
-  try {
-    const target = new URL(next, window.location.origin);
-    return target.origin === window.location.origin ? target.pathname + target.search + target.hash : fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 function kindChoices(labels) {
   return h(

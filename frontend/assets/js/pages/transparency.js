@@ -187,23 +187,8 @@ function pairingSection(data, labels) {
   );
 }
 
-/** The page's data, or its failure with the shell: the error state then sits under the
- * page's h1 (the shell's error state has none). */
-async function guarded(work) {
-  try {
-    return await work();
-  } catch (failure) {
-    const shell = await request("PageShell").catch(() => null);
-    return { ...(shell || {}), failure };
-  }
-}
-
 function render(data, main) {
   main.append(h("h1", {}, _("Where the money goes")));
-  if (data.failure) {
-    main.append(errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const labels = labelsOf(data.enumLabels);
   main.append(
     h("p", { class: "lead" }, _("Every donation is recorded in a double-entry ledger. These figures come straight from it.")),
@@ -214,4 +199,9 @@ function render(data, main) {
   );
 }
 
-startPage({ load: () => guarded(() => request("PageTransparency")), render, title: () => _("Transparency") });
+startPage({
+  load: () => request("PageTransparency"),
+  render,
+  title: () => _("Transparency"),
+  failureHeading: () => _("Where the money goes"),
+});

@@ -5,23 +5,17 @@ import { labelsOf, localized, progressBar } from "../core/cards.js";
 import { clear, focusRegion, h, param } from "../core/dom.js";
 import { clearErrors, field, showErrors } from "../core/forms.js";
 import { _, ngettext } from "../core/i18n.js";
-import { errorState, startPage } from "../core/layout.js";
+import { startPage } from "../core/layout.js";
 import { addToCart, cartLines, isolate, MAX_QUANTITY, parseQuantity, productImage } from "./cart-store.js";
 
 async function load() {
-  try {
-    const id = param("id");
-    if (!id) throw new ApiError("NOT_FOUND", _("This product is not in the mall: it may have been taken off sale."));
-    const data = await request("PageProduct", { id });
-    if (!data.node || !data.node.id) {
-      throw new ApiError("NOT_FOUND", _("This product is not in the mall: it may have been taken off sale."));
-    }
-    return data;
-  } catch (failure) {
-    // The page still has its heading and shell when the product cannot be shown.
-    const shell = await request("PageShell").catch(() => null);
-    return { ...(shell || {}), failure };
+  const id = param("id");
+  if (!id) throw new ApiError("NOT_FOUND", _("This product is not in the mall: it may have been taken off sale."));
+  const data = await request("PageProduct", { id });
+  if (!data.node || !data.node.id) {
+    throw new ApiError("NOT_FOUND", _("This product is not in the mall: it may have been taken off sale."));
   }
+  return data;
 }
 
 function shareSentence(product) {
@@ -136,10 +130,6 @@ function cartForm(product) {
 }
 
 function render(data, main) {
-  if (data.failure) {
-    main.append(h("h1", {}, _("Product")), errorState(data.failure, () => window.location.reload()));
-    return;
-  }
   const product = data.node;
   const labels = labelsOf(data.enumLabels);
   const onSale = product.status === "ACTIVE" && product.inStock;
@@ -172,4 +162,4 @@ function render(data, main) {
   );
 }
 
-startPage({ load, render, title: (data) => (data && data.node ? data.node.name.text : _("Product")) });
+startPage({ load, render, title: (data) => (data && data.node ? data.node.name.text : _("Product")), failureHeading: () => _("Product") });

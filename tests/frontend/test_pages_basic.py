@@ -4,11 +4,13 @@ reflow: what 200% zoom of a 640 px window shows) and the security headers."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from api.frontend.serve import content_security_policy
 from tests.frontend.conftest import DemoSite, assert_accessible, open_page, tab_to, wait_ready
 from tests.frontend.pages import page_paths
 
@@ -82,3 +84,14 @@ def test_pages_carry_the_security_headers(demo_site: DemoSite) -> None:
         assert "frame-ancestors 'none'" in policy
         assert response.headers["x-content-type-options"] == "nosniff"
     assert httpx.get(demo_site.at("/no-such-page")).status_code == 404
+
+
+def test_the_policy_allows_pictures_only_from_the_instance_and_its_media_address() -> None:
+    policy = content_security_policy("https://api.example.org/graphql", "https://cdn.example.org/m")
+    directives = dict(part.split(" ", 1) for part in policy.split("; "))
+    assert directives["img-src"] == "'self' data: https://api.example.org https://cdn.example.org"
+    assert directives["connect-src"] == "'self' https://api.example.org"
+    assert content_security_policy(None).count("img-src 'self' data:;") == 1
+    # The policy docs/frontend.md gives static hosts is the one the app sends.
+    documented = (Path(__file__).parents[2] / "docs" / "frontend.md").read_text(encoding="utf-8")
+    assert content_security_policy("https://api.example.org/graphql") in documented

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -13,9 +14,12 @@ import pytest
 from PIL import Image as PILImage
 from sqlmodel import Session, select
 
+from api.app import create_app
 from api.audit.models import AuditEvent
+from api.core.settings import ConfigError, load_settings
 from api.media.models import Image, ImageVariant
 from api.media.service import MAX_UPLOAD_BYTES
+from tests.conftest import GraphQLClient, LiveServer
 from tests.help_requests.factories import gid
 from tests.mall import factories as m
 
@@ -255,3 +259,25 @@ def test_unknown_pictures_are_coded_404s(api, path):
     posted = httpx.post(api.base_url + path)
     assert posted.status_code == 405
     assert posted.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_a_media_address_setting_puts_pictures_behind_a_cdn(world, engine, settings, tmp_path):
+    m.seller(world)
+    cdn = replace(settings, media_url="https://cdn.example.org/media")
+    server = LiveServer(create_app(cdn, engine))
+    client = GraphQLClient(server.url)
+    try:
+        image = uploaded(client, photo(400, 300), world.rep.token)
+        assert image["url"] == f"https://cdn.example.org/media/{image['id']}/400.webp"
+        page = httpx.get(server.url + "/mall/")
+        assert (
+            "img-src 'self' data: https://cdn.example.org;"
+            in page.headers["content-security-policy"]
+        )
+    finally:
+        client.close()
+        server.stop()
+    loaded = load_settings({"AIDBRIDGE_MEDIA_URL": "https://cdn.example.org/m/"}, workdir=tmp_path)
+    assert loaded.media_url == "https://cdn.example.org/m"
+    with pytest.raises(ConfigError, match="AIDBRIDGE_MEDIA_URL"):
+        load_settings({"AIDBRIDGE_MEDIA_URL": "cdn.example.org"}, workdir=tmp_path)

@@ -15,6 +15,7 @@ from api.core.execution import ThreadedSchema, schema_extensions
 from api.core.in_context import in_context
 from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
+from api.core.numbers import NumberQueries
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
@@ -36,6 +37,7 @@ class Query(
     AccountQueries,
     InstanceQueries,
     LabelQueries,
+    NumberQueries,
     RegionQueries,
     HouseholdQueries,
     HelpRequestQueries,

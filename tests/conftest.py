@@ -270,3 +270,20 @@ def api(backend: Backend) -> Iterator[GraphQLClient]:
     client = GraphQLClient(backend.live_server().url)
     yield client
     client.close()
+
+
+ZONED_TIMEZONE = "Asia/Shanghai"  # UTC+8, no daylight saving time
+
+
+@pytest.fixture
+def zoned_api(backend: Backend) -> Iterator[GraphQLClient]:
+    """The API of the same database for an instance in `ZONED_TIMEZONE`, so a test can show
+    that `...Formatted` days are the instance's local day (20:30 UTC is the next day there)."""
+    instance = replace(backend.settings.instance, timezone=ZONED_TIMEZONE)
+    server = LiveServer(create_app(replace(backend.settings, instance=instance), backend.engine))
+    client = GraphQLClient(server.url)
+    try:
+        yield client
+    finally:
+        client.close()
+        server.stop()

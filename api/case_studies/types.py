@@ -20,6 +20,7 @@ from api.core.dates import optional_formatted_day_field
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import Money, money_or_none
+from api.core.numbers import optional_formatted_count_field
 from api.core.taxonomy import TaxonomyTerm, cause_terms
 from api.core.translations import LocalizedText, localized_field
 from api.households.types import Household, households_by_id
@@ -72,7 +73,13 @@ class CaseStudyIndicators:
     households_lifted_out: int | None = strawberry.field(
         description="Households lifted out of poverty."
     )
+    households_lifted_out_formatted = optional_formatted_count_field(
+        lambda indicators: indicators.households_lifted_out, of="householdsLiftedOut"
+    )
     jobs_created: int | None = strawberry.field(description="Jobs created.")
+    jobs_created_formatted = optional_formatted_count_field(
+        lambda indicators: indicators.jobs_created, of="jobsCreated"
+    )
 
 
 def load_case_studies(context: Context, ids: Iterable[int]) -> dict[int, CaseStudyRow]:

@@ -16,13 +16,14 @@ from strawberry import relay
 
 from api.accounts.models import Account
 from api.core.context import Context
-from api.core.dates import formatted_day_field
+from api.core.dates import formatted_day_field, optional_formatted_day_field
 from api.core.db import unit_of_work, utcnow
 from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.i18n import N_
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, format_money
+from api.core.numbers import formatted_count_field
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
     After,
@@ -206,6 +207,8 @@ class CampaignUpdate(relay.Node):
     def created_at(self) -> datetime:
         return self.row.created_at
 
+    created_at_formatted = formatted_day_field(lambda self: self.row.created_at, of="createdAt")
+
     @classmethod
     def resolve_nodes(  # type: ignore[override]
         cls,
@@ -253,6 +256,10 @@ class CampaignBacker:
     def received_at(self) -> datetime:
         assert self.row.received_at is not None
         return self.row.received_at
+
+    received_at_formatted = formatted_day_field(
+        lambda self: self.row.received_at, of="receivedAt"
+    )
 
     @strawberry.field(
         description="True when the money was given back (the campaign failed or was cancelled)."
@@ -369,6 +376,10 @@ class Campaign(relay.Node):
     )
     def backers_count(self) -> int:
         return self.row.backers_count
+
+    backers_count_formatted = formatted_count_field(
+        lambda self: self.row.backers_count, of="backersCount"
+    )
 
     @strawberry.field(
         description=(
@@ -764,9 +775,15 @@ class Backing(relay.Node):
     def created_at(self) -> datetime:
         return self.row.created_at
 
+    created_at_formatted = formatted_day_field(lambda self: self.row.created_at, of="createdAt")
+
     @strawberry.field(description="When the money was received.")
     def received_at(self) -> datetime | None:
         return self.row.received_at
+
+    received_at_formatted = optional_formatted_day_field(
+        lambda self: self.row.received_at, of="receivedAt"
+    )
 
     @strawberry.field(description="When the money was given back.")
     def refunded_at(self) -> datetime | None:

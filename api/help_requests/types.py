@@ -97,6 +97,7 @@ class HelpRequestKind(Enum):
 class HelpRequestItem:
     name: str = strawberry.field(description="What is needed.")
     quantity: int = strawberry.field(description="How many units.")
+    quantity_formatted = formatted_count_field(lambda item: item.quantity, of="quantity")
     unit: str = strawberry.field(description="The unit, e.g. bags, kg, hours.")
 
 

@@ -18,6 +18,7 @@ from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
+from api.core.numbers import formatted_count_field
 from api.core.permissions import deny
 from api.core.taxonomy import TaxonomyTerm, cause_terms
 from api.households import models, service
@@ -127,6 +128,10 @@ class Household(relay.Node):
     @strawberry.field(description="Number of people in the household.")
     def members_count(self) -> int:
         return self.row.members_count
+
+    members_count_formatted = formatted_count_field(
+        lambda self: self.row.members_count, of="membersCount"
+    )
 
     @strawberry.field(description="Where the household lives, no finer than the public level.")
     def region(self, info: strawberry.Info[Context, Any]) -> Region:

@@ -26,6 +26,7 @@ from api.core.dates import formatted_day_field
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
+from api.core.numbers import formatted_count_field
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
     After,
@@ -461,6 +462,8 @@ class OrderLine:
     @strawberry.field(description="How many units.")
     def quantity(self) -> int:
         return self.row.quantity
+
+    quantity_formatted = formatted_count_field(lambda self: self.row.quantity, of="quantity")
 
     @strawberry.field(description="The price of one unit when the order was placed.")
     def unit_price(self) -> Money:

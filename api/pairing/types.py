@@ -16,6 +16,7 @@ import strawberry
 from strawberry import relay
 
 from api.core.context import Context
+from api.core.dates import formatted_day_field
 from api.core.db import utcnow
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
@@ -420,9 +421,15 @@ class Pairing(relay.Node):
     def period_start(self) -> date:
         return self.row.period_start
 
+    period_start_formatted = formatted_day_field(
+        lambda self: self.row.period_start, of="periodStart"
+    )
+
     @strawberry.field(description="Last day of the agreed period.")
     def period_end(self) -> date:
         return self.row.period_end
+
+    period_end_formatted = formatted_day_field(lambda self: self.row.period_end, of="periodEnd")
 
     @strawberry.field(description="When the pairing was proposed.")
     def proposed_at(self) -> datetime:

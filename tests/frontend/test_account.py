@@ -306,3 +306,20 @@ def test_every_account_page_is_accessible(page: Any, demo_site: Any, locale: str
     assert page.locator("#pledges .history-item").count() >= 1
     assert page.locator("h1").count() == 1
     assert_accessible(page)
+
+
+def test_order_days_are_the_apis_in_chinese(page: Any, demo_site: Any) -> None:
+    """The day each order was placed reads as the API writes it for the visitor's locale."""
+    token = log_in_as_helper(page, demo_site)
+    response = httpx.post(
+        demo_site.at("/graphql"),
+        json={"query": "{ myOrders(first: 10) { nodes { placedAtFormatted } } }"},
+        headers={"x-aidbridge-locale": "zh_Hans", "authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    days = [order["placedAtFormatted"] for order in response.json()["data"]["myOrders"]["nodes"]]
+    assert days and all("年" in day for day in days)
+    open_page(page, "/account/", locale="zh_Hans")
+    shown = page.locator("#orders .history-item .meta").all_inner_texts()
+    assert len(shown) == len(days)
+    assert all(day in text for day, text in zip(days, shown, strict=True))

@@ -12,7 +12,13 @@ import pytest
 from sqlmodel import Session, col, select
 
 from api.core.db import utcnow
-from api.crowdfunding.models import Backing, BackingStatus, Campaign, CampaignStatus
+from api.crowdfunding.models import (
+    Backing,
+    BackingStatus,
+    Campaign,
+    CampaignPost,
+    CampaignStatus,
+)
 from api.payments.models import Payment
 from tests.frontend.conftest import (
     DEMO_PASSWORD,
@@ -213,3 +219,40 @@ def test_backing_validation_shows_an_error_summary(page: Any, demo_site: DemoSit
     with Session(demo_site.engine) as session:
         backing = backing_paid_with(session, reference)
     assert (backing.amount_minor, backing.backer_name) == (10 * 100, "Corrected Backer")
+
+
+CAMPAIGN_TEXTS = """query($id: ID!) { node(id: $id) { ... on Campaign {
+  backersCountFormatted
+  updates(first: 5) { createdAtFormatted }
+  backers(first: 20) { nodes { receivedAtFormatted } } } } }"""
+
+
+def test_campaign_page_shows_the_apis_days_and_count_in_chinese(
+    page: Any, demo_site: DemoSite
+) -> None:
+    """Update days, backer days and the backers count are the API's text, never the
+    browser's formatting of raw values."""
+    with Session(demo_site.engine) as session:
+        campaign_id = session.exec(
+            select(Campaign.id)
+            .join(CampaignPost, col(CampaignPost.campaign_id) == col(Campaign.id))
+            .where(Campaign.status == CampaignStatus.ACTIVE)
+            .where(Campaign.backers_count > 0)
+            .order_by(col(Campaign.id))
+        ).first()
+    assert campaign_id is not None, "the demo has an active campaign with updates and backers"
+    response = httpx.post(
+        demo_site.at("/graphql"),
+        json={"query": CAMPAIGN_TEXTS, "variables": {"id": gid("Campaign", campaign_id)}},
+        headers={"x-aidbridge-locale": "zh_Hans"},
+    )
+    expected = response.json()["data"]["node"]
+    open_page(page, f"/campaign/?id={gid('Campaign', campaign_id)}", locale="zh_Hans")
+    updates = page.locator(".updates li .meta time").all_inner_texts()
+    assert updates == [update["createdAtFormatted"] for update in expected["updates"]]
+    assert all("年" in day for day in updates)
+    backers = page.locator(".backers li time").all_inner_texts()
+    assert backers == [backer["receivedAtFormatted"] for backer in expected["backers"]["nodes"]]
+    progress = page.locator(".campaign-progress").inner_text()
+    assert expected["backersCountFormatted"] in progress
+    assert_accessible(page)

@@ -234,6 +234,10 @@ def test_a_helper_orders_by_keyboard_alone(page: Any, demo_site: Any) -> None:
     page.keyboard.press("Backspace")
     page.keyboard.type("3")
     page.keyboard.press("Tab")
+    # The API writes the new quantity (the cart lives in the browser): wait for its answer.
+    page.wait_for_function(
+        "() => document.querySelector('.line-total').textContent.includes('\u00d7 3')"
+    )
     assert f"{product['price']['formatted']} \u00d7 3" in line_total(page)
     assert json.loads(page.evaluate("localStorage.getItem('aidbridge.cart')")) == [
         {"product": product["id"], "quantity": 3}
@@ -274,3 +278,64 @@ def test_a_helper_orders_by_keyboard_alone(page: Any, demo_site: Any) -> None:
             token=helper_token(demo_site),
         )["node"]["total"]["formatted"]
     )
+
+
+def test_cart_and_order_quantities_are_the_apis_in_chinese(page: Any, demo_site: Any) -> None:
+    """The quantities of the cart (kept in the browser) and of an order line read as the API
+    writes them for the visitor's locale."""
+    product = stocked_product(demo_site)
+    token = helper_token(demo_site)
+    placed = gql(
+        demo_site,
+        """mutation($input: OrderPlaceInput!) {
+          orderPlace(input: $input) { order { id } errors { code } } }""",
+        {
+            "input": {
+                "lines": [{"product": product["id"], "quantity": 2}],
+                "shippingAddress": "7 Orchard Road, Nairobi",
+                "provider": "offline",
+                "idempotencyKey": str(uuid.uuid4()),
+            }
+        },
+        token=token,
+    )["orderPlace"]
+    assert placed["errors"] == []
+    order = gql(
+        demo_site,
+        """query($id: ID!) { node(id: $id) { ... on Order {
+          lines { quantityFormatted unitPrice { formatted } } } } }""",
+        {"id": placed["order"]["id"]},
+        token=token,
+        locale="zh_Hans",
+    )["node"]
+    [line] = order["lines"]
+    log_in(page, token)
+    open_page(page, f"/order/?id={placed['order']['id']}", locale="zh_Hans")
+    shown = page.locator(".line-quantity").inner_text().replace("\u2068", "").replace("\u2069", "")
+    assert shown.endswith(f"\u00d7 {line['quantityFormatted']}")
+    assert line["unitPrice"]["formatted"] in shown
+
+    # The order set 2 units aside: the cart holds what is left (more would be cut to it).
+    left = gql(
+        demo_site,
+        "query($id: ID!) { node(id: $id) { ... on Product { stock } } }",
+        {"id": product["id"]},
+    )["node"]["stock"]
+    quantities = [min(left, 10000), 1]
+    written = gql(
+        demo_site,
+        "query($n: [Int!]!) { numbersFormatted(numbers: $n) }",
+        {"n": quantities},
+        locale="zh_Hans",
+    )["numbersFormatted"]
+    put_in_cart(page, [(product["id"], quantities[0])])
+    open_page(page, "/cart/", locale="zh_Hans")
+    assert line_total(page).endswith(f"\u00d7 {written[0]}")
+    quantity = page.locator(".cart-table input.quantity-input")
+    quantity.fill("1")
+    quantity.press("Tab")
+    page.wait_for_function(
+        "text => document.querySelector('.line-total').textContent.endsWith(text)",
+        arg=f"\u00d7 {written[1]}",
+    )
+    assert_accessible(page)

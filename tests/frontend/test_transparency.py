@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.frontend.conftest import DemoSite, assert_accessible, open_page, tab_to
@@ -91,4 +92,26 @@ def test_transparency_is_accessible(page: Any, demo_site: DemoSite, locale: str)
     open_page(page, "/transparency/", locale=locale)
     assert page.evaluate("document.documentElement.dir") == ("rtl" if locale == "ar" else "ltr")
     assert page.locator("h1").count() == 1
+    assert_accessible(page)
+
+
+TEXTS = """{ donationWall(first: 10) { nodes { receivedAtFormatted } }
+  pairings(first: 10) { nodes { periodStartFormatted periodEndFormatted } } }"""
+
+
+def test_wall_and_pairing_days_are_the_apis_in_arabic(page: Any, demo_site: DemoSite) -> None:
+    """The day each gift arrived and each pairing's period read as the API writes them for
+    an Arabic reader, never the raw ISO dates."""
+    expected = httpx.post(
+        demo_site.at("/graphql"), json={"query": TEXTS}, headers={"x-aidbridge-locale": "ar"}
+    ).json()["data"]
+    open_page(page, "/transparency/", locale="ar")
+    wall = page.locator(".wall-entry time").all_inner_texts()
+    assert wall == [entry["receivedAtFormatted"] for entry in expected["donationWall"]["nodes"]]
+    periods = page.locator("#pairings tbody tr td.nowrap").all_inner_texts()
+    assert periods == [
+        f"{pairing['periodStartFormatted']} \u2013 {pairing['periodEndFormatted']}"
+        for pairing in expected["pairings"]["nodes"]
+    ]
+    assert not any(period[:4].isdigit() and period[4] == "-" for period in periods)
     assert_accessible(page)

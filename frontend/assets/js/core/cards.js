@@ -35,7 +35,7 @@ export function requestCard(request, labels, headingLevel = 3) {
           { class: "meta" },
           ngettext("Household {code} · {count} person · {region}", "Household {code} · {count} people · {region}", household.membersCount, {
             code: household.publicCode,
-            count: household.membersCount,
+            count: household.membersCountFormatted,
             region: household.region.name,
           }),
         )

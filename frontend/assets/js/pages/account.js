@@ -69,6 +69,7 @@ function orderItem(order, labels) {
     { class: "history-item" },
     h("p", { class: "history-title" }, h("a", { href: `/order/?id=${encodeURIComponent(order.id)}` }, _("Order from {seller}", { seller: order.seller.displayName }))),
     h("p", {}, h("span", { class: "money" }, order.total.formatted), " ", status(labels, "OrderStatus", order.status)),
+    h("p", { class: "meta" }, _("Placed on {date}", { date: order.placedAtFormatted })),
   );
 }
 
@@ -83,6 +84,7 @@ function backingItem(backing, labels) {
       campaign ? h("a", { href: `/campaign/?id=${encodeURIComponent(campaign.id)}` }, localized(campaign.title)) : _("A campaign that is no longer public"),
     ),
     h("p", {}, h("span", { class: "money" }, backing.amount.formatted), " ", status(labels, "BackingStatus", backing.status)),
+    h("p", { class: "meta" }, _("Given on {date}", { date: backing.createdAtFormatted })),
     backing.receiptNumber ? h("p", { class: "meta" }, _("Receipt number: {number}", { number: backing.receiptNumber })) : null,
   );
 }

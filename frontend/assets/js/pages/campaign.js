@@ -31,6 +31,8 @@ function backerItem(backer) {
     h("span", { class: "backer-name" }, backer.name),
     " ",
     h("span", { class: "money" }, backer.amount.formatted),
+    " ",
+    h("time", { class: "meta", datetime: backer.receivedAt }, backer.receivedAtFormatted),
     backer.refunded ? h("span", { class: "badge" }, _("Refunded")) : null,
     backer.message ? h("p", { class: "backer-message", dir: "auto" }, backer.message) : null,
   );
@@ -88,7 +90,7 @@ function render(data, main) {
         h("h2", { id: "progress-title" }, _("Progress")),
         progressBar(campaign.fundedBasisPoints, _("Raised so far")),
         h("p", { class: "money" }, _("{raised} raised of {goal}", { raised: campaign.raised.formatted, goal: campaign.goal.formatted })),
-        h("p", {}, ngettext("{count} backer", "{count} backers", campaign.backersCount, { count: campaign.backersCount })),
+        h("p", {}, ngettext("{count} backer", "{count} backers", campaign.backersCount, { count: campaign.backersCountFormatted })),
         campaign.refundedBackingsCount
           ? h("p", {}, _("Given back to backers: {amount}", { amount: campaign.refunded.formatted }))
           : null,
@@ -112,7 +114,15 @@ function render(data, main) {
           ? h(
               "ul",
               { class: "plain-list updates" },
-              campaign.updates.map((update) => h("li", {}, h("h3", { dir: "auto" }, update.title), h("p", { class: "update-body", dir: "auto" }, update.body))),
+              campaign.updates.map((update) =>
+                h(
+                  "li",
+                  {},
+                  h("h3", { dir: "auto" }, update.title),
+                  h("p", { class: "meta" }, h("time", { datetime: update.createdAt }, update.createdAtFormatted)),
+                  h("p", { class: "update-body", dir: "auto" }, update.body),
+                ),
+              ),
             )
           : emptyState(_("The organiser has not posted any updates yet.")),
       ),

@@ -14,6 +14,9 @@ const LOGIN_URL = `/login/?next=${encodeURIComponent("/cart/")}`;
 const keys = new Map();
 // What the checkout knows across redraws: the providers offered, the address typed.
 const checkoutState = { providers: [], address: "" };
+// The quantities as the API writes them for the visitor's locale, by number: the cart lives
+// in this browser, yet its numbers read like every other number on the site.
+const quantityTexts = new Map();
 
 function keyFor(input) {
   const signature = JSON.stringify(input);
@@ -21,8 +24,26 @@ function keyFor(input) {
   return keys.get(signature);
 }
 
-function load() {
-  return request("PageCart", { ids: cartLines().map((line) => line.product) });
+/** Asks the API to write the quantities it has not written yet. */
+async function writeQuantities(numbers) {
+  const missing = [...new Set(numbers)].filter((number) => !quantityTexts.has(number)).slice(0, 100);
+  if (!missing.length) return;
+  try {
+    const { quantities } = await request("CartQuantities", { quantities: missing });
+    missing.forEach((number, index) => quantityTexts.set(number, quantities[index]));
+  } catch {
+    // The API cannot be reached: the line shows the digits as typed, never a stale quantity.
+  }
+}
+
+async function load() {
+  const lines = cartLines();
+  const quantities = [...new Set(lines.map((line) => line.quantity))].slice(0, 100);
+  const data = await request("PageCart", { ids: lines.map((line) => line.product), quantities });
+  quantities.forEach((number, index) => quantityTexts.set(number, data.quantities[index]));
+  // Lines above the stock are shown at the stock: those numbers are written too.
+  await writeQuantities(groupsOf(data.nodes || []).groups.flatMap((group) => group.lines.map((line) => line.quantity)));
+  return data;
 }
 
 /** The cart's lines with their products, grouped by seller; gone products dropped. */
@@ -44,7 +65,7 @@ function groupsOf(products) {
 }
 
 function lineTotal(line) {
-  return _("{price} × {quantity}", { price: isolate(line.product.price.formatted), quantity: line.quantity });
+  return _("{price} × {quantity}", { price: isolate(line.product.price.formatted), quantity: quantityTexts.get(line.quantity) ?? line.quantity });
 }
 
 function render(data, main) {
@@ -143,7 +164,9 @@ function lineRow(line, key, redraw, status) {
     if (form) clearErrors(form);
     line.quantity = value;
     setQuantity(product.id, value);
-    total.textContent = lineTotal(line);
+    writeQuantities([value]).then(() => {
+      if (line.quantity === value) total.textContent = lineTotal(line);
+    });
     return true;
   };
   quantity.addEventListener("change", commit);

@@ -40,8 +40,9 @@ function search(choice, data, labels) {
   ]);
 }
 
-function count(value) {
-  return value === null || value === undefined ? _("Not reported") : String(value);
+/** A count as the API writes it for the visitor's locale, or that it was not reported. */
+function count(formatted) {
+  return formatted ?? _("Not reported");
 }
 
 function indicators(study) {
@@ -65,8 +66,8 @@ function indicators(study) {
           h("td", { class: "money" }, values.incomePerMemberBefore?.formatted || _("Not reported")),
           h("td", { class: "money" }, values.incomePerMemberAfter?.formatted || _("Not reported")),
         ),
-        h("tr", {}, h("th", { scope: "row" }, _("Households lifted out of poverty")), dash(), h("td", {}, count(values.householdsLiftedOut))),
-        h("tr", {}, h("th", { scope: "row" }, _("Jobs created")), dash(), h("td", {}, count(values.jobsCreated))),
+        h("tr", {}, h("th", { scope: "row" }, _("Households lifted out of poverty")), dash(), h("td", {}, count(values.householdsLiftedOutFormatted))),
+        h("tr", {}, h("th", { scope: "row" }, _("Jobs created")), dash(), h("td", {}, count(values.jobsCreatedFormatted))),
       ),
     ),
   );

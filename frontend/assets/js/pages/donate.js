@@ -98,7 +98,7 @@ function targetSummary(data) {
             { class: "meta" },
             ngettext("Household {code} · {count} person · {region}", "Household {code} · {count} people · {region}", household.membersCount, {
               code: household.publicCode,
-              count: household.membersCount,
+              count: household.membersCountFormatted,
               region: household.region.name,
             }),
           )

@@ -89,7 +89,7 @@ function linesTable(order) {
               {},
               h("a", { href: `/product/?id=${encodeURIComponent(line.product.id)}` }, localized(line.product.name)),
               h("span", { class: "meta unit" }, line.product.unit),
-              h("span", { class: "meta unit line-quantity" }, _("{price} × {quantity}", { price: isolate(line.unitPrice.formatted), quantity: line.quantity })),
+              h("span", { class: "meta unit line-quantity" }, _("{price} × {quantity}", { price: isolate(line.unitPrice.formatted), quantity: line.quantityFormatted })),
             ),
             h("td", { class: "money" }, line.total.formatted),
             h("td", { class: "money" }, line.producerShare.formatted),

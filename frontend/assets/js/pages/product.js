@@ -66,7 +66,7 @@ function producerSection(product, labels) {
               {},
               ngettext("Household {code} · {count} person · {region}", "Household {code} · {count} people · {region}", household.membersCount, {
                 code: household.publicCode,
-                count: household.membersCount,
+                count: household.membersCountFormatted,
                 region: household.region.name,
               }),
               household.causes.length

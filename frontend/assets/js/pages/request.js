@@ -42,7 +42,7 @@ function itemsSummary(item) {
     "section",
     { class: "card", "aria-labelledby": "items-title" },
     h("h2", { id: "items-title" }, _("What is needed")),
-    h("ul", {}, item.items.map((entry) => h("li", {}, _("{quantity} {unit} of {name}", { quantity: entry.quantity, unit: entry.unit, name: entry.name })))),
+    h("ul", {}, item.items.map((entry) => h("li", {}, _("{quantity} {unit} of {name}", { quantity: entry.quantityFormatted, unit: entry.unit, name: entry.name })))),
   );
 }
 
@@ -176,7 +176,7 @@ function render(data, main) {
               { "aria-labelledby": "household-title" },
               h("h2", { id: "household-title" }, _("The household")),
               h("p", {}, _("Household {code} in {region}", { code: household.publicCode, region: household.region.name })),
-              h("p", {}, ngettext("{count} person", "{count} people", household.membersCount, { count: household.membersCount })),
+              h("p", {}, ngettext("{count} person", "{count} people", household.membersCount, { count: household.membersCountFormatted })),
               household.causes.length
                 ? h("p", { class: "tags" }, h("span", { class: "meta" }, _("Causes of poverty:")), household.causes.map((cause) => [" ", h("span", { class: "badge" }, cause.label)]))
                 : null,

@@ -109,6 +109,7 @@ function wallEntry(labels) {
         h("span", { class: "money" }, entry.amount.formatted),
       ),
       h("p", { class: "meta" }, _("For {target} ({kind})", { target: entry.targetTitle, kind: labels.DonationTargetKind?.[entry.targetKind] || entry.targetKind })),
+      h("p", { class: "meta" }, h("time", { datetime: entry.receivedAt }, entry.receivedAtFormatted)),
       entry.message ? h("blockquote", { class: "wall-message" }, entry.message) : null,
     );
 }
@@ -151,9 +152,9 @@ function pairingRow(labels) {
       h(
         "td",
         { class: "nowrap" },
-        h("time", { datetime: pairing.periodStart }, pairing.periodStart),
+        h("time", { datetime: pairing.periodStart }, pairing.periodStartFormatted),
         " – ",
-        h("time", { datetime: pairing.periodEnd }, pairing.periodEnd),
+        h("time", { datetime: pairing.periodEnd }, pairing.periodEndFormatted),
       ),
     );
   };

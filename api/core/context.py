@@ -40,6 +40,9 @@ class Context:
     explicit_locale: str | None = None
     accept_language: str | None = None
     is_mutation: bool = False
+    # The operation's cost, computed from the document and variables before it runs
+    # (api/core/cost.py); what the rate limit charges (api/core/ratelimit.py).
+    cost: int = 1
     _session: Session | None = None
     _principal: Principal | None = None
     _locale: str | None = None

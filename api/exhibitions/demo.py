@@ -1,6 +1,7 @@
 """Demo exhibitions: five showcases (four published, one draft; one current, others past or
-coming) of public projects, published case studies and pictures, three of them translated
-with their captions. Run after the projects and case studies demos."""
+coming) of public projects, published case studies and a picture stored by the instance,
+three of them translated with their captions. Run after the projects, mall and case
+studies demos: the pictures are the mall's, drawn only when the mall stored none."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from strawberry import relay
 
+from api.accounts.models import Account, Role
 from api.case_studies.models import CaseStudy, CaseStudyStatus
+from api.core.auth import Principal
 from api.core.settings import Instance
 from api.core.translations import digest_of
 from api.exhibitions.models import (
@@ -24,6 +27,8 @@ from api.exhibitions.models import (
     ExhibitionTranslation,
 )
 from api.exhibitions.service import EXHIBITION_TEXT, ITEM_TEXT
+from api.media.demo import PICTURES, demo_pictures
+from api.media.models import Image
 from api.projects.models import PUBLIC_PROJECT_STATUSES, Project
 
 # (title, theme, days from today to the start, length in days, published)
@@ -74,6 +79,21 @@ _CAPTION_INDEX = {
 }
 
 
+def _picture_ids(session: Session) -> list[int]:
+    """The demo's stored pictures: the mall demo's, else drawn now (uploaded by the admin);
+    none without an admin."""
+    stored = session.exec(select(Image.id).order_by(col(Image.id)).limit(PICTURES)).all()
+    if stored:
+        return [image_id for image_id in stored if image_id is not None]
+    admin = session.exec(
+        select(Account).where(Account.role == Role.PLATFORM_ADMIN).order_by(col(Account.id))
+    ).first()
+    if admin is None:
+        return []
+    actor = Principal(account_id=admin.id, role=Role(admin.role))
+    return [image.id for image in demo_pictures(session, actor=actor) if image.id is not None]
+
+
 def generate(session: Session, *, rng: random.Random, instance: Instance, today: date) -> None:
     project_ids = list(
         session.execute(
@@ -90,6 +110,7 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
             .order_by(CaseStudy.id)
         ).scalars()
     )
+    picture_ids = _picture_ids(session)
     items: list[dict[str, Any]] = []
     texts: list[dict[str, Any]] = []
     translated_shows: dict[int, tuple[tuple[str, str, str, str, str, str], datetime]] = {}
@@ -127,29 +148,25 @@ def generate(session: Session, *, rng: random.Random, instance: Instance, today:
                     "updated_at": created,
                 }
             )
-        chosen: list[tuple[str, str | None, str | None, str]] = []
+        chosen: list[tuple[str, str | None, int | None, str]] = []
         for project_id in rng.sample(project_ids, min(3, len(project_ids))):
             gid = str(relay.GlobalID("Project", str(project_id)))
             chosen.append((ExhibitionItemKind.PROJECT, gid, None, "A project on show."))
         for case_id in rng.sample(case_study_ids, min(2, len(case_study_ids))):
             gid = str(relay.GlobalID("CaseStudy", str(case_id)))
             chosen.append((ExhibitionItemKind.CASE_STUDY, gid, None, "How it worked."))
-        chosen.append(
-            (
-                ExhibitionItemKind.MEDIA,
-                None,
-                f"https://media.demo.aidbridge.org/exhibitions/{exhibition.id}/cover.jpg",
-                f"{title}: the cover picture.",
-            )
-        )
-        for position, (kind, target, url, caption) in enumerate(chosen):
+        if picture_ids:
+            picture = picture_ids[index % len(picture_ids)]
+            chosen.append((ExhibitionItemKind.MEDIA, None, picture, f"{title}: the cover picture."))
+        for position, (kind, target, image_id, caption) in enumerate(chosen):
             items.append(
                 {
                     "exhibition_id": exhibition.id,
                     "position": position,
                     "kind": kind,
                     "target_global_id": target,
-                    "media_url": url,
+                    "media_url": None,
+                    "image_id": image_id,
                     "caption": caption,
                 }
             )

@@ -65,7 +65,8 @@ class ExhibitionTranslation(SQLModel, table=True):
 
 class ExhibitionItem(SQLModel, table=True):
     """One exhibit. `target_global_id` is the relay global ID of the object shown (a
-    product, project, case study or campaign); MEDIA items carry a URL instead. An item
+    product, project, case study or campaign); MEDIA items carry a picture stored by the
+    instance (`image_id`), a URL of one elsewhere, or both, instead. An item
     keeps its row while its position exists, so its caption's translations stay with it."""
 
     __tablename__ = "exhibition_item"
@@ -77,6 +78,7 @@ class ExhibitionItem(SQLModel, table=True):
     kind: str = Field(max_length=16)
     target_global_id: str | None = Field(default=None, max_length=200)
     media_url: str | None = Field(default=None, max_length=1000)
+    image_id: int | None = Field(default=None, foreign_key="media_image.id")
     caption: str = Field(default="", max_length=500)
 
 

@@ -95,7 +95,8 @@ class ExhibitionQueries:
 
 
 @strawberry.input(
-    description="One exhibit. Give `target` for every kind but MEDIA, which needs `mediaUrl`."
+    description="One exhibit. Give `target` for every kind but MEDIA, which needs `image` (a "
+    "picture stored by the instance), `mediaUrl` (one elsewhere) or both."
 )
 class ExhibitionItemInput:
     kind: models.ExhibitionItemKind = strawberry.field(description="What the exhibit shows.")
@@ -107,7 +108,14 @@ class ExhibitionItemInput:
         ),
     )
     media_url: str | None = strawberry.field(
-        default=None, description="For MEDIA: an http(s) URL, at most 1000 characters."
+        default=None,
+        description="For MEDIA: an http(s) URL of a picture or video elsewhere, at most 1000 "
+        "characters. Required when `image` is not given.",
+    )
+    image: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="For MEDIA: a picture from imageUpload (yours; staff may give any; a "
+        "picture the exhibition already shows may stay). Only for MEDIA exhibits.",
     )
     caption: str = strawberry.field(default="", description="Caption, at most 500 characters.")
 
@@ -200,6 +208,7 @@ def _items(
             target_type=item.target.type_name if item.target else None,
             target_id=item.target.node_id if item.target else None,
             media_url=item.media_url,
+            image=None if item.image is None else str(item.image),
         )
         for item in given
     ]

@@ -28,6 +28,7 @@ from api.exhibitions.models import (
     ExhibitionStatus,
     ExhibitionTranslation,
 )
+from api.media.service import check_attachable
 from api.regions.models import Region
 
 MAX_ITEMS = 100
@@ -65,7 +66,8 @@ ITEM_TEXT = Translatable(
 @dataclass
 class ItemSpec:
     """One exhibit as given. `target_type`/`target_id` are the parts of the target's global
-    ID, already known to name an existing object for kinds outside this codebase."""
+    ID, already known to name an existing object for kinds outside this codebase. `image`
+    is the key of a picture stored by the instance; `image_id` its row, once checked."""
 
     kind: str
     caption: str = ""
@@ -73,6 +75,8 @@ class ItemSpec:
     target_type: str | None = None
     target_id: str | None = None
     media_url: str | None = None
+    image: str | None = None
+    image_id: int | None = None
 
 
 @dataclass
@@ -172,13 +176,16 @@ def _validate_items(session: Session, items: list[ItemSpec]) -> list[ServiceErro
         if item.kind == ExhibitionItemKind.MEDIA:
             if item.target_global_id is not None:
                 errors.append(ServiceError(ErrorCode.INVALID, field=f"{where}.target"))
-            if not item.media_url:
+            if item.media_url:
+                if not _check_url(item.media_url.strip()):
+                    errors.append(ServiceError(ErrorCode.INVALID, field=f"{where}.mediaUrl"))
+            elif item.image is None:
                 errors.append(ServiceError(ErrorCode.REQUIRED, field=f"{where}.mediaUrl"))
-            elif not _check_url(item.media_url.strip()):
-                errors.append(ServiceError(ErrorCode.INVALID, field=f"{where}.mediaUrl"))
             continue
         if item.media_url is not None:
             errors.append(ServiceError(ErrorCode.INVALID, field=f"{where}.mediaUrl"))
+        if item.image is not None:
+            errors.append(ServiceError(ErrorCode.INVALID, field=f"{where}.image"))
         if item.target_global_id is None or item.target_type is None:
             errors.append(ServiceError(ErrorCode.REQUIRED, field=f"{where}.target"))
             continue
@@ -217,9 +224,53 @@ def _validate_items(session: Session, items: list[ItemSpec]) -> list[ServiceErro
     return errors
 
 
-def _validate(
-    session: Session, details: ExhibitionDetails, *, creating: bool
+def _attach_images(
+    session: Session, actor: Principal, items: list[ItemSpec], exhibition_id: int | None
 ) -> list[ServiceError]:
+    """Check the pictures of MEDIA exhibits, setting their `image_id`: the editor's own
+    uploads, any for staff, and those the exhibition already shows (so a co-editor can keep
+    them)."""
+    pictured = [
+        (i, item)
+        for i, item in enumerate(items)
+        if item.kind == ExhibitionItemKind.MEDIA and item.image is not None
+    ]
+    if not pictured:
+        return []
+    shown: list[int] = []
+    if exhibition_id is not None:
+        shown = [
+            image_id
+            for image_id in session.exec(
+                select(ExhibitionItem.image_id).where(ExhibitionItem.exhibition_id == exhibition_id)
+            ).all()
+            if image_id is not None
+        ]
+    errors: list[ServiceError] = []
+    for i, item in pictured:
+        try:
+            [item.image_id] = check_attachable(
+                session,
+                actor=actor,
+                keys=[item.image or ""],
+                already=shown,
+                field=f"items.{i}.image",
+                limit=1,
+            )
+        except ServiceError as error:
+            errors.append(error)
+    return errors
+
+
+def _validate(
+    session: Session,
+    actor: Principal,
+    details: ExhibitionDetails,
+    *,
+    exhibition_id: int | None = None,
+) -> list[ServiceError]:
+    """Every error in `details`; creating when `exhibition_id` is None."""
+    creating = exhibition_id is None
     errors: list[ServiceError] = []
     for name, limit, required in (
         ("title", TITLE_LIMIT, True),
@@ -240,6 +291,8 @@ def _validate(
         errors.append(ServiceError(ErrorCode.NOT_FOUND, field="region"))
     if details.items is not None:
         errors += _validate_items(session, details.items)
+        if len(details.items) <= MAX_ITEMS:
+            errors += _attach_images(session, actor, details.items, exhibition_id)
     return errors
 
 
@@ -260,6 +313,7 @@ def _replace_items(session: Session, exhibition_id: int, items: list[ItemSpec]) 
         row.kind = item.kind
         row.target_global_id = item.target_global_id
         row.media_url = item.media_url.strip() if item.media_url else None
+        row.image_id = item.image_id
         row.caption = item.caption.strip()
         session.add(row)
     gone = sorted(row.id for row in existing.values() if row.id is not None)
@@ -278,7 +332,7 @@ def create_exhibition(
 ) -> Exhibition:
     """A new DRAFT exhibition, owned by the organisation admin's organisation. `language`
     is the locale its texts are written in (an instance locale; the default if None)."""
-    errors = _validate(session, details, creating=True)
+    errors = _validate(session, actor, details)
     source_language = ""
     try:
         source_language = check_source_language(
@@ -316,7 +370,7 @@ def update_exhibition(
     session: Session, *, actor: Principal, exhibition_id: int, details: ExhibitionDetails
 ) -> Exhibition:
     exhibition = exhibition_for_editor(session, actor, exhibition_id)
-    errors = _validate(session, details, creating=False)
+    errors = _validate(session, actor, details, exhibition_id=exhibition_id)
     starts_on = details.starts_on or exhibition.starts_on
     ends_on = details.ends_on or exhibition.ends_on
     if ends_on < starts_on:

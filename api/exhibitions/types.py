@@ -20,6 +20,7 @@ from api.core.translations import LocalizedText, localized_field
 from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.models import ExhibitionItem as ExhibitionItemRow
+from api.media.types import Image, images_of
 from api.regions.types import Region, load_regions
 
 # graphql_enum registers the model enums in place and returns the same classes; fields are
@@ -115,9 +116,25 @@ class ExhibitionItem:
             source_language=self.source_language,
         )
 
-    @strawberry.field(description="For MEDIA exhibits: the URL of the picture or video.")
+    @strawberry.field(
+        description="For MEDIA exhibits: the URL of a picture or video on another site, if one "
+        "was given. Pages that allow pictures only from the instance link to it instead of "
+        "showing it."
+    )
     def media_url(self) -> str | None:
         return self.row.media_url
+
+    @strawberry.field(
+        description="For MEDIA exhibits: the picture stored by the instance, in several "
+        "widths; null otherwise."
+    )
+    def image(self, info: strawberry.Info[Context, Any]) -> Image | None:
+        if self.row.image_id is None:
+            return None
+        items = load_exhibition_items(info.context, self.page_ids)
+        page_ids = [item.image_id for rows in items.values() for item in rows if item.image_id]
+        found = images_of(info.context, [self.row.image_id], page_ids)
+        return found[0] if found else None
 
     @strawberry.field(
         description=(

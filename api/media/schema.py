@@ -35,7 +35,8 @@ def read_upload(file: Any) -> bytes:
 class MediaMutations:
     @strawberry.mutation(
         description="Store a picture (JPEG, PNG or WebP, at most 10 MB and 40 megapixels) "
-        "to show on something you edit: staff, and managers of a seller. Send it as a "
+        "to show on something you edit: staff, managers of a seller, and organisation admins "
+        "(who edit exhibitions). Send it as a "
         "GraphQL multipart request. The picture is turned upright, stripped of its metadata "
         "(a photo's EXIF can say where it was taken) and stored as WebP in a few widths.",
         extensions=requires(),

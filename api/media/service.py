@@ -49,12 +49,14 @@ class StoredImage:
 
 
 def may_upload(session: Session, actor: Principal) -> bool:
-    """Staff, and managers of a seller (who picture their products)."""
+    """Staff, managers of a seller (who picture their products), and whoever may edit
+    exhibitions (organisation admins, who picture MEDIA exhibits)."""
+    from api.exhibitions.service import is_editor
     from api.mall.models import SellerManager
 
     if actor.account_id is None:
         return False
-    if actor.role in (Role.CASEWORKER, Role.PLATFORM_ADMIN):
+    if actor.role in (Role.CASEWORKER, Role.PLATFORM_ADMIN) or is_editor(actor):
         return True
     manages = select(SellerManager.seller_id).where(SellerManager.account_id == actor.account_id)
     return session.exec(manages.limit(1)).first() is not None

@@ -33,10 +33,49 @@ def test_exhibitions_are_articles_with_their_exhibits(page: Any, demo_site: Demo
     article = page.locator(f"article[id='{gid('Exhibition', first.id)}']")
     assert first.title in article.locator("h3").inner_text()
     assert article.locator(".exhibit").count() >= 1
-    # Pictures on another site are links, never requests the CSP would refuse.
+    # Pictures are the instance's own; any on another site would be links, never requests
+    # the CSP would refuse.
     for image in page.locator("img.exhibit-media").all():
         assert image.get_attribute("loading") == "lazy"
         assert image.get_attribute("width") and image.get_attribute("height")
+
+
+EXHIBIT_PICTURES = """() => [...document.querySelectorAll('img.exhibit-media')].map(img => ({
+  src: img.currentSrc, srcset: img.getAttribute('srcset'), sizes: img.getAttribute('sizes'),
+  width: img.getAttribute('width'), height: img.getAttribute('height'), alt: img.alt,
+  loading: img.loading, complete: img.complete, natural: img.naturalWidth }))"""
+
+
+def test_exhibit_pictures_come_from_the_instance_in_responsive_widths(
+    page: Any, demo_site: DemoSite
+) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_page(page, "/exhibitions/")
+    # The demo's MEDIA exhibits show pictures stored by the instance, not links elsewhere.
+    assert page.locator("main a", has_text="See the picture on").count() == 0
+    first = page.locator("img.exhibit-media").first
+    first.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.exhibit-media');"
+        " return i && i.complete && i.naturalWidth; }"
+    )
+    pictures = page.evaluate(EXHIBIT_PICTURES)
+    assert len(pictures) == len(published_exhibitions(demo_site))  # one cover each
+    for picture in pictures:
+        widths = [part.rsplit(" ", 1)[1] for part in picture["srcset"].split(", ")]
+        assert widths == ["320w", "640w", "1024w", "1200w"]
+        assert all(
+            part.startswith(demo_site.url + "/media/") for part in picture["srcset"].split(", ")
+        )
+        assert picture["sizes"] and picture["loading"] == "lazy"
+        assert (picture["width"], picture["height"]) == ("1200", "900")
+        assert picture["alt"].endswith("the cover picture.")
+    shown = [p for p in pictures if p["complete"] and p["natural"]]
+    assert shown and all(p["src"].startswith(demo_site.url + "/media/") for p in shown)
+    assert all(p["src"].endswith(".webp") for p in shown)
+    fetched = [url for url in requested if "/media/" in url]
+    assert fetched and all(url.startswith(demo_site.url + "/media/") for url in fetched)
 
 
 def test_an_address_with_an_exhibition_id_jumps_to_it(page: Any, demo_site: DemoSite) -> None:

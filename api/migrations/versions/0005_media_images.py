@@ -1,7 +1,8 @@
 """pictures stored by the instance
 
 Tables media_image and media_image_variant (api/media), and mall_product.image_ids: the
-pictures a product shows, in order. Existing products get an empty list.
+pictures a product shows, in order. Existing products get an empty list. And
+exhibition_item.image_id: the picture a MEDIA exhibit shows, if any.
 
 Revision ID: 0005
 Revises: 0004
@@ -60,9 +61,22 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("mall_product", schema=None) as batch_op:
         batch_op.alter_column("image_ids", server_default=None)
+    with op.batch_alter_table("exhibition_item", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("image_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_exhibition_item_image_id_media_image"),
+            "media_image",
+            ["image_id"],
+            ["id"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("exhibition_item", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_exhibition_item_image_id_media_image"), type_="foreignkey"
+        )
+        batch_op.drop_column("image_id")
     with op.batch_alter_table("mall_product", schema=None) as batch_op:
         batch_op.drop_column("image_ids")
     op.drop_table("media_image_variant")

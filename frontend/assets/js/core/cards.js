@@ -1,4 +1,5 @@
-// Cards shared by several pages: a request, a campaign; and the enum labels the API sends.
+// Cards shared by several pages: a request, a campaign, a picture stored by the instance;
+// and the enum labels the API sends.
 import { h } from "./dom.js";
 import { _, ngettext } from "./i18n.js";
 
@@ -14,6 +15,26 @@ export function labelsOf(enumLabels) {
 /** Text in the language it is written in, marked so screen readers pronounce it right. */
 export function localized(text) {
   return h("span", { lang: text.language.replace("_", "-") }, text.text);
+}
+
+/** A picture stored by the instance (the API's `Image`): every stored width in `srcset`
+ * so a phone fetches a small one, and its size stated so nothing jumps while it loads.
+ * Lazy, unless `eager`: what the visitor looks at first (a product page's first picture)
+ * is not held back. Null without a picture. */
+export function picture(image, { alt = "", sizes = "100vw", className = null, eager = false } = {}) {
+  if (!image) return null;
+  return h("img", {
+    loading: eager ? "eager" : "lazy",
+    fetchpriority: eager ? "high" : null,
+    decoding: "async",
+    sizes,
+    srcset: image.srcset,
+    src: image.url,
+    alt,
+    width: image.width,
+    height: image.height,
+    class: className,
+  });
 }
 
 export function requestCard(request, labels, headingLevel = 3) {

@@ -65,26 +65,6 @@ export function parseQuantity(text, max = MAX_QUANTITY) {
   return quantity >= 1 && quantity <= max ? quantity : null;
 }
 
-/** A product picture stored by the instance (the API's `Image`): every stored width in
- * `srcset` so a phone fetches a small one, and its size stated so nothing jumps while it
- * loads. Lazy, except the first picture of a product page, which is what the visitor
- * looks at first. */
-export function productImage(h, image, { alt = "", sizes = "(min-width: 48em) 20rem, 100vw", className = "product-image", eager = false } = {}) {
-  if (!image) return null;
-  return h("img", {
-    src: image.url,
-    srcset: image.srcset,
-    sizes,
-    alt,
-    width: image.width,
-    height: image.height,
-    loading: eager ? "eager" : "lazy",
-    fetchpriority: eager ? "high" : null,
-    decoding: "async",
-    class: className,
-  });
-}
-
 /** What orderPlace said about paying an order, kept for its order page in this tab. */
 export function rememberInstructions(orderId, instructions) {
   try {

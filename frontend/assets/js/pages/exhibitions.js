@@ -1,13 +1,14 @@
 // Exhibitions on now and past ones, each an article whose id is the exhibition's, so
 // /exhibitions/#<id> jumps to it; each with its exhibits in order.
 import { request } from "../core/api.js";
-import { labelsOf, localized } from "../core/cards.js";
+import { labelsOf, localized, picture } from "../core/cards.js";
 import { focusRegion, h } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
 
 // Pictures are shown only from this site: the Content-Security-Policy allows no other
-// origin, so a picture elsewhere becomes a link the visitor may follow.
+// origin, so an exhibit's picture stored by the instance is shown, and one elsewhere
+// becomes a link the visitor may follow.
 function sameOrigin(url) {
   try {
     return new URL(url, window.location.href).origin === window.location.origin;
@@ -45,8 +46,9 @@ function targetLink(item) {
 }
 
 function media(item) {
-  if (!item.mediaUrl) return null;
   const caption = hasText(item.caption) ? item.caption.text : _("Picture of the exhibition");
+  if (item.image) return picture(item.image, { alt: caption, sizes: "(min-width: 44em) 40rem, 100vw", className: "exhibit-media" });
+  if (!item.mediaUrl) return null;
   if (sameOrigin(item.mediaUrl)) {
     return h("img", { src: item.mediaUrl, alt: caption, loading: "lazy", decoding: "async", width: 640, height: 360, class: "exhibit-media" });
   }

@@ -1,12 +1,12 @@
 // The mall: products of households, cooperatives and villages, filtered by words, area and
 // stock, sorted by date or price, a page at a time ("Load more").
 import { request } from "../core/api.js";
-import { labelsOf, localized } from "../core/cards.js";
+import { labelsOf, localized, picture } from "../core/cards.js";
 import { clear, focusRegion, h } from "../core/dom.js";
 import { field, select } from "../core/forms.js";
 import { _ } from "../core/i18n.js";
 import { emptyState, errorState, startPage } from "../core/layout.js";
-import { isolate, productImage } from "./cart-store.js";
+import { isolate } from "./cart-store.js";
 
 const SORTS = {
   newest: { field: "CREATED_AT", direction: "DESC" },
@@ -51,7 +51,7 @@ function productCard(product, labels) {
     h(
       "article",
       { class: "card product-card" },
-      productImage(h, product.images[0]),
+      picture(product.images[0], { sizes: "(min-width: 48em) 20rem, 100vw", className: "product-image" }),
       h("h3", {}, h("a", { href }, localized(product.name))),
       h("p", { class: "money" }, _("{price} for {unit}", { price: isolate(product.price.formatted), unit: isolate(product.unit) })),
       h(

@@ -1,12 +1,12 @@
 // One product: its pictures, price and description, who produced it, the share of the
 // price that reaches the producing household or village, and "Add to cart".
 import { ApiError, request } from "../core/api.js";
-import { labelsOf, localized, progressBar } from "../core/cards.js";
+import { labelsOf, localized, picture, progressBar } from "../core/cards.js";
 import { clear, focusRegion, h, param } from "../core/dom.js";
 import { clearErrors, field, showErrors } from "../core/forms.js";
 import { _, ngettext } from "../core/i18n.js";
 import { startPage } from "../core/layout.js";
-import { addToCart, cartLines, isolate, MAX_QUANTITY, parseQuantity, productImage } from "./cart-store.js";
+import { addToCart, cartLines, isolate, MAX_QUANTITY, parseQuantity } from "./cart-store.js";
 
 async function load() {
   const id = param("id");
@@ -134,7 +134,7 @@ function render(data, main) {
   const labels = labelsOf(data.enumLabels);
   const onSale = product.status === "ACTIVE" && product.inStock;
   const pictures = product.images.map((image, index) =>
-    productImage(h, image, {
+    picture(image, {
       alt: _("Picture of {name}", { name: product.name.text }),
       sizes: index ? "(min-width: 44em) 20rem, 50vw" : "(min-width: 44em) 40rem, 100vw",
       className: index ? "product-photo secondary" : "product-photo",

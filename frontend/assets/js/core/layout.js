@@ -117,6 +117,45 @@ export function errorState(error, retry, level = 2) {
   );
 }
 
+/**
+ * "Load more" under a list: `fetchPage(cursor)` gives the next page (a connection), each
+ * node is drawn with `draw` and appended to `list`, the first new item takes the focus
+ * (`focus`, the item itself by default) and `announcement` is read out when given; a
+ * failure shows the error state, whose "Try again" offers the button again. Returns the
+ * elements to place under the list.
+ */
+export function loadMore({ list, pageInfo, label, fetchPage, draw, announcement = null, focus = (item) => item }) {
+  const slot = h("p", { class: "load-more" });
+  const status = announcement ? h("p", { class: "visually-hidden", role: "status" }) : null;
+  let current = pageInfo;
+  const show = () => {
+    slot.replaceChildren();
+    if (!current.hasNextPage) return;
+    const button = h("button", { type: "button", class: "button secondary" }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      button.textContent = _("Loading…");
+      try {
+        const next = await fetchPage(current.endCursor);
+        const items = next.nodes.map(draw);
+        list.append(...items);
+        current = next.pageInfo;
+        if (status) status.textContent = announcement;
+        show();
+        const target = items[0] && focus(items[0]);
+        if (target) focusRegion(target);
+      } catch (error) {
+        const failure = errorState(error, show);
+        slot.replaceChildren(failure);
+        focusRegion(failure);
+      }
+    });
+    slot.append(button);
+  };
+  show();
+  return status ? [slot, status] : [slot];
+}
+
 export function emptyState(message) {
   return h("div", { class: "state state-empty" }, h("p", {}, message));
 }

@@ -4,7 +4,7 @@ import { ApiError, request } from "../core/api.js";
 import { labelsOf, localized, progressBar } from "../core/cards.js";
 import { h, param } from "../core/dom.js";
 import { _, ngettext } from "../core/i18n.js";
-import { emptyState, errorState, startPage } from "../core/layout.js";
+import { emptyState, loadMore, startPage } from "../core/layout.js";
 
 async function load() {
   const id = param("id");
@@ -43,31 +43,13 @@ function render(data, main) {
   const labels = labelsOf(data.enumLabels);
   const active = campaign.status === "ACTIVE";
   const backers = h("ul", { class: "plain-list backers" }, campaign.backers.nodes.map(backerItem));
-  const more = h("p", { class: "load-more" });
-  let pageInfo = campaign.backers.pageInfo;
-
-  const showMore = () => {
-    more.replaceChildren();
-    if (!pageInfo.hasNextPage) return;
-    const button = h("button", { type: "button", class: "button secondary" }, _("Show more backers"));
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      try {
-        const next = await request("MoreCampaignBackers", { id: campaign.id, after: pageInfo.endCursor });
-        const items = next.node.backers.nodes.map(backerItem);
-        backers.append(...items);
-        pageInfo = next.node.backers.pageInfo;
-        showMore();
-        if (items[0]) {
-          items[0].setAttribute("tabindex", "-1");
-          items[0].focus();
-        }
-      } catch (error) {
-        more.replaceChildren(errorState(error, showMore));
-      }
-    });
-    more.append(button);
-  };
+  const more = loadMore({
+    list: backers,
+    pageInfo: campaign.backers.pageInfo,
+    label: _("Show more backers"),
+    fetchPage: async (after) => (await request("MoreCampaignBackers", { id: campaign.id, after })).node.backers,
+    draw: backerItem,
+  });
 
   main.append(
     h(
@@ -136,7 +118,6 @@ function render(data, main) {
       ),
     ),
   );
-  showMore();
 }
 
 startPage({ load, render, title: (data) => data?.node?.title?.text || _("Campaign"), failureHeading: () => _("Campaign") });

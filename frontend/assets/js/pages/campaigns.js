@@ -6,7 +6,7 @@ import { campaignCard, labelsOf } from "../core/cards.js";
 import { focusRegion, h } from "../core/dom.js";
 import { chosenFilters, filterForm, filterInput, filterSelect } from "../core/filters.js";
 import { _ } from "../core/i18n.js";
-import { emptyState, errorState, startPage } from "../core/layout.js";
+import { emptyState, loadMore, startPage } from "../core/layout.js";
 
 // Statuses the public can see (drafts and submitted campaigns reach their organisers only).
 const STATUSES = ["ACTIVE", "SUCCEEDED", "FAILED", "DISBURSED", "REFUNDED", "CANCELLED"];
@@ -43,32 +43,15 @@ function render(data, main) {
   const labels = labelsOf(data.enumLabels);
   const choice = chosen();
   const list = h("div", { class: "grid", id: "campaign-list" }, data.campaigns.nodes.map((item) => campaignCard(item, labels, 2)));
-  const more = h("p", { class: "load-more" });
-  const status = h("p", { class: "visually-hidden", role: "status" });
-  let pageInfo = data.campaigns.pageInfo;
-
-  const showMore = () => {
-    more.replaceChildren();
-    if (!pageInfo.hasNextPage) return;
-    const button = h("button", { type: "button", class: "button secondary" }, _("Load more campaigns"));
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      button.textContent = _("Loading…");
-      try {
-        const next = await request("MoreCampaigns", { ...variables(choice), after: pageInfo.endCursor });
-        const cards = next.campaigns.nodes.map((item) => campaignCard(item, labels, 2));
-        list.append(...cards);
-        pageInfo = next.campaigns.pageInfo;
-        status.textContent = _("More campaigns were added to the list.");
-        showMore();
-        const link = cards[0]?.querySelector("a");
-        if (link) link.focus();
-      } catch (error) {
-        more.replaceChildren(errorState(error, showMore));
-      }
-    });
-    more.append(button);
-  };
+  const more = loadMore({
+    list,
+    pageInfo: data.campaigns.pageInfo,
+    label: _("Load more campaigns"),
+    fetchPage: async (after) => (await request("MoreCampaigns", { ...variables(choice), after })).campaigns,
+    draw: (item) => campaignCard(item, labels, 2),
+    announcement: _("More campaigns were added to the list."),
+    focus: (card) => card.querySelector("a"),
+  });
 
   main.append(
     h("h1", {}, _("Crowdfunding campaigns")),
@@ -80,10 +63,8 @@ function render(data, main) {
       h("h2", { id: "results-title" }, _("Campaigns")),
       data.campaigns.nodes.length ? list : emptyState(_("No campaign matches these filters. Try another status or area.")),
       more,
-      status,
     ),
   );
-  showMore();
   if (window.location.search) focusRegion(document.getElementById("results-title"));
 }
 

@@ -6,7 +6,7 @@ import { labelsOf, localized } from "../core/cards.js";
 import { focusRegion, h } from "../core/dom.js";
 import { chosenFilters, filterForm, filterInput, filterSearch, filterSelect } from "../core/filters.js";
 import { _ } from "../core/i18n.js";
-import { emptyState, errorState, startPage } from "../core/layout.js";
+import { emptyState, loadMore, startPage } from "../core/layout.js";
 
 const INTERVENTIONS = ["INDUSTRY", "E_COMMERCE", "INFRASTRUCTURE", "EDUCATION", "HEALTH", "EMPLOYMENT", "RELOCATION", "MICROFINANCE", "PAIRING", "OTHER"];
 
@@ -114,27 +114,13 @@ function render(data, main) {
   const labels = labelsOf(data.enumLabels);
   const choice = chosen();
   const list = h("div", { class: "case-studies" }, data.caseStudies.nodes.map((study) => caseStudy(study, labels)));
-  const more = h("p", { class: "load-more" });
-  let pageInfo = data.caseStudies.pageInfo;
-  const showMore = () => {
-    more.replaceChildren();
-    if (!pageInfo.hasNextPage) return;
-    const button = h("button", { type: "button", class: "button secondary" }, _("Load more case studies"));
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      try {
-        const next = await request("MoreCaseStudies", { ...variables(choice), after: pageInfo.endCursor });
-        const articles = next.caseStudies.nodes.map((study) => caseStudy(study, labels));
-        list.append(...articles);
-        pageInfo = next.caseStudies.pageInfo;
-        showMore();
-        if (articles[0]) focusRegion(articles[0]);
-      } catch (error) {
-        more.replaceChildren(errorState(error, showMore));
-      }
-    });
-    more.append(button);
-  };
+  const more = loadMore({
+    list,
+    pageInfo: data.caseStudies.pageInfo,
+    label: _("Load more case studies"),
+    fetchPage: async (after) => (await request("MoreCaseStudies", { ...variables(choice), after })).caseStudies,
+    draw: (study) => caseStudy(study, labels),
+  });
   main.append(
     h("h1", {}, _("Case studies")),
     h("p", { class: "lead" }, _("What lifted households out of poverty, told so that others can do it again.")),
@@ -147,7 +133,6 @@ function render(data, main) {
       more,
     ),
   );
-  showMore();
   if (window.location.hash) {
     let id = window.location.hash.slice(1);
     try {

@@ -4,7 +4,7 @@ import { request } from "../core/api.js";
 import { labelsOf, localized, picture } from "../core/cards.js";
 import { focusRegion, h } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
-import { emptyState, errorState, startPage } from "../core/layout.js";
+import { emptyState, loadMore, startPage } from "../core/layout.js";
 
 // Pictures are shown only from this site: the Content-Security-Policy allows no other
 // origin, so an exhibit's picture stored by the instance is shown, and one elsewhere
@@ -112,27 +112,13 @@ function jumpToHash() {
 function render(data, main) {
   const labels = labelsOf(data.enumLabels);
   const past = h("div", { class: "exhibitions" }, data.past.nodes.map((item) => exhibition(item, labels, 3)));
-  const more = h("p", { class: "load-more" });
-  let pageInfo = data.past.pageInfo;
-  const showMore = () => {
-    more.replaceChildren();
-    if (!pageInfo.hasNextPage) return;
-    const button = h("button", { type: "button", class: "button secondary" }, _("Load more exhibitions"));
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      try {
-        const next = await request("MorePastExhibitions", { after: pageInfo.endCursor });
-        const articles = next.exhibitions.nodes.map((item) => exhibition(item, labels, 3));
-        past.append(...articles);
-        pageInfo = next.exhibitions.pageInfo;
-        showMore();
-        if (articles[0]) focusRegion(articles[0]);
-      } catch (error) {
-        more.replaceChildren(errorState(error, showMore));
-      }
-    });
-    more.append(button);
-  };
+  const more = loadMore({
+    list: past,
+    pageInfo: data.past.pageInfo,
+    label: _("Load more exhibitions"),
+    fetchPage: async (after) => (await request("MorePastExhibitions", { after })).exhibitions,
+    draw: (item) => exhibition(item, labels, 3),
+  });
   main.append(
     h("h1", {}, _("Exhibitions")),
     h("p", { class: "lead" }, _("Local products, projects and the stories of families who left poverty behind.")),
@@ -152,7 +138,6 @@ function render(data, main) {
       more,
     ),
   );
-  showMore();
   jumpToHash();
   window.addEventListener("hashchange", jumpToHash);
 }

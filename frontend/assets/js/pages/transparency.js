@@ -3,9 +3,9 @@
 // public pairing ledger, each list with "Load more".
 import { request } from "../core/api.js";
 import { labelsOf } from "../core/cards.js";
-import { focusRegion, h } from "../core/dom.js";
+import { h } from "../core/dom.js";
 import { _ } from "../core/i18n.js";
-import { emptyState, errorState, startPage } from "../core/layout.js";
+import { emptyState, loadMore, startPage } from "../core/layout.js";
 
 function table(id, caption, headers, rows, wide = false) {
   return h(
@@ -68,32 +68,7 @@ function totalsSection(data, labels) {
 
 /** A list with a "Load more" button that fetches the next page and focuses its first item. */
 function paged({ container, page, draw, more, buttonLabel }) {
-  const status = h("p", { class: "visually-hidden", role: "status" });
-  const slot = h("div", { class: "load-more" });
-  let cursor = page.pageInfo.endCursor;
-  const button = h("button", { type: "button", class: "button secondary" }, buttonLabel);
-  const fetchMore = async () => {
-    slot.querySelector(".state-error")?.remove();
-    button.disabled = true;
-    try {
-      const next = await more(cursor);
-      const items = next.nodes.map(draw);
-      container.append(...items);
-      cursor = next.pageInfo.endCursor;
-      status.textContent = _("More entries are shown.");
-      if (items.length) focusRegion(items[0]);
-      if (!next.pageInfo.hasNextPage) button.remove();
-    } catch (error) {
-      const failure = errorState(error, fetchMore);
-      slot.append(failure);
-      focusRegion(failure);
-    } finally {
-      button.disabled = false;
-    }
-  };
-  button.addEventListener("click", fetchMore);
-  if (page.pageInfo.hasNextPage) slot.append(button);
-  return [slot, status];
+  return loadMore({ list: container, pageInfo: page.pageInfo, label: buttonLabel, fetchPage: more, draw, announcement: _("More entries are shown.") });
 }
 
 function wallEntry(labels) {

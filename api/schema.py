@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import strawberry
 from strawberry import relay
+from strawberry.extensions import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 
 from api.accounts.schema import AccountMutations, AccountQueries
@@ -16,6 +18,7 @@ from api.core.in_context import in_context
 from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.core.numbers import NumberQueries
+from api.core.profile import NoIntrospection, ProductionSchema
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
@@ -80,14 +83,31 @@ class Mutation(
     pass
 
 
-def build_schema() -> strawberry.Schema:
-    return ThreadedSchema(
+def build_schema(*, production: bool = False, introspection: bool = True) -> strawberry.Schema:
+    """The development schema, or the production profile's (api.core.profile): the same
+    types, without suggestions in messages and, unless asked for, without introspection."""
+    extensions = schema_extensions()
+    if not introspection:
+        extensions = [*extensions, lambda: AddValidationRules([NoIntrospection])]
+    return (ProductionSchema if production else ThreadedSchema)(
         query=Query,
         mutation=Mutation,
-        extensions=schema_extensions(),
+        extensions=extensions,
         directives=[in_context],
-        config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
+        config=StrawberryConfig(
+            relay_max_results=100,
+            scalar_map={MinorUnits: MINOR_UNITS_SCALAR},
+            disable_field_suggestions=production,
+        ),
     )
 
 
 schema: Any = build_schema()
+
+
+@lru_cache(maxsize=4)
+def schema_for(production: bool, introspection: bool) -> Any:
+    """The schema a server with these settings runs (the development one is `schema`)."""
+    if not production and introspection:
+        return schema
+    return build_schema(production=production, introspection=introspection)

@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -50,7 +51,7 @@ from api.migrations import MIGRATIONS_DIR
 from api.notifications import check_notifier
 from api.payments.http import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
 from api.payments.http import webhook_endpoint
-from api.schema import schema_for
+from api.schema import schema
 
 LOCALE_HEADER = "x-aidbridge-locale"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -128,7 +129,7 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         # Multipart requests carry uploads. They cannot be forged across sites to act as
         # someone: the API authenticates by bearer token only, never by cookie.
         super().__init__(
-            schema_for(settings.is_production, settings.introspection_enabled),
+            schema,
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
@@ -163,6 +164,11 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
                 headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
             response = graphql_error_response(
                 error.status_code, code, error.reason, headers, media_type
+            )
+        except StarletteHTTPException as error:  # starlette's form parser refusing a part
+            code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+            response = graphql_error_response(
+                error.status_code, code, error.detail, media_type=media_type
             )
         except BodyTooLargeError:
             raise  # answered by BodyLimit

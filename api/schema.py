@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import AddValidationRules
 from strawberry.schema.config import StrawberryConfig
 
 from api.accounts.schema import AccountMutations, AccountQueries
 from api.audit.schema import AuditQueries
 from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
-from api.core.execution import ThreadedSchema, schema_extensions
+from api.core.execution import schema_extensions
 from api.core.in_context import in_context
 from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.core.numbers import NumberQueries
-from api.core.profile import NoIntrospection, ProductionSchema
+from api.core.profile import IntrospectionSwitch, ProfiledSchema
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
@@ -83,31 +81,16 @@ class Mutation(
     pass
 
 
-def build_schema(*, production: bool = False, introspection: bool = True) -> strawberry.Schema:
-    """The development schema, or the production profile's (api.core.profile): the same
-    types, without suggestions in messages and, unless asked for, without introspection."""
-    extensions = schema_extensions()
-    if not introspection:
-        extensions = [*extensions, lambda: AddValidationRules([NoIntrospection])]
-    return (ProductionSchema if production else ThreadedSchema)(
+def build_schema() -> strawberry.Schema:
+    """One schema; the production profile (api.core.profile) applies per request, by the
+    server's settings: introspection off, no suggestions, terse error logs."""
+    return ProfiledSchema(
         query=Query,
         mutation=Mutation,
-        extensions=extensions,
+        extensions=[*schema_extensions(), IntrospectionSwitch],
         directives=[in_context],
-        config=StrawberryConfig(
-            relay_max_results=100,
-            scalar_map={MinorUnits: MINOR_UNITS_SCALAR},
-            disable_field_suggestions=production,
-        ),
+        config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
     )
 
 
 schema: Any = build_schema()
-
-
-@lru_cache(maxsize=4)
-def schema_for(production: bool, introspection: bool) -> Any:
-    """The schema a server with these settings runs (the development one is `schema`)."""
-    if not production and introspection:
-        return schema
-    return build_schema(production=production, introspection=introspection)

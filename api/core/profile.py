@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, ValidationRule
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from api.core.context import Context
 from api.core.execution import ThreadedSchema, is_unexpected
 
 log = logging.getLogger("aidbridge.graphql")
@@ -60,12 +63,34 @@ def log_unexpected(logger: logging.Logger, what: str, error: BaseException) -> N
     logger.error("%s: %s at %s", what, type(error).__name__, frames(error))
 
 
-class ProductionSchema(ThreadedSchema):
-    """The schema with suggestions stripped from every error and terse error logs."""
+def _settings(context: Any) -> Any:
+    return context.settings if isinstance(context, Context) else None
+
+
+class IntrospectionSwitch(SchemaExtension):
+    """Adds NoIntrospection to the operation's validation rules where the server's
+    settings turn introspection off (ValidationCache keys on the rules, so a cached
+    development result is never reused)."""
+
+    def on_operation(self) -> Iterator[None]:
+        settings = _settings(self.execution_context.context)
+        if settings is not None and not settings.introspection_enabled:
+            self.execution_context.validation_rules = (
+                *self.execution_context.validation_rules,
+                NoIntrospection,
+            )
+        yield
+
+
+class ProfiledSchema(ThreadedSchema):
+    """One schema for both profiles (strawberry types convert into one schema only); the
+    request's settings decide: in production no suggestions in any error and terse logs."""
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = super().execute_sync(*args, **kwargs)
-        if result.errors:
+        context = kwargs.get("context_value", args[2] if len(args) > 2 else None)
+        settings = _settings(context)
+        if result.errors and settings is not None and settings.is_production:
             for error in result.errors:
                 error.message = without_suggestions(error.message)
         return result
@@ -73,6 +98,10 @@ class ProductionSchema(ThreadedSchema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        settings = _settings(execution_context.context if execution_context else None)
+        if settings is None or not settings.is_production:
+            super().process_errors(errors, execution_context)
+            return
         for error in errors:
             if is_unexpected(error) and error.original_error is not None:
                 log_unexpected(log, f"unexpected error at {error.path}", error.original_error)

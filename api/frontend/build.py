@@ -239,9 +239,12 @@ def build_site(api_url: str | None = None, source: Path = SOURCE_DIR) -> Site:
         catalog_urls[locale] = {"url": f"/{path}", "direction": catalog["direction"]}
     files[GENERATED_CATALOGS] = _module("CATALOGS", catalog_urls)
     documents = operation_documents()
-    files[GENERATED_OPERATIONS] = _module("OPERATIONS", documents) + _module(
-        "OPERATION_HASHES", {name: document_hash(text) for name, text in documents.items()}
-    ).split(b"\n", 1)[1]
+    files[GENERATED_OPERATIONS] = (
+        _module("OPERATIONS", documents)
+        + _module(
+            "OPERATION_HASHES", {name: document_hash(text) for name, text in documents.items()}
+        ).split(b"\n", 1)[1]
+    )
 
     def served_name(name: str, stack: tuple[str, ...] = ()) -> str:
         if name in names:

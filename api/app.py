@@ -113,11 +113,8 @@ def negotiate(accept: str | None) -> str:
 def is_request_error(result: ExecutionResult) -> bool:
     """Refused before execution (parse, validation, variables, limits): no data, and no
     error belongs to a field."""
-    return (
-        result.data is None
-        and bool(result.errors)
-        and all(error.path is None for error in result.errors)
-    )
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
 class AidbridgeGraphQL(GraphQL[Context, None]):

@@ -225,9 +225,10 @@ def _requested_hash(
             raise PersistedQueryError(
                 "PERSISTED_QUERY_NOT_SUPPORTED", "Only persistedQuery version 1 is supported."
             )
-        sha256 = persisted.get("sha256Hash")
-        if not isinstance(sha256, str):
+        value = persisted.get("sha256Hash")
+        if not isinstance(value, str):
             raise _bad("persistedQuery.sha256Hash must be a string of 64 hex digits.")
+        sha256 = value
     if not _HEX.fullmatch(sha256):
         raise _bad("A persisted operation's hash is 64 lowercase hex digits (SHA-256).")
     return sha256

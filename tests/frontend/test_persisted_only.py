@@ -26,9 +26,11 @@ def only_page(browser: Any, demo_site: DemoSite) -> Iterator[tuple[Any, list[dic
     sent: list[dict] = []
     tab.on(
         "request",
-        lambda request: sent.append(json.loads(request.post_data))
-        if request.url.endswith("/graphql") and request.method == "POST"
-        else None,
+        lambda request: (
+            sent.append(json.loads(request.post_data))
+            if request.url.endswith("/graphql") and request.method == "POST"
+            else None
+        ),
     )
     yield tab, sent
     context.close()

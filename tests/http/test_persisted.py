@@ -83,7 +83,7 @@ def test_off_mode_does_not_remember_documents(api):
 
 def test_only_mode_runs_registered_documents_and_nothing_else(serve, home):
     client = serve(persisted_operations="only")
-    name, text, sha256 = home
+    name, _text, sha256 = home
     status, body = send(client, operationName=name, extensions=persisted(sha256))
     assert status == 200 and "errors" not in body
     status, body = send(client, documentId=f"sha256:{sha256}", operationName=name)

@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 import anyio.to_thread
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from api.core.context import Context
 from api.core.db import create_db_engine
 from api.core.execution import INTERNAL_ERROR_MESSAGE
+from api.core.headers import GRAPHIQL_CSP, SecurityHeaders, cors_middleware
+from api.core.http_limits import (
+    DEFAULT_BODY_BYTES,
+    BodyLimit,
+    BodyTooLargeError,
+    MalformedJSONError,
+    error_body,
+    parse_json,
+)
 from api.core.i18n import UnknownLocalizerError, localizer_for
+from api.core.persisted import PersistedOperations, PersistedQueryError, registered_operations
+from api.core.profile import log_unexpected
 from api.core.settings import ConfigError, Settings, load_settings
 from api.frontend.build import cached_site
 from api.frontend.serve import frontend_endpoint
@@ -30,17 +49,23 @@ from api.media.http import media_endpoint
 from api.media.service import MAX_UPLOAD_BYTES
 from api.migrations import MIGRATIONS_DIR
 from api.notifications import check_notifier
+from api.payments.http import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
 from api.payments.http import webhook_endpoint
 from api.schema import schema
 
 LOCALE_HEADER = "x-aidbridge-locale"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 # Codes of the errors the HTTP layer refuses a request with, before any GraphQL runs.
 HTTP_ERROR_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     411: "LENGTH_REQUIRED",
     413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
 }
+# Request errors (no `data`) answered as application/graphql-response+json get 400
+# unless their code says otherwise; as application/json they get 200 (the spec's legacy).
+REQUEST_ERROR_STATUS = {"RATE_LIMITED": 429, "INTERNAL_SERVER_ERROR": 500}
 # A multipart request carries one picture (api/media) and the operation beside it.
 MAX_MULTIPART_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
 # A probe must answer even when the database hangs instead of refusing connections.
@@ -51,25 +76,64 @@ log = logging.getLogger("aidbridge.http")
 
 
 def graphql_error_response(
-    status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+    status_code: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    media_type: str = "application/json",
 ) -> JSONResponse:
     """An error in the shape of a GraphQL response, so clients parse one format only."""
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    response = JSONResponse(error_body(code, message), status_code=status_code, headers=headers)
+    response.headers["content-type"] = f"{media_type}; charset=utf-8"
+    return response
+
+
+def negotiate(accept: str | None) -> str:
+    """The response media type: application/graphql-response+json when the client asks
+    for it at least as much as for application/json; application/json otherwise (also
+    for a missing Accept, `*/*`, or nothing acceptable: the spec's legacy default)."""
+    weights: dict[str, float] = {}
+    for part in (accept or "").split(","):
+        media, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.strip().lower()
+        weights[media] = max(weights.get(media, 0.0), quality)
+    wanted = weights.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    json_weight = max(weights.get(m, 0.0) for m in ("application/json", "application/*", "*/*"))
+    return GRAPHQL_RESPONSE_JSON if wanted > 0 and wanted >= json_weight else "application/json"
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Refused before execution (parse, validation, variables, limits): no data, and no
+    error belongs to a field."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
 
 
 class AidbridgeGraphQL(GraphQL[Context, None]):
+    """strawberry's view with GraphQL over HTTP by the book: media type negotiation and
+    its status codes, strict content types and JSON, persisted operations, and coded
+    errors for whatever is refused before execution."""
+
     def __init__(self, settings: Settings, engine: Engine) -> None:
         # Multipart requests carry uploads. They cannot be forged across sites to act as
         # someone: the API authenticates by bearer token only, never by cookie.
         super().__init__(
             schema,
-            graphql_ide="graphiql",
+            graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,
         )
         self.settings = settings
         self.engine = engine
+        self.persisted = PersistedOperations(settings.persisted_operations, registered_operations())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Like strawberry's, but requests refused before execution (bad JSON, no query,
@@ -78,16 +142,41 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        media_type = negotiate(request.headers.get("accept"))
+        request.state.media_type = media_type
         try:
             check_multipart_length(request)
             response = await self.run(request)
+        except PersistedQueryError as error:
+            status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
+            if error.code == "BAD_REQUEST":
+                status = 400
+            response = graphql_error_response(
+                status, error.code, error.message, media_type=media_type
+            )
         except HTTPException as error:
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
-            headers = {"Allow": "GET, POST"} if error.status_code == 405 else None
-            response = graphql_error_response(error.status_code, code, error.reason, headers)
-        except Exception:
-            log.exception("unexpected error outside GraphQL execution")
-            response = graphql_error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_ERROR_MESSAGE)
+            headers = None
+            if error.status_code == 405:
+                headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
+            response = graphql_error_response(
+                error.status_code, code, error.reason, headers, media_type
+            )
+        except StarletteHTTPException as error:  # starlette's form parser refusing a part
+            code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
+            response = graphql_error_response(
+                error.status_code, code, error.detail, media_type=media_type
+            )
+        except BodyTooLargeError:
+            raise  # answered by BodyLimit
+        except Exception as error:
+            if self.settings.is_production:
+                log_unexpected(log, "unexpected error outside GraphQL execution", error)
+            else:
+                log.exception("unexpected error outside GraphQL execution")
+            response = graphql_error_response(
+                500, "INTERNAL_SERVER_ERROR", INTERNAL_ERROR_MESSAGE, media_type=media_type
+            )
         finally:
             await request.close()  # uploaded files spooled to disk go at once
         await response(scope, receive, send)
@@ -105,6 +194,129 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             response=response,
         )
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = request.state.media_type
+        request.state.sub_response = sub_response
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = f"{sub_response.media_type}; charset=utf-8"
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """As application/graphql-response+json, a request error has no `data` and a 4xx."""
+        data = await super().process_result(request, result)
+        if request.state.media_type == GRAPHQL_RESPONSE_JSON and is_request_error(result):
+            data.pop("data", None)
+            codes = [(error.extensions or {}).get("code") for error in result.errors or []]
+            status = next(
+                (REQUEST_ERROR_STATUS[c] for c in codes if c in REQUEST_ERROR_STATUS), 400
+            )
+            request.state.sub_response.status_code = status
+        return data
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(
+            self.graphql_ide_html, headers={"content-security-policy": GRAPHIQL_CSP}
+        )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Not for a GET that names a persisted operation instead of sending a query."""
+        params = request.query_params
+        return super().should_render_graphql_ide(request) and not (
+            params.get("extensions") or params.get("documentId")
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return parse_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return parse_json(data)
+        except MalformedJSONError as error:
+            raise HTTPException(400, str(error)) from None
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's parameters: from the query string of a GET, a JSON body in
+        UTF-8, or a multipart upload; then a persisted operation's hash becomes its text."""
+        if request.method == "GET":
+            data = self.parse_query_params(request.query_params)
+        else:
+            media_type, parameters = parse_content_type(request.content_type or "x/none")
+            charset = parameters.get("charset", "utf-8").lower()
+            if media_type == "application/json":
+                if charset not in ("utf-8", "utf8"):
+                    raise HTTPException(415, "Send JSON in UTF-8.")
+                data = self.parse_json(await request.get_body())
+            elif self.multipart_uploads_enabled and media_type == "multipart/form-data":
+                data = await self.parse_multipart(request)
+            else:
+                raise HTTPException(
+                    415, "Send application/json (or multipart/form-data with an upload)."
+                )
+        if isinstance(data, list):
+            raise HTTPException(400, "Batching is not enabled: send one operation.")
+        if not isinstance(data, dict):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        parsed = request_parameters(data)
+        parsed.query = self.persisted.resolve(
+            parsed.query, parsed.extensions, data.get("documentId")
+        )
+        return parsed
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A mutation over GET is 405 Method Not Allowed, as the spec says."""
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if request_adapter.method == "GET" and isinstance(
+                error.__cause__, InvalidOperationTypeError
+            ):
+                raise HTTPException(405, error.reason) from error
+            raise
+
+
+def request_parameters(data: dict[str, Any]) -> GraphQLRequestData:
+    """The GraphQL over HTTP parameters, each of its type or null, else 400."""
+    expected = {
+        "query": str,
+        "operationName": str,
+        "variables": dict,
+        "extensions": dict,
+        "documentId": str,
+    }
+    for name, kind in expected.items():
+        value = data.get(name)
+        if value is not None and not isinstance(value, kind):
+            article = "an object" if kind is dict else "a string"
+            raise HTTPException(400, f"The parameter `{name}` must be {article} or null.")
+    return GraphQLRequestData(
+        query=data.get("query"),
+        variables=data.get("variables"),
+        operation_name=data.get("operationName"),
+        extensions=data.get("extensions"),
+    )
+
 
 def check_multipart_length(request: Request) -> None:
     """Refuse an oversized upload before reading it: its declared length is required."""
@@ -115,6 +327,35 @@ def check_multipart_length(request: Request) -> None:
         raise HTTPException(411, "A multipart request needs a Content-Length.")
     if int(length) > MAX_MULTIPART_BYTES:
         raise HTTPException(413, "The request is too large.")
+
+
+def body_limits(settings: Settings) -> Callable[[Scope], int]:
+    """The most each route reads: /graphql its setting (an upload its own limit), the
+    payment webhook 64 KB, every other route (probes, pictures, pages) 64 KB."""
+
+    def limit_for(scope: Scope) -> int:
+        path = scope.get("path", "")
+        if path == "/graphql":
+            for name, value in scope.get("headers", []):
+                if name == b"content-type" and value.lower().startswith(b"multipart/"):
+                    return MAX_MULTIPART_BYTES
+            return settings.max_body_bytes
+        if path.startswith("/payments/webhook/"):
+            return WEBHOOK_MAX_BODY_BYTES
+        return DEFAULT_BODY_BYTES
+
+    return limit_for
+
+
+def http_middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: security headers go on every answer (refusals and preflights
+    too), CORS answers preflights, then the body limit guards every route. A request
+    limiter fits between CORS and the body limit."""
+    return [
+        Middleware(SecurityHeaders),
+        *cors_middleware(settings.cors_origins),
+        Middleware(BodyLimit, limit_for=body_limits(settings)),
+    ]
 
 
 def check_localizer(settings: Settings) -> None:
@@ -173,7 +414,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     ]
     # The donor frontend, built from `frontend/` once per process; last, as the catch-all.
     routes.append(Route("/{path:path}", frontend_endpoint(cached_site(), None, settings.media_url)))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=http_middleware(settings))
     app.state.settings = settings
     app.state.engine = engine
     return app

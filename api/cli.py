@@ -49,7 +49,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if load_demo(settings, households=args.demo_households, seed=1):
             print(f"Loaded demo data ({args.demo_households} households).", file=sys.stderr)
     port = args.port or settings.port
-    print(f"Aidbridge on http://{args.host}:{port}/  (GraphiQL at /graphql)", file=sys.stderr)
+    ide = "" if settings.is_production else "  (GraphiQL at /graphql)"
+    print(f"Aidbridge on http://{args.host}:{port}/{ide}", file=sys.stderr)
     uvicorn.run(
         "api.asgi:app",
         host=args.host,
@@ -122,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--api-url", default="/graphql", help="where the API answers (default: /graphql, same host)"
     )
 
+    operations = commands.add_parser("operations", help="the registered (persisted) operations")
+    operations_commands = operations.add_subparsers(dest="operations_command", required=True)
+    operations_commands.add_parser(
+        "manifest", help="print every registered operation and its SHA-256 (JSON, for clients)"
+    )
+
     admin = commands.add_parser("create-admin", help="create a platform admin account")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="Platform admin")
@@ -152,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "i18n":
         return _i18n(args)
+    if args.command == "operations":
+        from api.core.persisted import manifest_json
+
+        sys.stdout.write(manifest_json() + "\n")
+        return 0
 
     try:
         settings = load_settings()

@@ -11,11 +11,12 @@ from strawberry.schema.config import StrawberryConfig
 from api.accounts.schema import AccountMutations, AccountQueries
 from api.audit.schema import AuditQueries
 from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
-from api.core.execution import ThreadedSchema, schema_extensions
+from api.core.execution import schema_extensions
 from api.core.in_context import in_context
 from api.core.labels import LabelQueries
 from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
 from api.core.numbers import NumberQueries
+from api.core.profile import IntrospectionSwitch, ProfiledSchema
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
@@ -81,10 +82,12 @@ class Mutation(
 
 
 def build_schema() -> strawberry.Schema:
-    return ThreadedSchema(
+    """One schema; the production profile (api.core.profile) applies per request, by the
+    server's settings: introspection off, no suggestions, terse error logs."""
+    return ProfiledSchema(
         query=Query,
         mutation=Mutation,
-        extensions=schema_extensions(),
+        extensions=[*schema_extensions(), IntrospectionSwitch],
         directives=[in_context],
         config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
     )

@@ -49,6 +49,8 @@ class TaxonomyEntry:
 
 
 DEFAULT_MAX_AMOUNT_MINOR = 10**12
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+PERSISTED_MODES = ("off", "apq", "only")
 DEFAULT_SMALL_COUNT_THRESHOLD = 5
 
 
@@ -131,10 +133,23 @@ class Settings:
     # Where pictures stored by the instance are fetched from (a CDN in front of `/media`);
     # None: the address the API itself was reached at.
     media_url: str | None = None
+    # The largest request body /graphql reads (multipart uploads have their own limit).
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Introspection (`__schema`, `__type`); None: on in development, off in production.
+    introspection: bool | None = None
+    # "off" (any document; registered ones also by hash), "apq" (also remembers documents
+    # sent with their hash) or "only" (registered documents, by hash, and nothing else).
+    persisted_operations: str = "off"
+    # Origins whose pages may call the API from a browser (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -194,7 +209,54 @@ def load_settings(
         port=int(port_text),
         notifications=_notifications_from_env(env),
         media_url=_http_url(env, "AIDBRIDGE_MEDIA_URL", "https://media.example.org/media"),
+        max_body_bytes=_max_body_bytes(env),
+        introspection=_optional_flag(env, "AIDBRIDGE_INTROSPECTION"),
+        persisted_operations=_persisted_mode(env),
+        cors_origins=_cors_origins(env),
     )
+
+
+def _max_body_bytes(env: Mapping[str, str]) -> int:
+    text = (env.get("AIDBRIDGE_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)).strip()
+    if not text.isdigit() or not 1024 <= int(text) <= 64 * 1024 * 1024:
+        raise ConfigError("AIDBRIDGE_MAX_BODY_BYTES", "must be a number of bytes, 1024 to 67108864")
+    return int(text)
+
+
+def _optional_flag(env: Mapping[str, str], name: str) -> bool | None:
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(name, "must be 1 or 0 (or leave it unset for the default)")
+
+
+def _persisted_mode(env: Mapping[str, str]) -> str:
+    mode = (env.get("AIDBRIDGE_PERSISTED_OPERATIONS") or "off").strip().lower()
+    if mode not in PERSISTED_MODES:
+        raise ConfigError("AIDBRIDGE_PERSISTED_OPERATIONS", "must be 'off', 'apq' or 'only'")
+    return mode
+
+
+_ORIGIN = re.compile(r"https?://[^\s/?#]+")
+
+
+def _cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Comma-separated origins (scheme://host[:port]) allowed to call the API from a page."""
+    origins = tuple(
+        part.strip().rstrip("/") for part in (env.get("AIDBRIDGE_CORS_ORIGINS") or "").split(",")
+    )
+    origins = tuple(origin for origin in origins if origin)
+    for origin in origins:
+        if origin == "*" or not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                "AIDBRIDGE_CORS_ORIGINS",
+                f"{origin!r} is not an origin such as https://aid.example.org",
+            )
+    return origins
 
 
 _TRUE = ("1", "true", "yes", "on")

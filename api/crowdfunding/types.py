@@ -257,9 +257,7 @@ class CampaignBacker:
         assert self.row.received_at is not None
         return self.row.received_at
 
-    received_at_formatted = formatted_day_field(
-        lambda self: self.row.received_at, of="receivedAt"
-    )
+    received_at_formatted = formatted_day_field(lambda self: self.row.received_at, of="receivedAt")
 
     @strawberry.field(
         description="True when the money was given back (the campaign failed or was cancelled)."

@@ -333,9 +333,7 @@ class DonationWallEntry:
         assert self.row.received_at is not None
         return self.row.received_at
 
-    received_at_formatted = formatted_day_field(
-        lambda self: self.row.received_at, of="receivedAt"
-    )
+    received_at_formatted = formatted_day_field(lambda self: self.row.received_at, of="receivedAt")
 
     @strawberry.field(description="The donor's message; always null for anonymous donors.")
     def message(self) -> str | None:

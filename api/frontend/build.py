@@ -192,6 +192,12 @@ def _split_definitions(text: str) -> list[tuple[str, str, str]]:
     return result
 
 
+def document_hash(document: str) -> str:
+    """What a persisted operation is addressed by: the SHA-256 of its exact text (as in
+    Apollo's `extensions.persistedQuery.sha256Hash`)."""
+    return hashlib.sha256(document.encode()).hexdigest()
+
+
 def _compact(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -232,7 +238,13 @@ def build_site(api_url: str | None = None, source: Path = SOURCE_DIR) -> Site:
         served[path] = data
         catalog_urls[locale] = {"url": f"/{path}", "direction": catalog["direction"]}
     files[GENERATED_CATALOGS] = _module("CATALOGS", catalog_urls)
-    files[GENERATED_OPERATIONS] = _module("OPERATIONS", operation_documents())
+    documents = operation_documents()
+    files[GENERATED_OPERATIONS] = (
+        _module("OPERATIONS", documents)
+        + _module(
+            "OPERATION_HASHES", {name: document_hash(text) for name, text in documents.items()}
+        ).split(b"\n", 1)[1]
+    )
 
     def served_name(name: str, stack: tuple[str, ...] = ()) -> str:
         if name in names:

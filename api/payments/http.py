@@ -3,7 +3,9 @@
 Answers are JSON: 200 {"status": "processed"}; otherwise {"error": {"code", "message"}}
 with 401 (bad signature), 400 (stale or malformed event), 404 (unknown provider or
 payment), 409 (replayed event, payment no longer pending), 422 (amount mismatch,
-unsupported event type) or 503 (not configured). Nothing is written unless 200."""
+unsupported event type) or 503 (not configured). A body over 64 KB is refused with 413
+before it is read in full, in the API's error shape (`errors[0].extensions.code`
+PAYLOAD_TOO_LARGE). Nothing is written unless 200."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.core.auth import ANONYMOUS
 from api.core.db import unit_of_work, utcnow
+from api.core.http_limits import read_body
 from api.payments.base import CallbackEvent, CallbackRejected, Confirmation
 from api.payments.registry import UnknownProvider, get_provider
 from api.payments.service import handle_callback
@@ -42,9 +45,8 @@ async def webhook_endpoint(request: Request) -> Response:
             raise CallbackRejected(404, "NOT_FOUND", "No such payment provider.") from None
         if provider.confirmation != Confirmation.CALLBACK:
             raise CallbackRejected(404, "NOT_FOUND", "This provider takes no callbacks.")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise CallbackRejected(413, "TOO_LARGE", "The event is too large.")
+        # Read no further than the limit (BodyTooLargeError: the app's body limit answers 413).
+        body = await read_body(request, MAX_BODY_BYTES)
         event = provider.parse_callback(request.headers, body, now=utcnow(), settings=settings)
 
         def apply(event: CallbackEvent = event) -> str:

@@ -104,7 +104,7 @@ class WebhookProvider(PaymentProvider):
             raise CallbackRejected(400, "STALE_EVENT", "The event timestamp is too old or new.")
         try:
             event = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise CallbackRejected(400, "BAD_EVENT", "The body is not JSON.") from None
         if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
             raise CallbackRejected(400, "BAD_EVENT", "The event needs `id`, `type`, `data`.")

@@ -61,16 +61,17 @@ def test_a_request_without_a_usable_query_is_a_bad_request(api, body):
     assert error_codes(response) == ["BAD_REQUEST"]
 
 
-def test_an_unsupported_content_type_is_a_bad_request(api):
+def test_an_unsupported_content_type_is_refused(api):
     response = api.http.post("/graphql", content=INSTANCE, headers={"content-type": "text/plain"})
-    assert response.status_code == 400
-    assert error_codes(response) == ["BAD_REQUEST"]
+    assert response.status_code == 415
+    assert error_codes(response) == ["UNSUPPORTED_MEDIA_TYPE"]
 
 
 def test_a_mutation_over_get_is_refused(api):
     response = api.http.get("/graphql", params={"query": "mutation { tokenRevoke { revoked } }"})
-    assert response.status_code == 400
-    assert error_codes(response) == ["BAD_REQUEST"]
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert error_codes(response) == ["METHOD_NOT_ALLOWED"]
 
 
 def test_an_unknown_operation_name_is_a_bad_request(api):

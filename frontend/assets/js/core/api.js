@@ -1,7 +1,7 @@
-// One way to talk to the API: named documents from schema/operations/, the visitor's
-// locale in a header (so the API localizes messages, money and dates), errors as ApiError.
+// One way to talk to the API: named documents from schema/operations/, sent by hash, the
+// visitor's locale in a header (so the API localizes messages, money and dates), errors as ApiError.
 import { API_URL } from "../../../config.js";
-import { OPERATIONS } from "../generated/operations.js";
+import { OPERATION_HASHES, OPERATIONS } from "../generated/operations.js";
 import { _, currentLocale } from "./i18n.js";
 import { forgetToken, token } from "./session.js";
 
@@ -14,6 +14,7 @@ export class ApiError extends Error {
 
 export async function request(operationName, variables = {}) {
   const query = OPERATIONS[operationName];
+  const sha256Hash = OPERATION_HASHES[operationName];
   if (!query) throw new ApiError("UNKNOWN_OPERATION", operationName);
   const headers = {
     "content-type": "application/json",
@@ -22,22 +23,13 @@ export async function request(operationName, variables = {}) {
   };
   const bearer = token();
   if (bearer) headers.authorization = `Bearer ${bearer}`;
-  let response;
-  try {
-    response = await fetch(API_URL, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ query, operationName, variables }),
-      credentials: "omit",
-    });
-  } catch {
-    throw new ApiError("NETWORK", _("The server could not be reached. Check your connection and try again."));
-  }
-  let body;
-  try {
-    body = await response.json();
-  } catch {
-    throw new ApiError("BAD_RESPONSE", _("The server sent an answer this page cannot read. Try again later."));
+  // A persisted operation: its hash first; the text only if the server does not know it
+  // (automatic persisted queries). A server that runs registered operations only knows
+  // every document of this build.
+  const extensions = { persistedQuery: { version: 1, sha256Hash } };
+  let body = await send(headers, { operationName, variables, extensions });
+  if (body.errors?.[0]?.extensions?.code === "PERSISTED_QUERY_NOT_FOUND") {
+    body = await send(headers, { query, operationName, variables, extensions });
   }
   if (body.errors && body.errors.length) {
     const first = body.errors[0];
@@ -46,6 +38,25 @@ export async function request(operationName, variables = {}) {
     throw new ApiError(code, first.message);
   }
   return body.data;
+}
+
+async function send(headers, payload) {
+  let response;
+  try {
+    response = await fetch(API_URL, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(payload),
+      credentials: "omit",
+    });
+  } catch {
+    throw new ApiError("NETWORK", _("The server could not be reached. Check your connection and try again."));
+  }
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError("BAD_RESPONSE", _("The server sent an answer this page cannot read. Try again later."));
+  }
 }
 
 /** A mutation's payload with its typed errors (`errors: [UserError]`) left to the form. */

@@ -256,9 +256,12 @@ def _rate_limits_from_env(
     if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("AIDBRIDGE_REDIS_URL", "must be a redis:// or rediss:// address")
     if store == "auto":
-        store = "redis" if redis_url else "memory" if database_url.startswith("sqlite") else "database"
+        on_sqlite = database_url.startswith("sqlite")
+        store = "redis" if redis_url else "memory" if on_sqlite else "database"
     if store == "redis" and redis_url is None:
-        raise ConfigError("AIDBRIDGE_REDIS_URL", "is required when AIDBRIDGE_RATE_LIMIT_STORE=redis")
+        raise ConfigError(
+            "AIDBRIDGE_REDIS_URL", "is required when AIDBRIDGE_RATE_LIMIT_STORE=redis"
+        )
     workers = _whole(env, "WEB_CONCURRENCY", 1, minimum=1)
     if store == "memory" and workers > 1 and environment == "production":
         raise ConfigError(
@@ -285,7 +288,9 @@ def _rate_limits_from_env(
     except ValueError:
         backoff = -1.0
     if not 0 <= backoff <= 3600:
-        raise ConfigError("AIDBRIDGE_LOGIN_BACKOFF_SECONDS", "must be a number of seconds, 0 to 3600")
+        raise ConfigError(
+            "AIDBRIDGE_LOGIN_BACKOFF_SECONDS", "must be a number of seconds, 0 to 3600"
+        )
     return RateLimitSettings(
         store=store,
         redis_url=redis_url,
@@ -310,7 +315,9 @@ def _rate_limits_from_env(
         reset_free_requests=_whole(
             env, "AIDBRIDGE_RESET_FREE_REQUESTS", defaults.reset_free_requests
         ),
-        reset_max_requests=_whole(env, "AIDBRIDGE_RESET_MAX_REQUESTS", defaults.reset_max_requests, 1),
+        reset_max_requests=_whole(
+            env, "AIDBRIDGE_RESET_MAX_REQUESTS", defaults.reset_max_requests, 1
+        ),
         reset_ip_max_requests=_whole(
             env, "AIDBRIDGE_RESET_IP_MAX_REQUESTS", defaults.reset_ip_max_requests, 1
         ),

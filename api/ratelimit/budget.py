@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import GraphQLError
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from api.core.i18n import N_, Translator
@@ -159,7 +159,8 @@ def request_limits(context: Any) -> RequestLimits | None:
 
 
 def rate_limited_error(translator: Translator, budget: Budget, cost: int) -> GraphQLError:
-    message = BUDGET_SPENT_MESSAGE if cost <= 1 or budget.remaining == 0 else COST_OVER_BUDGET_MESSAGE
+    spent = cost <= 1 or budget.remaining == 0
+    message = BUDGET_SPENT_MESSAGE if spent else COST_OVER_BUDGET_MESSAGE
     return GraphQLError(
         translator.gettext(message),
         extensions={

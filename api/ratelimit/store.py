@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
@@ -118,7 +120,8 @@ class RedisStore:
         self._claim = self.client.register_script(_CLAIM_SCRIPT)
 
     def add(self, key: str, amount: int, *, limit: int, ttl: int) -> tuple[int, bool]:
-        used, added = cast(list[int], self._add(keys=[self.PREFIX + key], args=[amount, limit, ttl]))
+        result = self._add(keys=[self.PREFIX + key], args=[amount, limit, ttl])
+        used, added = cast(list[int], result)
         return int(used), bool(added)
 
     def get(self, key: str) -> int:
@@ -135,27 +138,26 @@ class RedisStore:
 
 
 # `excluded` is the row the INSERT proposed; an expired row starts over.
-_FRESH = "rate_limit_counter.expires_at <= :now"
 _ADD_SQL = sa.text(
-    "INSERT INTO rate_limit_counter (name, amount, expires_at) VALUES (:name, :amount, :expires) "
+    "INSERT INTO rate_limit_counter (name, amount, expires_at) "
+    "VALUES (:name, :amount, :expires) "
     "ON CONFLICT (name) DO UPDATE SET "
-    f"amount = CASE WHEN {_FRESH} THEN excluded.amount "
+    "amount = CASE WHEN rate_limit_counter.expires_at <= :now THEN excluded.amount "
     "ELSE rate_limit_counter.amount + excluded.amount END, "
-    f"expires_at = CASE WHEN {_FRESH} THEN excluded.expires_at "
+    "expires_at = CASE WHEN rate_limit_counter.expires_at <= :now THEN excluded.expires_at "
     "ELSE rate_limit_counter.expires_at END "
-    f"WHERE (CASE WHEN {_FRESH} THEN excluded.amount "
+    "WHERE (CASE WHEN rate_limit_counter.expires_at <= :now THEN excluded.amount "
     "ELSE rate_limit_counter.amount + excluded.amount END) <= :limit "
     "RETURNING amount"
 )
 _CLAIM_SQL = sa.text(
-    "INSERT INTO rate_limit_counter (name, amount, expires_at) VALUES (:name, :amount, :expires) "
+    "INSERT INTO rate_limit_counter (name, amount, expires_at) "
+    "VALUES (:name, :amount, :expires) "
     "ON CONFLICT (name) DO UPDATE SET amount = excluded.amount, expires_at = excluded.expires_at "
-    f"WHERE rate_limit_counter.amount <= :now_ms OR {_FRESH} "
+    "WHERE rate_limit_counter.amount <= :now_ms OR rate_limit_counter.expires_at <= :now "
     "RETURNING amount"
 )
-_GET_SQL = sa.text(
-    "SELECT amount FROM rate_limit_counter WHERE name = :name AND expires_at > :now"
-)
+_GET_SQL = sa.text("SELECT amount FROM rate_limit_counter WHERE name = :name AND expires_at > :now")
 _SWEEP_SQL = sa.text("DELETE FROM rate_limit_counter WHERE expires_at <= :now")
 
 
@@ -168,19 +170,25 @@ class DatabaseStore:
         self.engine = engine
         self._writes = 0
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        """One short write transaction; on SQLite it takes the write lock at BEGIN."""
+        connection = self.engine.connect().execution_options(sqlite_immediate=True)
+        with connection, connection.begin():
+            yield connection
+
     def add(self, key: str, amount: int, *, limit: int, ttl: int) -> tuple[int, bool]:
         now = int(time.time())
         if amount > limit:
             return self.get(key), False
         params = {"name": key, "amount": amount, "expires": now + ttl, "now": now, "limit": limit}
-        with self.engine.connect().execution_options(sqlite_immediate=True) as connection:
-            with connection.begin():
-                added = connection.execute(_ADD_SQL, params).first()
-                if added is None:
-                    current = connection.execute(_GET_SQL, {"name": key, "now": now}).first()
-                self._writes += 1
-                if self._writes % SWEEP_EVERY == 0:
-                    connection.execute(_SWEEP_SQL, {"now": now})
+        with self._transaction() as connection:
+            added = connection.execute(_ADD_SQL, params).first()
+            if added is None:
+                current = connection.execute(_GET_SQL, {"name": key, "now": now}).first()
+            self._writes += 1
+            if self._writes % SWEEP_EVERY == 0:
+                connection.execute(_SWEEP_SQL, {"now": now})
         if added is not None:
             return int(added[0]), True
         return (int(current[0]) if current is not None else 0), False
@@ -200,24 +208,20 @@ class DatabaseStore:
             "now": now,
             "now_ms": now_ms,
         }
-        with self.engine.connect().execution_options(sqlite_immediate=True) as connection:
-            with connection.begin():
-                if connection.execute(_CLAIM_SQL, params).first() is not None:
-                    return 0
-                row = connection.execute(_GET_SQL, {"name": key, "now": now}).first()
+        with self._transaction() as connection:
+            if connection.execute(_CLAIM_SQL, params).first() is not None:
+                return 0
+            row = connection.execute(_GET_SQL, {"name": key, "now": now}).first()
         return int(row[0]) if row is not None else 0
 
     def delete(self, *keys: str) -> None:
         if not keys:
             return
-        with self.engine.connect().execution_options(sqlite_immediate=True) as connection:
-            with connection.begin():
-                connection.execute(
-                    sa.text("DELETE FROM rate_limit_counter WHERE name IN :names").bindparams(
-                        sa.bindparam("names", expanding=True)
-                    ),
-                    {"names": list(keys)},
-                )
+        statement = sa.text("DELETE FROM rate_limit_counter WHERE name IN :names").bindparams(
+            sa.bindparam("names", expanding=True)
+        )
+        with self._transaction() as connection:
+            connection.execute(statement, {"names": list(keys)})
 
 
 def create_store(settings: RateLimitSettings, database_url: str) -> BudgetStore:

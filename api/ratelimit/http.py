@@ -29,8 +29,8 @@ from api.ratelimit.store import create_store
 LOCALE_HEADER = "x-aidbridge-locale"
 
 
-def limits_for(settings: Settings) -> Limits:
-    store = create_store(settings.rate_limits, settings.database_url)
+def limits_for(settings: Settings, engine: Engine) -> Limits:
+    store = create_store(settings.rate_limits, engine)
     return Limits.from_settings(settings.rate_limits, store)
 
 
@@ -47,7 +47,7 @@ class RateLimitMiddleware:
         self.app = app
         self.settings = settings
         self.engine = engine
-        self.limits = limits_for(settings)
+        self.limits = limits_for(settings, engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

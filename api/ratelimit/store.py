@@ -163,8 +163,8 @@ _SWEEP_SQL = sa.text("DELETE FROM rate_limit_counter WHERE expires_at <= :now")
 
 class DatabaseStore:
     """The `rate_limit_counter` table (migration 0006): PostgreSQL without Redis, or
-    SQLite shared by several processes on one host. It has its own small connection
-    pool, so its statements never wait behind the operations they limit."""
+    SQLite shared by several processes on one host. Each call is one short transaction
+    of its own on the app's engine, outside any operation's unit of work."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -224,18 +224,11 @@ class DatabaseStore:
             connection.execute(statement, {"names": list(keys)})
 
 
-def create_store(settings: RateLimitSettings, database_url: str) -> BudgetStore:
+def create_store(settings: RateLimitSettings, engine: Engine) -> BudgetStore:
     """The store the settings name ("auto" was resolved when they were loaded)."""
     if settings.store == "redis":
         assert settings.redis_url is not None
         return RedisStore(settings.redis_url)
     if settings.store == "database":
-        from api.core.db import create_db_engine
-
-        pool: dict[str, Any] = (
-            {"poolclass": sa.pool.NullPool}
-            if database_url.startswith("sqlite")
-            else {"pool_size": 2, "max_overflow": 8}
-        )
-        return DatabaseStore(create_db_engine(database_url, **pool))
+        return DatabaseStore(engine)
     return MemoryStore()

@@ -307,9 +307,9 @@ def free_port() -> int:
 
 def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
+    arguments = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(  # noqa: S603  (this interpreter, fixed arguments)
+        [sys.executable, "-m", "uvicorn", "api.asgi:app", *arguments],
         cwd=REPO,
         env={**os.environ, **env},
     )

@@ -51,6 +51,7 @@ from api.migrations import MIGRATIONS_DIR
 from api.notifications import check_notifier
 from api.payments.http import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
 from api.payments.http import webhook_endpoint
+from api.ratelimit.http import RateLimitMiddleware
 from api.schema import schema
 
 LOCALE_HEADER = "x-aidbridge-locale"
@@ -404,7 +405,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     routes: list[Any] = [
         # Any method: the view answers 405 in GraphQL's shape. Answers are gzipped for
         # clients that ask (a page of requests shrinks about four times on a slow line).
-        Route("/graphql", GZipMiddleware(graphql, minimum_size=1024)),
+        # Every answer within the client's hourly budget (api/ratelimit) says what is left.
+        Route(
+            "/graphql",
+            GZipMiddleware(RateLimitMiddleware(graphql, settings, engine), minimum_size=1024),
+        ),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         # Every method reaches the endpoint, which answers all but POST with a coded 405

@@ -49,6 +49,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if load_demo(settings, households=args.demo_households, seed=1):
             print(f"Loaded demo data ({args.demo_households} households).", file=sys.stderr)
     port = args.port or settings.port
+    # The workers load their settings again: a per-process rate-limit store is refused in
+    # production with several of them (api/core/settings.py).
+    os.environ["WEB_CONCURRENCY"] = str(args.workers)
+    if args.workers > 1:
+        load_settings()
     ide = "" if settings.is_production else "  (GraphiQL at /graphql)"
     print(f"Aidbridge on http://{args.host}:{port}/{ide}", file=sys.stderr)
     uvicorn.run(
@@ -58,6 +63,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         log_level="info",
         proxy_headers=True,
+        # uvicorn believes X-Forwarded-For from the same peers as the rate limits do.
+        forwarded_allow_ips=list(settings.rate_limits.trusted_proxies),
     )
     return 0
 

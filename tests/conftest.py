@@ -28,7 +28,7 @@ from api.app import create_app
 from api.audit.guard import append_only_triggers_lifted
 from api.core import security
 from api.core.db import create_db_engine
-from api.core.settings import Settings, load_settings
+from api.core.settings import RateLimitSettings, Settings, load_settings
 from api.core.tables import metadata
 from api.ledger.guard import ledger_triggers_lifted
 from api.migrations import alembic_config
@@ -36,6 +36,21 @@ from api.migrations import alembic_config
 POSTGRES_ENV = "AIDBRIDGE_TEST_POSTGRES_URL"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 BACKENDS = ["sqlite", "postgresql"]
+# The shared test servers answer every test of a session from one address, and reuse
+# accounts' emails across tests: their limits are out of reach, kept in the process.
+# tests/core/test_ratelimit.py and tests/accounts/test_login_limits.py start their own.
+UNLIMITED = RateLimitSettings(
+    store="memory",
+    points_per_hour=10**12,
+    login_free_attempts=10**9,
+    login_max_failures=10**12,
+    login_ip_free_attempts=10**9,
+    login_ip_max_failures=10**12,
+    backoff_max_seconds=0,
+    reset_free_requests=10**9,
+    reset_max_requests=10**12,
+    reset_ip_max_requests=10**12,
+)
 
 
 def test_settings(database_url: str) -> Settings:
@@ -43,7 +58,7 @@ def test_settings(database_url: str) -> Settings:
     # The test instance works in two currencies, so figures kept per currency are
     # exercised; tests use EUR where money must be refused as a currency it does not take.
     instance = replace(base.instance, currencies=("USD", "CNY"))
-    return replace(base, database_url=database_url, instance=instance)
+    return replace(base, database_url=database_url, instance=instance, rate_limits=UNLIMITED)
 
 
 class Backend:

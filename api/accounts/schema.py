@@ -3,7 +3,7 @@ settings (password, reset, profile, sessions, deletion)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 import strawberry
@@ -14,7 +14,7 @@ from api.accounts.models import Account as AccountRow
 from api.accounts.models import Role as RoleValue
 from api.core.context import Context
 from api.core.enums import graphql_enum
-from api.core.errors import UserError
+from api.core.errors import ErrorCode, UserError, error_message
 from api.core.i18n import translator_for
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
@@ -28,6 +28,8 @@ from api.households.types import Household, households_by_id
 from api.notifications import deliver_after_commit
 from api.notifications.messages import password_reset_notification
 from api.notifications.registry import public_url
+from api.ratelimit.attempts import Attempt, AttemptLimiter, AttemptRefused
+from api.ratelimit.budget import Limits, request_limits
 from api.regions.types import Region, load_regions
 
 # Where the frontend lets someone choose a new password. The token travels in the
@@ -247,6 +249,14 @@ class TokenCreatePayload:
     )
     account: Viewer | None = strawberry.field(description="The account logged in.")
     errors: list[UserError] = strawberry.field(description="Why the login was refused.")
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description=(
+            "With `RATE_LIMITED`: seconds to wait before the next attempt for this email or "
+            "from this address is considered (it is refused unheard until then, even with "
+            "the right password)."
+        ),
+    )
 
 
 @strawberry.type(description="Result of tokenRevoke.")
@@ -275,7 +285,13 @@ class PasswordResetRequestPayload:
         )
     )
     errors: list[UserError] = strawberry.field(
-        description="`INVALID` on `email` for a malformed address; nothing else."
+        description=(
+            "`INVALID` on `email` for a malformed address; `RATE_LIMITED` after too many "
+            "requests for this email or from this address, whether or not an account has it."
+        )
+    )
+    retry_after: int | None = strawberry.field(
+        default=None, description="With `RATE_LIMITED`: seconds to wait before asking again."
     )
 
 
@@ -349,6 +365,14 @@ class AccountMutations:
         input: MutationInput[TokenCreateInput],
     ) -> TokenCreatePayload | None:
         context = info.context
+        attempt = _begin_attempt(context, lambda limits: limits.logins, input.email)
+        if isinstance(attempt, AttemptRefused):
+            return TokenCreatePayload(
+                token=None,
+                account=None,
+                errors=[_rate_limited(context, attempt)],
+                retry_after=attempt.retry_after,
+            )
         result, errors = run_service(
             info,
             lambda: service.create_token(
@@ -360,6 +384,8 @@ class AccountMutations:
         )
         if result is None:
             return TokenCreatePayload(token=None, account=None, errors=errors)
+        if attempt is not None:
+            attempt.succeeded()
         account, token = result
         return TokenCreatePayload(token=token, account=Viewer.from_row(account), errors=[])
 
@@ -425,6 +451,13 @@ class AccountMutations:
         input: MutationInput[PasswordResetRequestInput],
     ) -> PasswordResetRequestPayload:
         context = info.context
+        attempt = _begin_attempt(context, lambda limits: limits.resets, input.email)
+        if isinstance(attempt, AttemptRefused):
+            return PasswordResetRequestPayload(
+                accepted=False,
+                errors=[_rate_limited(context, attempt)],
+                retry_after=attempt.retry_after,
+            )
         issued, errors = run_service(
             info,
             lambda: service.request_password_reset(
@@ -604,6 +637,28 @@ class AccountMutations:
             ),
         )
         return HelperPayload(helper=Helper.from_row(row) if row else None, errors=errors)
+
+
+def _begin_attempt(
+    context: Context, limiter: Callable[[Limits], AttemptLimiter], email: str
+) -> Attempt | AttemptRefused | None:
+    """Take a place for a login or reset attempt for this email from this address
+    (api/ratelimit/attempts.py): refused attempts are answered before anything is
+    hashed or sent, the same whether or not an account has the email."""
+    limits = request_limits(context)
+    if limits is None:  # not over HTTP (a script calling the schema): nothing to limit
+        return None
+    try:
+        return limiter(limits.limits).begin(email.strip().lower(), limits.ip)
+    except AttemptRefused as refused:
+        if context.response is not None:
+            context.response.headers["Retry-After"] = str(refused.retry_after)
+        return refused
+
+
+def _rate_limited(context: Context, refused: AttemptRefused) -> UserError:
+    message = error_message(context.translator, ErrorCode.RATE_LIMITED)
+    return UserError(field=None, code=ErrorCode.RATE_LIMITED, message=message)
 
 
 def _send_reset_link(context: Context, issued: service.PasswordResetIssued) -> None:

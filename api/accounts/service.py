@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import AccessToken, Account, PasswordResetToken, Role
+from api.accounts.passwords import check_password
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
 from api.core.security import (
-    MIN_PASSWORD_LENGTH,
     hash_password,
     new_token,
     token_digest,
@@ -34,18 +34,8 @@ from api.mall.models import Order, OrderStatus
 from api.regions.models import Region
 
 TOKEN_LIFETIME = timedelta(days=30)
-# Longer passwords only cost hashing time; refused so they cannot be used to load the server.
-MAX_PASSWORD_LENGTH = 1024
 # Verifying against a real hash when the email is unknown keeps timing uniform.
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
-
-
-def _check_password(password: str, *, field: str = "password") -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(ErrorCode.WEAK_PASSWORD, field=field, limit=MIN_PASSWORD_LENGTH)
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ServiceError(ErrorCode.TOO_LONG, field=field, limit=MAX_PASSWORD_LENGTH)
-    return password
 
 
 def _new_account(
@@ -56,7 +46,7 @@ def _new_account(
     clean: dict[str, str] = {}
     for name, action in (
         ("email", lambda: clean_email(email)),
-        ("password", lambda: _check_password(password)),
+        ("password", lambda: check_password(password, email=email)),
         ("display_name", lambda: clean_text(display_name, field="displayName", limit=120)),
     ):
         try:
@@ -295,7 +285,7 @@ def change_password(
     account = _own_account(session, actor.account_id)
     errors = FieldErrors()
     errors.check(lambda: _password_matches(account, current_password, field="currentPassword"))
-    errors.check(lambda: _check_password(new_password, field="newPassword"))
+    errors.check(lambda: check_password(new_password, email=account.email, field="newPassword"))
     errors.raise_if_any()
     account.password_hash = hash_password(new_password)
     session.add(account)
@@ -376,7 +366,6 @@ def confirm_password_reset(
     so two uses racing each other cannot both succeed; every session of the account is
     logged out, since whoever held them may be why the password was reset."""
     errors = FieldErrors()
-    errors.check(lambda: _check_password(new_password, field="newPassword"))
     now = utcnow()
     found = session.exec(
         select(PasswordResetToken.id, Account)
@@ -387,6 +376,8 @@ def confirm_password_reset(
         .where(col(Account.is_active).is_(True))
         .where(col(Account.deleted_at).is_(None))
     ).first()
+    email = found[1].email if found is not None else None
+    errors.check(lambda: check_password(new_password, email=email, field="newPassword"))
     if found is None:
         errors.errors.append(
             ServiceError(ErrorCode.INVALID, field="token", message=RESET_TOKEN_INVALID)

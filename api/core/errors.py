@@ -41,7 +41,8 @@ class ErrorCode(Enum):
         "INVALID_CREDENTIALS", description="The email or password is wrong."
     )
     WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD", description="The password is too short or too common."
+        "WEAK_PASSWORD",
+        description="The password is too short, too common, or contains the email.",
     )
     IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
         "IDEMPOTENCY_KEY_REUSED",
@@ -53,6 +54,13 @@ class ErrorCode(Enum):
     OUT_OF_STOCK = strawberry.enum_value(
         "OUT_OF_STOCK",
         description="Not enough of the product is in stock for the quantity asked for.",
+    )
+    RATE_LIMITED = strawberry.enum_value(
+        "RATE_LIMITED",
+        description=(
+            "Too many attempts from this account or address: wait the payload's "
+            "`retryAfter` seconds before trying again."
+        ),
     )
 
 
@@ -74,6 +82,7 @@ DEFAULT_MESSAGES: dict[ErrorCode, str] = {
         "This idempotency key was already used for a different request."
     ),
     ErrorCode.OUT_OF_STOCK: N_("Not enough of this product is in stock."),
+    ErrorCode.RATE_LIMITED: N_("Too many attempts: please wait a little, then try again."),
 }
 
 COUNTED_MESSAGES: dict[ErrorCode, Callable[[Translator, int], str]] = {

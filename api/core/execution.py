@@ -29,6 +29,7 @@ from api.core.errors import CodedError, ServiceError, ServiceErrors
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
 from api.core.redaction import redact
+from api.ratelimit.budget import RateLimit
 
 log = logging.getLogger("aidbridge.graphql")
 
@@ -285,4 +286,6 @@ def schema_extensions() -> list[Any]:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        # Last: it charges the cost that the extensions before it computed.
+        RateLimit,
     ]

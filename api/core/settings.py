@@ -6,6 +6,7 @@ operator never has to read a traceback to find a typo.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -121,6 +122,41 @@ class NotificationSettings:
     smtp: SmtpSettings | None = None
 
 
+RATE_LIMIT_STORES = ("auto", "redis", "database", "memory")
+LOOPBACK_PROXIES = ("127.0.0.1/32", "::1/128")
+
+
+@dataclass(frozen=True)
+class RateLimitSettings:
+    """Budgets that keep one client from taking the instance down (docs/security.md).
+
+    `store` is where the counters live: "redis" (AIDBRIDGE_REDIS_URL), "database" (a table
+    of the instance's database) or "memory" (this process only: the embedded SQLite
+    default with one worker). "auto" picks the first of those that fits."""
+
+    store: str = "auto"
+    redis_url: str | None = field(default=None, repr=False)
+    # Cost points (api/core/cost.py) one client may spend per hour on /graphql.
+    points_per_hour: int = 5000
+    # Peers whose X-Forwarded-For is believed (CIDRs); the loopback by default, where a
+    # reverse proxy on the same host connects from.
+    trusted_proxies: tuple[str, ...] = LOOPBACK_PROXIES
+    # Logins: free failures before the wait doubles from `backoff_seconds`, capped at
+    # `backoff_max_seconds` (0 turns backoff off), and failures allowed per hour.
+    login_free_attempts: int = 5
+    login_max_failures: int = 200
+    login_ip_free_attempts: int = 20
+    login_ip_max_failures: int = 1000
+    backoff_seconds: float = 1.0
+    backoff_max_seconds: int = 300
+    # Password reset requests per email and per client address.
+    reset_free_requests: int = 3
+    reset_max_requests: int = 10
+    reset_ip_max_requests: int = 100
+    # Server processes sharing the instance (WEB_CONCURRENCY, `aidbridge serve --workers`).
+    workers: int = 1
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -142,6 +178,7 @@ class Settings:
     persisted_operations: str = "off"
     # Origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
 
     @property
     def is_production(self) -> bool:
@@ -213,6 +250,97 @@ def load_settings(
         introspection=_optional_flag(env, "AIDBRIDGE_INTROSPECTION"),
         persisted_operations=_persisted_mode(env),
         cors_origins=_cors_origins(env),
+        rate_limits=_rate_limits_from_env(env, database_url, environment),
+    )
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    text = (env.get(name) or "").strip() or str(default)
+    if not text.isdigit() or int(text) < minimum:
+        raise ConfigError(name, f"must be a whole number, {minimum} or more, got {text!r}")
+    return int(text)
+
+
+def _rate_limits_from_env(
+    env: Mapping[str, str], database_url: str, environment: str
+) -> RateLimitSettings:
+    """AIDBRIDGE_RATE_LIMIT_*, AIDBRIDGE_REDIS_URL, AIDBRIDGE_TRUSTED_PROXIES, AIDBRIDGE_LOGIN_*
+    and AIDBRIDGE_RESET_*. A per-process store cannot hold a budget across several
+    workers, so production refuses it then instead of silently multiplying every limit."""
+    defaults = RateLimitSettings()
+    store = (env.get("AIDBRIDGE_RATE_LIMIT_STORE") or "auto").strip().lower()
+    if store not in RATE_LIMIT_STORES:
+        raise ConfigError("AIDBRIDGE_RATE_LIMIT_STORE", "must be auto, redis, database or memory")
+    redis_url = (env.get("AIDBRIDGE_REDIS_URL") or "").strip() or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("AIDBRIDGE_REDIS_URL", "must be a redis:// or rediss:// address")
+    if store == "auto":
+        on_sqlite = database_url.startswith("sqlite")
+        store = "redis" if redis_url else "memory" if on_sqlite else "database"
+    if store == "redis" and redis_url is None:
+        raise ConfigError(
+            "AIDBRIDGE_REDIS_URL", "is required when AIDBRIDGE_RATE_LIMIT_STORE=redis"
+        )
+    workers = _whole(env, "WEB_CONCURRENCY", 1, minimum=1)
+    if store == "memory" and workers > 1 and environment == "production":
+        raise ConfigError(
+            "AIDBRIDGE_RATE_LIMIT_STORE",
+            f"the in-process store cannot share budgets between {workers} workers: set "
+            "AIDBRIDGE_REDIS_URL, use PostgreSQL, or run one worker",
+        )
+    proxies_text = env.get("AIDBRIDGE_TRUSTED_PROXIES")
+    proxies = (
+        defaults.trusted_proxies
+        if proxies_text is None
+        else tuple(part.strip() for part in proxies_text.split(",") if part.strip())
+    )
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(
+                "AIDBRIDGE_TRUSTED_PROXIES", f"{proxy!r} is not an address or CIDR network"
+            ) from None
+    backoff_text = (env.get("AIDBRIDGE_LOGIN_BACKOFF_SECONDS") or "").strip() or "1"
+    try:
+        backoff = float(backoff_text)
+    except ValueError:
+        backoff = -1.0
+    if not 0 <= backoff <= 3600:
+        raise ConfigError(
+            "AIDBRIDGE_LOGIN_BACKOFF_SECONDS", "must be a number of seconds, 0 to 3600"
+        )
+    return RateLimitSettings(
+        store=store,
+        redis_url=redis_url,
+        points_per_hour=_whole(env, "AIDBRIDGE_RATE_LIMIT_POINTS", defaults.points_per_hour, 1),
+        trusted_proxies=proxies,
+        login_free_attempts=_whole(
+            env, "AIDBRIDGE_LOGIN_FREE_ATTEMPTS", defaults.login_free_attempts
+        ),
+        login_max_failures=_whole(
+            env, "AIDBRIDGE_LOGIN_MAX_FAILURES", defaults.login_max_failures, 1
+        ),
+        login_ip_free_attempts=_whole(
+            env, "AIDBRIDGE_LOGIN_IP_FREE_ATTEMPTS", defaults.login_ip_free_attempts
+        ),
+        login_ip_max_failures=_whole(
+            env, "AIDBRIDGE_LOGIN_IP_MAX_FAILURES", defaults.login_ip_max_failures, 1
+        ),
+        backoff_seconds=backoff,
+        backoff_max_seconds=_whole(
+            env, "AIDBRIDGE_LOGIN_BACKOFF_MAX_SECONDS", defaults.backoff_max_seconds
+        ),
+        reset_free_requests=_whole(
+            env, "AIDBRIDGE_RESET_FREE_REQUESTS", defaults.reset_free_requests
+        ),
+        reset_max_requests=_whole(
+            env, "AIDBRIDGE_RESET_MAX_REQUESTS", defaults.reset_max_requests, 1
+        ),
+        reset_ip_max_requests=_whole(
+            env, "AIDBRIDGE_RESET_IP_MAX_REQUESTS", defaults.reset_ip_max_requests, 1
+        ),
+        workers=workers,
     )
 
 

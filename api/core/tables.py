@@ -46,6 +46,7 @@ from api.pairing.models import (
 from api.payments.models import Payment, PaymentEvent
 from api.pledges.models import Pledge, ProgressUpdate, ProgressUpdateTranslation
 from api.projects.models import Project, ProjectHousehold
+from api.ratelimit.models import RateLimitCounter
 from api.regions.models import Region, RegionTranslation
 from api.stats.models import RegionStat
 
@@ -104,6 +105,7 @@ __all__ = [
     "ProgressUpdateTranslation",
     "Project",
     "ProjectHousehold",
+    "RateLimitCounter",
     "ReceiptCounter",
     "Region",
     "RegionStat",

@@ -1,0 +1,231 @@
+"""Logins and password reset requests are limited per email and per address, over real
+HTTP: a doubling wait after the free attempts, an hourly ceiling, and refused attempts
+answered without computing a single Argon2 hash, even with the right password."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+
+from api.accounts import service
+from api.app import create_app
+from api.core.settings import RateLimitSettings
+from tests import factories
+from tests.conftest import LiveServer
+
+LOGIN = """
+mutation($input: TokenCreateInput!) {
+  tokenCreate(input: $input) { token retryAfter errors { field code message } }
+}
+"""
+RESET = """
+mutation($input: PasswordResetRequestInput!) {
+  passwordResetRequest(input: $input) { accepted retryAfter errors { code message } }
+}
+"""
+
+
+def random_ip() -> str:
+    return f"198.18.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
+
+
+class Client:
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=30)
+        self.ip = random_ip()
+
+    def call(self, query: str, input: dict[str, Any], locale: str = "en") -> httpx.Response:
+        return self.http.post(
+            "/graphql",
+            json={"query": query, "variables": {"input": input}},
+            headers={"X-Forwarded-For": self.ip, "X-Aidbridge-Locale": locale},
+        )
+
+    def login(self, email: str, password: str, locale: str = "en") -> dict[str, Any]:
+        answer = self.call(LOGIN, {"email": email, "password": password}, locale)
+        assert answer.status_code == 200, answer.text
+        payload: dict[str, Any] = answer.json()["data"]["tokenCreate"]
+        payload["retry-after header"] = answer.headers.get("retry-after")
+        return payload
+
+
+def start(backend, **limits: Any) -> LiveServer:
+    base = RateLimitSettings(store="memory" if backend.name == "sqlite" else "database")
+    settings = replace(backend.settings, rate_limits=replace(base, **limits))
+    return LiveServer(create_app(settings, backend.engine))
+
+
+@pytest.fixture
+def hashes(monkeypatch) -> list[str]:
+    """Every Argon2 verification the live server (in this process) computes."""
+    calls: list[str] = []
+    verify = service.verify_password
+
+    def counted(password_hash: str, password: str) -> bool:
+        calls.append(password)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(service, "verify_password", counted)
+    return calls
+
+
+@pytest.fixture
+def ceiling_only(backend) -> Iterator[Client]:
+    """Waits off, so a test can reach the hourly ceiling (200) in seconds."""
+    server = start(backend, backoff_max_seconds=0)
+    client = Client(server.url)
+    yield client
+    client.http.close()
+    server.stop()
+
+
+@pytest.fixture
+def with_backoff(backend) -> Iterator[Client]:
+    """The defaults: 5 free failures, then 1 s, 2 s, 4 s..."""
+    server = start(backend)
+    client = Client(server.url)
+    yield client
+    client.http.close()
+    server.stop()
+
+
+def test_the_201st_attempt_in_an_hour_is_refused_without_hashing_even_if_right(
+    ceiling_only, engine, settings, hashes
+):
+    factories.staff(engine, settings, factories.Role.PLATFORM_ADMIN, email="admin@example.org")
+    hashes.clear()  # the factory logged in once
+
+    wrong = [ceiling_only.login("admin@example.org", f"wrong-{n:04d}-password") for n in range(200)]
+    assert all(p["errors"][0]["code"] == "INVALID_CREDENTIALS" for p in wrong)
+    assert len(hashes) == 200
+
+    hashes.clear()
+    right = ceiling_only.login("ADMIN@example.org ", factories.PASSWORD)
+
+    assert hashes == []
+    assert right["token"] is None
+    assert right["errors"][0]["code"] == "RATE_LIMITED"
+    assert right["errors"][0]["message"] == (
+        "Too many attempts: please wait a little, then try again."
+    )
+    assert 0 < right["retryAfter"] <= 3600
+    assert right["retry-after header"] == str(right["retryAfter"])
+    # From another address too: the ceiling is the account's.
+    elsewhere = Client(str(ceiling_only.http.base_url))
+    try:
+        from_elsewhere = elsewhere.login("admin@example.org", factories.PASSWORD)
+    finally:
+        elsewhere.http.close()
+    assert from_elsewhere["errors"][0]["code"] == "RATE_LIMITED"
+    assert hashes == []
+
+
+def test_after_five_failures_each_wait_doubles_and_is_refused_unhashed(
+    with_backoff, engine, settings, hashes
+):
+    factories.helper(engine, settings, email="ada@example.org")
+    hashes.clear()  # the factory logged in once
+    for n in range(5):
+        assert with_backoff.login("ada@example.org", f"wrong-{n}-password")["errors"][0][
+            "code"
+        ] == ("INVALID_CREDENTIALS")
+    assert len(hashes) == 5
+
+    refused = with_backoff.login("ada@example.org", factories.PASSWORD, locale="fr")
+
+    assert len(hashes) == 5
+    assert refused["errors"][0]["code"] == "RATE_LIMITED"
+    assert refused["errors"][0]["message"].startswith("Trop de tentatives")
+    assert refused["retryAfter"] == 1
+    time.sleep(1.1)
+    # The wait is over: the attempt is heard, and a success clears the account's slate.
+    assert with_backoff.login("ada@example.org", factories.PASSWORD)["token"]
+    assert len(hashes) == 6
+    for n in range(5):
+        assert with_backoff.login("ada@example.org", f"again-{n}-wrong")["errors"][0]["code"] == (
+            "INVALID_CREDENTIALS"
+        )
+    assert with_backoff.login("ada@example.org", "again-5-wrong")["errors"][0]["code"] == (
+        "RATE_LIMITED"
+    )
+
+
+def test_the_wait_doubles(with_backoff):
+    for n in range(5):
+        with_backoff.login("nobody@example.org", f"wrong-{n}-password")
+    time.sleep(1.05)
+    sixth = with_backoff.login("nobody@example.org", "wrong-5-password")
+
+    seventh = with_backoff.login("nobody@example.org", "wrong-6-password")
+
+    assert sixth["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    assert seventh["errors"][0]["code"] == "RATE_LIMITED"
+    assert seventh["retryAfter"] == 2
+
+
+def test_an_unknown_email_is_limited_like_a_known_one(with_backoff, engine, settings, hashes):
+    factories.helper(engine, settings, email="ada@example.org")
+    known = [with_backoff.login("ada@example.org", f"wrong-{n}-pass")["errors"] for n in range(6)]
+    unknown = [with_backoff.login("who@example.org", f"wrong-{n}-pass")["errors"] for n in range(6)]
+
+    assert [e[0]["code"] for e in known] == [e[0]["code"] for e in unknown]
+    assert known[-1][0]["code"] == "RATE_LIMITED"
+
+
+def test_password_reset_requests_are_limited_per_email_whether_or_not_it_has_an_account(
+    backend, engine, settings
+):
+    factories.helper(engine, settings, email="ada@example.org")
+    server = start(backend, reset_free_requests=100, reset_max_requests=3)
+    client = Client(server.url)
+    try:
+        answers = {
+            email: [
+                client.call(RESET, {"email": email}).json()["data"]["passwordResetRequest"]
+                for _ in range(4)
+            ]
+            for email in ("ada@example.org", "nobody@example.org")
+        }
+        other_address = Client(server.url)
+        still_limited = other_address.call(RESET, {"email": "ADA@example.org"}, "fr").json()
+        other_address.http.close()
+    finally:
+        client.http.close()
+        server.stop()
+
+    for email, payloads in answers.items():
+        assert [p["accepted"] for p in payloads] == [True, True, True, False], email
+        assert payloads[3]["errors"][0]["code"] == "RATE_LIMITED"
+        assert payloads[3]["retryAfter"] > 0
+    assert answers["ada@example.org"][3] == answers["nobody@example.org"][3] | {
+        "retryAfter": answers["ada@example.org"][3]["retryAfter"]
+    }
+    french = still_limited["data"]["passwordResetRequest"]
+    assert french["errors"][0]["code"] == "RATE_LIMITED"
+    assert french["errors"][0]["message"].startswith("Trop de tentatives")
+
+
+def test_one_address_trying_many_emails_meets_its_own_ceiling(backend, engine, settings, hashes):
+    server = start(backend, backoff_max_seconds=0, login_ip_max_failures=10)
+    client = Client(server.url)
+    try:
+        codes = [
+            client.login(f"user{n}@example.org", "some-wrong-password")["errors"][0]["code"]
+            for n in range(12)
+        ]
+        other_address = Client(server.url)
+        fresh = other_address.login("user99@example.org", "some-wrong-password")
+        other_address.http.close()
+    finally:
+        client.http.close()
+        server.stop()
+
+    assert codes == ["INVALID_CREDENTIALS"] * 10 + ["RATE_LIMITED"] * 2
+    assert len(hashes) == 11
+    assert fresh["errors"][0]["code"] == "INVALID_CREDENTIALS"

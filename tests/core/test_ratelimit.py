@@ -1,0 +1,368 @@
+"""The hourly cost budget per client (api/ratelimit): stores that count atomically, the
+client's address behind trusted proxies, x-ratelimit-* headers on every /graphql answer,
+429 RATE_LIMITED past the budget, and one budget shared by two server processes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+from alembic import command
+
+from api.app import AidbridgeGraphQL, create_app
+from api.core.db import create_db_engine
+from api.core.settings import RateLimitSettings
+from api.migrations import alembic_config
+from api.ratelimit.clients import client_ip, ip_client
+from api.ratelimit.store import BudgetStore, DatabaseStore, MemoryStore, RedisStore
+from tests import factories
+from tests.conftest import LiveServer
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS_ENV = "AIDBRIDGE_TEST_REDIS_URL"
+QUERY = "query { instance { name } }"
+LOGIN = """
+mutation($input: TokenCreateInput!) { tokenCreate(input: $input) { token errors { code } } }
+"""
+
+
+def redis_url() -> str:
+    """Redis for the shared-store tests: AIDBRIDGE_TEST_REDIS_URL (then a missing server
+    fails the test), else the local one if it answers (else the test is skipped)."""
+    url = os.environ.get(REDIS_ENV)
+    try:
+        import redis
+
+        redis.Redis.from_url(url or "redis://127.0.0.1:6379/0", socket_timeout=1).ping()
+    except Exception as error:
+        if url:
+            pytest.fail(f"{REDIS_ENV} is set but Redis is unreachable: {error}")
+        pytest.skip(f"Redis tests need a Redis at 127.0.0.1:6379 or {REDIS_ENV}")
+    return url or "redis://127.0.0.1:6379/0"
+
+
+def random_ip() -> str:
+    """A documentation address (RFC 3849) of its own, so no two tests or runs share a
+    budget, also in a Redis that outlives them."""
+    return f"2001:db8:{secrets.randbelow(65536):x}:{secrets.randbelow(65536):x}::1"
+
+
+def scope(peer: str, *forwarded: str) -> dict[str, Any]:
+    return {
+        "client": (peer, 50000),
+        "headers": [(b"x-forwarded-for", value.encode()) for value in forwarded],
+    }
+
+
+# --- Who the client is -----------------------------------------------------------------
+
+
+def test_the_socket_peer_is_the_client_unless_it_is_a_trusted_proxy():
+    assert client_ip(scope("198.51.100.7", "203.0.113.9"), ()) == "198.51.100.7"
+    assert client_ip(scope("198.51.100.7", "203.0.113.9"), ("10.0.0.0/8",)) == "198.51.100.7"
+
+
+def test_behind_trusted_proxies_the_rightmost_untrusted_forwarded_address_counts():
+    proxies = ("10.0.0.0/8", "127.0.0.1/32")
+    # The client wrote "1.2.3.4" itself; the proxy appended what it saw.
+    assert client_ip(scope("10.0.0.2", "1.2.3.4, 203.0.113.9, 10.0.0.1"), proxies) == (
+        "203.0.113.9"
+    )
+    assert client_ip(scope("127.0.0.1", "1.2.3.4", "203.0.113.9"), proxies) == "203.0.113.9"
+    # Only trusted hops, or nothing forwarded: the last one we know of.
+    assert client_ip(scope("10.0.0.2", "10.0.0.1"), proxies) == "10.0.0.1"
+    assert client_ip(scope("10.0.0.2"), proxies) == "10.0.0.2"
+    # Garbage stops the walk at the last trusted hop.
+    assert client_ip(scope("10.0.0.2", "203.0.113.9, not-an-ip"), proxies) == "10.0.0.2"
+
+
+def test_an_ipv6_client_is_counted_by_its_64_network():
+    assert ip_client("2001:db8:1:2::1") == ip_client("2001:db8:1:2:ffff::9")
+    assert ip_client("2001:db8:1:2::1") != ip_client("2001:db8:1:3::1")
+    assert ip_client("203.0.113.9") == "ip:203.0.113.9"
+
+
+# --- The stores ------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["memory", "database", "redis"])
+def store(request: pytest.FixtureRequest, backend) -> Iterator[BudgetStore]:
+    if request.param == "memory":
+        if backend.name != "sqlite":
+            pytest.skip("the in-process store does not depend on the database")
+        yield MemoryStore()
+    elif request.param == "database":
+        engine = create_db_engine(backend.url)
+        yield DatabaseStore(engine)
+        engine.dispose()
+    else:
+        if backend.name != "sqlite":
+            pytest.skip("the Redis store does not depend on the database")
+        yield RedisStore(redis_url())
+
+
+def test_a_store_adds_atomically_up_to_the_limit(store: BudgetStore):
+    key = "test:" + secrets.token_hex(8)
+    added: list[bool] = []
+
+    def spend() -> None:
+        for _ in range(10):
+            added.append(store.add(key, 1, limit=50, ttl=60)[1])
+
+    threads = [threading.Thread(target=spend) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert added.count(True) == 50
+    assert store.get(key) == 50
+    assert store.add(key, 1, limit=50, ttl=60) == (50, False)
+    assert store.add(key, 100, limit=50, ttl=60) == (50, False)
+    assert store.add(key, -1, limit=50, ttl=60) == (49, True)
+    store.delete(key)
+    assert store.get(key) == 0
+
+
+def test_a_store_gate_lets_one_through_until_its_time(store: BudgetStore):
+    key = "test:gate:" + secrets.token_hex(8)
+    now = int(time.time() * 1000)
+
+    assert store.claim(key, now, now + 5000, ttl=60) == 0
+    assert store.claim(key, now + 10, now + 9000, ttl=60) == now + 5000
+    assert store.claim(key, now + 5001, now + 5001, ttl=60) == 0
+
+
+# --- The budget over HTTP --------------------------------------------------------------
+
+
+def limited_settings(backend, **changes: Any) -> Any:
+    limits = RateLimitSettings(
+        store="memory" if backend.name == "sqlite" else "database", points_per_hour=5
+    )
+    return replace(backend.settings, rate_limits=replace(limits, **changes))
+
+
+@pytest.fixture
+def limited(backend) -> Iterator[httpx.Client]:
+    """A server whose clients have 5 points an hour."""
+    server = LiveServer(create_app(limited_settings(backend), backend.engine))
+    client = httpx.Client(base_url=server.url, timeout=30)
+    yield client
+    client.close()
+    server.stop()
+
+
+def post(client: httpx.Client, ip: str, query: str = QUERY, **kwargs: Any) -> httpx.Response:
+    headers = {"X-Forwarded-For": ip, **kwargs.pop("headers", {})}
+    return client.post("/graphql", json={"query": query}, headers=headers, **kwargs)
+
+
+def test_every_answer_says_what_is_left_of_the_hour(limited):
+    ip = random_ip()
+    before = time.time()
+
+    answers = [post(limited, ip) for _ in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a.headers["x-ratelimit-used"] for a in answers] == ["1", "2", "3"]
+    assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["4", "3", "2"]
+    assert {a.headers["x-ratelimit-limit"] for a in answers} == {"5"}
+    reset = int(answers[0].headers["x-ratelimit-reset"])
+    assert before < reset <= before + 3600
+    assert reset % 3600 == 0
+    # A request refused before execution costs a point too, and says so.
+    malformed = limited.post(
+        "/graphql",
+        content=b"{not json",
+        headers={"X-Forwarded-For": ip, "Content-Type": "application/json"},
+    )
+    assert malformed.status_code == 400
+    assert malformed.headers["x-ratelimit-used"] == "4"
+
+
+def test_past_the_budget_the_answer_is_429_rate_limited_in_the_callers_language(limited):
+    ip = random_ip()
+    for _ in range(5):
+        assert post(limited, ip).status_code == 200
+
+    refused = post(limited, ip)
+    in_french = post(limited, ip, headers={"X-Aidbridge-Locale": "fr"})
+
+    assert refused.status_code == 429
+    assert refused.headers["x-ratelimit-remaining"] == "0"
+    retry_after = int(refused.headers["retry-after"])
+    assert 0 < retry_after <= 3600
+    (error,) = refused.json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["retryAfter"] == pytest.approx(retry_after, abs=2)
+    assert error["message"].startswith("Too many requests")
+    (french,) = in_french.json()["errors"]
+    assert in_french.status_code == 429
+    assert french["extensions"]["code"] == "RATE_LIMITED"
+    assert french["message"].startswith("Trop de requêtes")
+    # Another client is not affected.
+    assert post(limited, random_ip()).status_code == 200
+
+
+def test_an_operation_that_costs_more_than_is_left_is_refused_and_charges_nothing(
+    backend, monkeypatch
+):
+    server = LiveServer(create_app(limited_settings(backend), backend.engine))
+    client = httpx.Client(base_url=server.url, timeout=30)
+    ip = random_ip()
+    try:
+        assert post(client, ip).headers["x-ratelimit-used"] == "1"
+        # What api/core/cost.py computes before execution: a query that asks for many nodes.
+        original = AidbridgeGraphQL.get_context
+
+        async def costly(self: Any, request: Any, response: Any) -> Any:
+            context = await original(self, request, response)
+            context.cost = 10
+            return context
+
+        monkeypatch.setattr(AidbridgeGraphQL, "get_context", costly)
+        refused = post(client, ip)
+        monkeypatch.undo()
+        after = post(client, ip)
+    finally:
+        client.close()
+        server.stop()
+
+    assert refused.status_code == 429
+    (error,) = refused.json()["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert error["extensions"]["cost"] == 10
+    assert error["message"].startswith("This operation costs more")
+    assert refused.json().get("data") is None
+    assert after.status_code == 200
+    assert after.headers["x-ratelimit-used"] == "2"
+
+
+def test_a_logged_in_client_spends_its_accounts_budget_from_any_address(limited, engine, settings):
+    factories.helper(engine, settings, email="ada@example.org")
+    token = limited.post(
+        "/graphql",
+        json={
+            "query": LOGIN,
+            "variables": {"input": {"email": "ada@example.org", "password": factories.PASSWORD}},
+        },
+        headers={"X-Forwarded-For": random_ip()},
+    ).json()["data"]["tokenCreate"]["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+
+    used = [post(limited, random_ip(), headers=auth).headers["x-ratelimit-used"] for _ in range(3)]
+    anonymous = post(limited, random_ip())
+
+    assert used == ["1", "2", "3"]
+    assert anonymous.headers["x-ratelimit-used"] == "1"
+
+
+def test_without_trusted_proxies_forwarded_addresses_are_ignored(backend):
+    settings = limited_settings(backend, trusted_proxies=())
+    app = create_app(settings, backend.engine)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # uvicorn itself must not rewrite the peer either.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    config.proxy_headers = False
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        used = [post(client, random_ip()).headers["x-ratelimit-used"] for _ in range(3)]
+    finally:
+        client.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    assert used == ["1", "2", "3"]  # one client: the socket's peer
+
+
+# --- Two server processes, one budget -----------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    arguments = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(  # noqa: S603  (this interpreter, fixed arguments)
+        [sys.executable, "-m", "uvicorn", "api.asgi:app", *arguments],
+        cwd=REPO,
+        env={**os.environ, **env},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+@pytest.mark.parametrize("shared", ["database", "redis"])
+def test_two_server_processes_share_one_budget(backend, shared, tmp_path):
+    env = {
+        "DATABASE_URL": backend.url,
+        "SECRET_KEY": "p" * 40,
+        "AIDBRIDGE_RATE_LIMIT_STORE": shared,
+        "AIDBRIDGE_RATE_LIMIT_POINTS": "6",
+    }
+    if shared == "redis":
+        env["AIDBRIDGE_REDIS_URL"] = redis_url()
+    command.upgrade(alembic_config(backend.url), "head")
+    servers = [start_server(env), start_server(env)]
+    ip = random_ip()
+    try:
+        with httpx.Client(timeout=30) as client:
+            answers = [
+                client.post(
+                    servers[i % 2][1] + "/graphql",
+                    json={"query": QUERY},
+                    headers={"X-Forwarded-For": ip},
+                )
+                for i in range(8)
+            ]
+    finally:
+        for process, _ in servers:
+            process.terminate()
+        for process, _ in servers:
+            process.wait(timeout=20)
+
+    assert [a.status_code for a in answers] == [200] * 6 + [429, 429]
+    assert [a.headers["x-ratelimit-used"] for a in answers[:6]] == ["1", "2", "3", "4", "5", "6"]
+    assert answers[6].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "retry-after" in answers[7].headers
+    if shared == "database":
+        with backend.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT amount FROM rate_limit_counter WHERE name LIKE 'budget:%'")
+            ).all()
+        assert [row[0] for row in rows] == [6]

@@ -98,23 +98,20 @@ def test_an_ipv6_client_is_counted_by_its_64_network():
 # --- The stores ------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "database", "redis"])
-def store(request: pytest.FixtureRequest, backend) -> Iterator[BudgetStore]:
-    if request.param == "memory":
-        if backend.name != "sqlite":
-            pytest.skip("the in-process store does not depend on the database")
-        yield MemoryStore()
-    elif request.param == "database":
-        engine = create_db_engine(backend.url)
-        yield DatabaseStore(engine)
-        engine.dispose()
-    else:
-        if backend.name != "sqlite":
-            pytest.skip("the Redis store does not depend on the database")
-        yield RedisStore(redis_url())
+@pytest.fixture(params=["memory", "redis"])
+def shared_store(request: pytest.FixtureRequest) -> BudgetStore:
+    """The stores that do not depend on the database."""
+    return MemoryStore() if request.param == "memory" else RedisStore(redis_url())
 
 
-def test_a_store_adds_atomically_up_to_the_limit(store: BudgetStore):
+@pytest.fixture
+def database_store(backend) -> Iterator[BudgetStore]:
+    engine = create_db_engine(backend.url)
+    yield DatabaseStore(engine)
+    engine.dispose()
+
+
+def check_adds_atomically_up_to_the_limit(store: BudgetStore) -> None:
     key = "test:" + secrets.token_hex(8)
     added: list[bool] = []
 
@@ -137,13 +134,29 @@ def test_a_store_adds_atomically_up_to_the_limit(store: BudgetStore):
     assert store.get(key) == 0
 
 
-def test_a_store_gate_lets_one_through_until_its_time(store: BudgetStore):
+def check_gate_lets_one_through_until_its_time(store: BudgetStore) -> None:
     key = "test:gate:" + secrets.token_hex(8)
     now = int(time.time() * 1000)
 
     assert store.claim(key, now, now + 5000, ttl=60) == 0
     assert store.claim(key, now + 10, now + 9000, ttl=60) == now + 5000
     assert store.claim(key, now + 5001, now + 5001, ttl=60) == 0
+
+
+def test_a_store_adds_atomically_up_to_the_limit(shared_store: BudgetStore):
+    check_adds_atomically_up_to_the_limit(shared_store)
+
+
+def test_the_database_store_adds_atomically_up_to_the_limit(database_store: BudgetStore):
+    check_adds_atomically_up_to_the_limit(database_store)
+
+
+def test_a_store_gate_lets_one_through_until_its_time(shared_store: BudgetStore):
+    check_gate_lets_one_through_until_its_time(shared_store)
+
+
+def test_the_database_store_gate_lets_one_through_until_its_time(database_store: BudgetStore):
+    check_gate_lets_one_through_until_its_time(database_store)
 
 
 # --- The budget over HTTP --------------------------------------------------------------

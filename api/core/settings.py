@@ -49,6 +49,8 @@ class TaxonomyEntry:
 
 
 DEFAULT_MAX_AMOUNT_MINOR = 10**12
+DEFAULT_MAX_QUERY_NODES = 50_000
+DEFAULT_OPERATION_TIMEOUT = 10.0
 DEFAULT_SMALL_COUNT_THRESHOLD = 5
 
 
@@ -131,6 +133,10 @@ class Settings:
     # Where pictures stored by the instance are fetched from (a CDN in front of `/media`);
     # None: the address the API itself was reached at.
     media_url: str | None = None
+    # What one GraphQL operation may ask for and take (api/core/cost.py, docs/security.md):
+    # requested objects (AIDBRIDGE_MAX_QUERY_NODES) and seconds (AIDBRIDGE_OPERATION_TIMEOUT).
+    max_query_nodes: int = DEFAULT_MAX_QUERY_NODES
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
 
     @property
     def is_production(self) -> bool:
@@ -194,7 +200,25 @@ def load_settings(
         port=int(port_text),
         notifications=_notifications_from_env(env),
         media_url=_http_url(env, "AIDBRIDGE_MEDIA_URL", "https://media.example.org/media"),
+        **_operation_limits_from_env(env),
     )
+
+
+def _operation_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """AIDBRIDGE_MAX_QUERY_NODES (a whole number) and AIDBRIDGE_OPERATION_TIMEOUT (seconds)."""
+    nodes_text = (env.get("AIDBRIDGE_MAX_QUERY_NODES") or str(DEFAULT_MAX_QUERY_NODES)).strip()
+    if not nodes_text.isdigit() or int(nodes_text) < 1:
+        raise ConfigError("AIDBRIDGE_MAX_QUERY_NODES", "must be a whole number, 1 or more")
+    timeout_text = (env.get("AIDBRIDGE_OPERATION_TIMEOUT") or "").strip()
+    try:
+        timeout = float(timeout_text) if timeout_text else DEFAULT_OPERATION_TIMEOUT
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= 3600:
+        raise ConfigError(
+            "AIDBRIDGE_OPERATION_TIMEOUT", "must be a number of seconds, above 0 and at most 3600"
+        )
+    return {"max_query_nodes": int(nodes_text), "operation_timeout": timeout}
 
 
 _TRUE = ("1", "true", "yes", "on")

@@ -12,6 +12,7 @@ import anyio.to_thread
 import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, validate
+from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
@@ -29,7 +30,6 @@ from api.core.deadline import (
     TIMEOUT_MESSAGE,
     OperationTimeoutError,
     bound_connection,
-    check_deadline,
     clock,
     deadline,
     past_deadline,
@@ -42,9 +42,16 @@ from api.core.redaction import redact
 log = logging.getLogger("aidbridge.graphql")
 
 MAX_TOKENS = 4000
-__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ThreadedSchema", "schema_extensions"]
+# graphql-core's budget for comparing same-named fields (OverlappingFieldsCanBeMerged),
+# quadratic in repeated fields: its default of 500,000 lets a 12 KB document of 500
+# repeated selections take a second to validate; this API's own documents need under
+# 1,000. Past the budget validation stops with "Validation aborted.".
+FIELD_MERGE_BUDGET = 20_000
+overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = FIELD_MERGE_BUDGET
 
 INTERNAL_ERROR_MESSAGE = N_("Internal server error.")
+# MAX_DEPTH and MAX_ALIASES live with the measure (api/core/cost.py); tests import them here.
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ThreadedSchema", "schema_extensions"]
 
 
 class ThreadedSchema(strawberry.Schema):
@@ -232,6 +239,8 @@ class OperationDeadline(SchemaExtension):
     statements are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
     error and no data, and UnitOfWork rolls the transaction back."""
 
+    at = float("inf")  # no deadline outside a request context
+
     def on_operation(self) -> Iterator[None]:
         self.started = clock()
         yield
@@ -241,7 +250,8 @@ class OperationDeadline(SchemaExtension):
         if not isinstance(context, Context):
             yield
             return
-        with deadline(self.started + context.settings.operation_timeout, context.engine):
+        self.at = self.started + context.settings.operation_timeout
+        with deadline(self.at, context.engine):
             if context._session is not None and context._session.in_transaction():
                 # Opened before execution (e.g. to look up the caller): bound it now.
                 bound_connection(context._session.connection())
@@ -258,7 +268,8 @@ class OperationDeadline(SchemaExtension):
                 result.errors = [_copy(stopped[0], message, {"code": "TIMEOUT"})]
 
     def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-        check_deadline()
+        if clock() > self.at:  # inline: this runs for every field
+            raise OperationTimeoutError
         try:
             return _next(root, info, *args, **kwargs)
         except sa.exc.OperationalError as error:

@@ -233,6 +233,16 @@ def test_a_fragment_fan_out_over_a_list_is_refused_at_once(api, count):
     assert seconds < 0.1
 
 
+def test_repeated_selections_are_validated_at_once(api):
+    """graphql-core compares same-named fields pairwise; its budget is lowered so 500
+    repeated selections (12 KB, within the token limit) stop quickly."""
+    document = "{ " + " ".join(["regions { nodes { id } }"] * 500) + " }"
+    response, seconds = timed_post(api, {"query": document})
+
+    assert codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert seconds < 0.1
+
+
 def test_forty_aliased_schemas_are_refused(api):
     aliased = (
         "{ " + " ".join(f"s{i}: __schema {{ queryType {{ name }} }}" for i in range(40)) + " }"

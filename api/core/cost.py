@@ -163,13 +163,10 @@ class _Measurer:
         name = node.name.value
         fields = getattr(parent, "fields", None)
         definition = fields.get(name) if fields is not None else None
-        below = (
-            self.selections(node.selection_set, get_named_type(definition.type))
-            if node.selection_set is not None and definition is not None
-            else self.selections(node.selection_set, None)
-            if node.selection_set is not None
-            else _NOTHING
-        )
+        below = _NOTHING
+        if node.selection_set is not None:  # unknown fields (introspection): no type below
+            scope = get_named_type(definition.type) if definition is not None else None
+            below = self.selections(node.selection_set, scope)
         if name.startswith("__"):  # introspection: fixed weight, no depth
             return Measure(0, alias + below.aliases, INTROSPECTION_NODES.get(name, 0))
         depth = below.depth + 1 if node.selection_set is not None else 0

@@ -81,7 +81,13 @@ def bound_connection(connection: sa.Connection) -> None:
         return
     if connection.dialect.name == "postgresql":
         remaining = max(1, int((at - clock()) * 1000))
-        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {remaining}")
+        # On the driver's cursor: a setting of the transaction, not one of the statements
+        # the application's own queries are counted by (and no event fires for it).
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(f"SET LOCAL statement_timeout = {remaining}")
+        finally:
+            cursor.close()
     elif connection.dialect.name == "sqlite":
         raw: Any = connection.connection.driver_connection
         raw.set_progress_handler(_interrupt_past_deadline, SQLITE_PROGRESS_STEPS)

@@ -9,13 +9,13 @@ from functools import partial
 from typing import Any
 
 import anyio.to_thread
+import sqlalchemy as sa
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, validate
+from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry.extensions import (
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -24,7 +24,16 @@ from strawberry.types.graphql import OperationType
 
 from api.audit.models import AuditEvent, AuditOutcome
 from api.core.context import Context
+from api.core.cost import DEFAULT_MAX_NODES, MAX_ALIASES, MAX_DEPTH, measure, operation_of
 from api.core.db import utcnow
+from api.core.deadline import (
+    TIMEOUT_MESSAGE,
+    OperationTimeoutError,
+    bound_connection,
+    clock,
+    deadline,
+    past_deadline,
+)
 from api.core.errors import CodedError, ServiceError, ServiceErrors
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
@@ -33,11 +42,17 @@ from api.ratelimit.budget import RateLimit
 
 log = logging.getLogger("aidbridge.graphql")
 
-MAX_DEPTH = 12
-MAX_ALIASES = 40
 MAX_TOKENS = 4000
+# graphql-core's budget for comparing same-named fields (OverlappingFieldsCanBeMerged),
+# quadratic in repeated fields: its default of 500,000 lets a 12 KB document of 500
+# repeated selections take a second to validate; this API's own documents need under
+# 1,000. Past the budget validation stops with "Validation aborted.".
+FIELD_MERGE_BUDGET = 20_000
+overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = FIELD_MERGE_BUDGET
 
 INTERNAL_ERROR_MESSAGE = N_("Internal server error.")
+# MAX_DEPTH and MAX_ALIASES live with the measure (api/core/cost.py); tests import them here.
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ThreadedSchema", "schema_extensions"]
 
 
 class ThreadedSchema(strawberry.Schema):
@@ -124,6 +139,11 @@ class UnitOfWork(SchemaExtension):
             # Say which locale messages, labels and formats were produced in.
             context.response.headers["Content-Language"] = context.locale.replace("_", "-")
         try:
+            if _timed_out(self.execution_context.result):
+                # Stopped part-way: nothing of it is kept (the client saw no data).
+                if context._session is not None:
+                    context._session.rollback()
+                return
             # Refused reads are recorded even when nothing else opened the session.
             if context._session is not None or context.audit_reads:
                 write_audit_reads(context)
@@ -135,6 +155,130 @@ class UnitOfWork(SchemaExtension):
             raise
         finally:
             context.close()
+
+
+def _timed_out(result: Any) -> bool:
+    return result is not None and any(
+        (error.extensions or {}).get("code") == "TIMEOUT" for error in result.errors or ()
+    )
+
+
+class QueryLimits(SchemaExtension):
+    """Depth, aliases and requested objects of the operation, measured in one pass over
+    the validated document and the variables (api/core/cost.py), before anything runs;
+    the cost goes on the context for the rate limit. Listed after ValidationCache, whose
+    result it reads."""
+
+    def on_validate(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        assert execution_context.graphql_document is not None
+        if execution_context.pre_execution_errors is None:  # no cache validated it
+            execution_context.pre_execution_errors = validate(
+                execution_context.schema._schema,
+                execution_context.graphql_document,
+                execution_context.validation_rules,
+            )
+        if not execution_context.pre_execution_errors:
+            errors = self._check()
+            if errors:
+                execution_context.pre_execution_errors = errors
+        yield
+
+    def _check(self) -> list[GraphQLError]:
+        execution_context = self.execution_context
+        document = execution_context.graphql_document
+        operation = operation_of(document, execution_context.operation_name)
+        if operation is None:  # strawberry reports the missing operation
+            return []
+        name = operation.name.value if operation.name else "anonymous"
+        try:
+            found = measure(
+                execution_context.schema._schema,
+                document,
+                operation,
+                execution_context.variables,
+            )
+        except RecursionError:
+            return [_depth_error(name, operation)]
+        if found.depth > MAX_DEPTH:
+            return [_depth_error(name, operation)]
+        if found.aliases > MAX_ALIASES:
+            message = f"{found.aliases} aliases found. Allowed: {MAX_ALIASES}"
+            return [GraphQLError(message, [operation])]
+        context = execution_context.context
+        limit = DEFAULT_MAX_NODES
+        if isinstance(context, Context):
+            limit = context.settings.max_query_nodes
+            context.cost = found.cost
+        if found.nodes <= limit:
+            return []
+        translator = _translator(context, during_execution=False)
+        message = translator.gettext(TOO_COMPLEX_MESSAGE, nodes=found.nodes, limit=limit)
+        extensions = {
+            "code": "QUERY_TOO_COMPLEX",
+            "cost": found.cost,
+            "nodes": found.nodes,
+            "limit": limit,
+        }
+        return [GraphQLError(message, [operation], extensions=extensions)]
+
+
+TOO_COMPLEX_MESSAGE = N_(
+    "This query asks for too much at once (estimated size {nodes}, limit {limit}). "
+    "Ask for smaller pages with `first` or for fewer nested lists."
+)
+
+
+def _depth_error(name: str, operation: Any) -> GraphQLError:
+    # strawberry's wording (its QueryDepthLimiter did this before).
+    return GraphQLError(f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", [operation])
+
+
+class OperationDeadline(SchemaExtension):
+    """The operation's time limit (Settings.operation_timeout, counted from when its
+    worker thread starts it): each field checks it before resolving, and database
+    statements are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
+    error and no data, and UnitOfWork rolls the transaction back."""
+
+    at = float("inf")  # no deadline outside a request context
+
+    def on_operation(self) -> Iterator[None]:
+        self.started = clock()
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if not isinstance(context, Context):
+            yield
+            return
+        self.at = self.started + context.settings.operation_timeout
+        with deadline(self.at, context.engine):
+            if context._session is not None and context._session.in_transaction():
+                # Opened before execution (e.g. to look up the caller): bound it now.
+                bound_connection(context._session.connection())
+            yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            stopped = [
+                e for e in result.errors if isinstance(e.original_error, OperationTimeoutError)
+            ]
+            if stopped:
+                # One error, in the locale already chosen: the session may be unusable.
+                message = context.translator_without_lookup().gettext(TIMEOUT_MESSAGE)
+                result.data = None
+                result.errors = [_copy(stopped[0], message, {"code": "TIMEOUT"})]
+
+    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        if clock() > self.at:  # inline: this runs for every field
+            raise OperationTimeoutError
+        try:
+            return _next(root, info, *args, **kwargs)
+        except sa.exc.OperationalError as error:
+            # The database stopped a statement at the deadline (statement_timeout on
+            # PostgreSQL, the progress handler on SQLite).
+            if past_deadline():
+                raise OperationTimeoutError from error
+            raise
 
 
 def write_audit_reads(context: Context) -> None:
@@ -283,8 +427,8 @@ def schema_extensions() -> list[Any]:
         OperationLanguage,
         ParserCache,
         ValidationCache,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        QueryLimits,
+        OperationDeadline,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         # Last: it charges the cost that the extensions before it computed.
         RateLimit,

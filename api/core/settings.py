@@ -52,6 +52,8 @@ class TaxonomyEntry:
 DEFAULT_MAX_AMOUNT_MINOR = 10**12
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 PERSISTED_MODES = ("off", "apq", "only")
+DEFAULT_MAX_QUERY_NODES = 50_000
+DEFAULT_OPERATION_TIMEOUT = 10.0
 DEFAULT_SMALL_COUNT_THRESHOLD = 5
 
 
@@ -179,6 +181,10 @@ class Settings:
     # Origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
+    # What one GraphQL operation may ask for and take (api/core/cost.py, docs/security.md):
+    # requested objects (AIDBRIDGE_MAX_QUERY_NODES) and seconds (AIDBRIDGE_OPERATION_TIMEOUT).
+    max_query_nodes: int = DEFAULT_MAX_QUERY_NODES
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
 
     @property
     def is_production(self) -> bool:
@@ -250,6 +256,7 @@ def load_settings(
         introspection=_optional_flag(env, "AIDBRIDGE_INTROSPECTION"),
         persisted_operations=_persisted_mode(env),
         cors_origins=_cors_origins(env),
+        **_operation_limits_from_env(env),
         rate_limits=_rate_limits_from_env(env, database_url, environment),
     )
 
@@ -385,6 +392,23 @@ def _cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
                 f"{origin!r} is not an origin such as https://aid.example.org",
             )
     return origins
+
+
+def _operation_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """AIDBRIDGE_MAX_QUERY_NODES (a whole number) and AIDBRIDGE_OPERATION_TIMEOUT (seconds)."""
+    nodes_text = (env.get("AIDBRIDGE_MAX_QUERY_NODES") or str(DEFAULT_MAX_QUERY_NODES)).strip()
+    if not nodes_text.isdigit() or int(nodes_text) < 1:
+        raise ConfigError("AIDBRIDGE_MAX_QUERY_NODES", "must be a whole number, 1 or more")
+    timeout_text = (env.get("AIDBRIDGE_OPERATION_TIMEOUT") or "").strip()
+    try:
+        timeout = float(timeout_text) if timeout_text else DEFAULT_OPERATION_TIMEOUT
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= 3600:
+        raise ConfigError(
+            "AIDBRIDGE_OPERATION_TIMEOUT", "must be a number of seconds, above 0 and at most 3600"
+        )
+    return {"max_query_nodes": int(nodes_text), "operation_timeout": timeout}
 
 
 _TRUE = ("1", "true", "yes", "on")

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import uvicorn
 from alembic import command
 
-from api.app import AidbridgeGraphQL, create_app
+from api.app import create_app
 from api.core.db import create_db_engine
 from api.core.settings import RateLimitSettings
 from api.migrations import alembic_config
@@ -231,38 +231,29 @@ def test_past_the_budget_the_answer_is_429_rate_limited_in_the_callers_language(
     assert post(limited, random_ip()).status_code == 200
 
 
-def test_an_operation_that_costs_more_than_is_left_is_refused_and_charges_nothing(
-    backend, monkeypatch
-):
-    server = LiveServer(create_app(limited_settings(backend), backend.engine))
-    client = httpx.Client(base_url=server.url, timeout=30)
+COSTLY = "{ campaigns(first: 100) { nodes { backers(first: 10) { nodes { name } } } } }"
+TWO_POINTS = "{ campaigns(first: 100) { nodes { backers(first: 1) { nodes { name } } } } }"
+
+
+def test_each_operation_is_charged_the_cost_computed_before_it_runs(limited):
+    """The cost api/core/cost.py computes (requested objects / 100) is what is charged."""
     ip = random_ip()
-    try:
-        assert post(client, ip).headers["x-ratelimit-used"] == "1"
-        # What api/core/cost.py computes before execution: a query that asks for many nodes.
-        original = AidbridgeGraphQL.get_context
-
-        async def costly(self: Any, request: Any, response: Any) -> Any:
-            context = await original(self, request, response)
-            context.cost = 10
-            return context
-
-        monkeypatch.setattr(AidbridgeGraphQL, "get_context", costly)
-        refused = post(client, ip)
-        monkeypatch.undo()
-        after = post(client, ip)
-    finally:
-        client.close()
-        server.stop()
+    assert post(limited, ip).headers["x-ratelimit-used"] == "1"
+    # 100 campaigns and 10 backers each: 1,100 objects, 11 points; 4 are left.
+    refused = post(limited, ip, COSTLY)
+    # 100 campaigns and 1 backer each: 200 objects, 2 points.
+    fits = post(limited, ip, TWO_POINTS)
+    after = post(limited, ip)
 
     assert refused.status_code == 429
     (error,) = refused.json()["errors"]
     assert error["extensions"]["code"] == "RATE_LIMITED"
-    assert error["extensions"]["cost"] == 10
+    assert error["extensions"]["cost"] == 11
     assert error["message"].startswith("This operation costs more")
     assert refused.json().get("data") is None
-    assert after.status_code == 200
-    assert after.headers["x-ratelimit-used"] == "2"
+    assert fits.status_code == 200 and "errors" not in fits.json()
+    assert fits.headers["x-ratelimit-used"] == "3"
+    assert after.headers["x-ratelimit-used"] == "4"
 
 
 def test_a_logged_in_client_spends_its_accounts_budget_from_any_address(limited, engine, settings):

@@ -47,11 +47,14 @@ class OperationTimeoutError(CodedError):
 def deadline(at: float, engine: Engine) -> Iterator[None]:
     """Run the block under a deadline (a `clock()` reading) for Python and `engine`."""
     bound_transactions(engine)
-    token = _deadline.set(at)
+    previous = _deadline.get()
+    _deadline.set(at)
     try:
         yield
     finally:
-        _deadline.reset(token)
+        # Not `reset(token)`: a generator that holds this block may be closed by the
+        # garbage collector in another context, where the token is not valid.
+        _deadline.set(previous)
 
 
 def past_deadline() -> bool:

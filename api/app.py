@@ -24,22 +24,28 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from api.core.context import Context
 from api.core.db import create_db_engine
 from api.core.execution import INTERNAL_ERROR_MESSAGE
 from api.core.headers import GRAPHIQL_CSP, SecurityHeaders, cors_middleware
+from api.core.http_errors import (
+    LOCALE_HEADER,
+    Refusal,
+    error_response,
+    request_translator,
+)
 from api.core.http_limits import (
     DEFAULT_BODY_BYTES,
     BodyLimit,
     BodyTooLargeError,
     MalformedJSONError,
-    error_body,
     parse_json,
 )
-from api.core.i18n import UnknownLocalizerError, localizer_for
+from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
 from api.core.persisted import PersistedOperations, PersistedQueryError, registered_operations
 from api.core.profile import log_unexpected
 from api.core.settings import ConfigError, Settings, load_settings
@@ -54,7 +60,6 @@ from api.payments.http import webhook_endpoint
 from api.ratelimit.http import RateLimitMiddleware
 from api.schema import schema
 
-LOCALE_HEADER = "x-aidbridge-locale"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 # Codes of the errors the HTTP layer refuses a request with, before any GraphQL runs.
 HTTP_ERROR_CODES = {
@@ -76,17 +81,62 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 log = logging.getLogger("aidbridge.http")
 
 
+# The view's own refusals (strawberry's are marked in api/core/http_errors.py).
+NOT_UTF8_MESSAGE = N_("Send JSON in UTF-8.")
+UNSUPPORTED_TYPE_MESSAGE = N_("Send application/json (or multipart/form-data with an upload).")
+BATCHING_MESSAGE = N_("Batching is not enabled: send one operation.")
+NOT_AN_OBJECT_MESSAGE = N_("The request body must be a JSON object.")
+OBJECT_PARAMETER_MESSAGE = N_("The parameter `{name}` must be an object or null.")
+STRING_PARAMETER_MESSAGE = N_("The parameter `{name}` must be a string or null.")
+LENGTH_REQUIRED_MESSAGE = N_("A multipart request needs a Content-Length.")
+REQUEST_TOO_LARGE_MESSAGE = N_("The request is too large.")
+MULTIPART_MESSAGE = N_("Unable to parse the multipart body.")
+UNKNOWN_OPERATION_MESSAGE = N_('Unknown operation named "{name}".')
+NO_OPERATION_TYPE_MESSAGE = N_("Can't get GraphQL operation type")
+OPERATION_TYPE_MESSAGES = {
+    OperationType.QUERY: N_("Queries are not allowed when using {method}."),
+    OperationType.MUTATION: N_("Mutations are not allowed when using {method}."),
+    OperationType.SUBSCRIPTION: N_("Subscriptions are not allowed when using {method}."),
+}
+
+
 def graphql_error_response(
+    translator: Translator,
     status_code: int,
     code: str,
     message: str,
+    params: dict[str, object] | None = None,
     headers: dict[str, str] | None = None,
     media_type: str = "application/json",
 ) -> JSONResponse:
-    """An error in the shape of a GraphQL response, so clients parse one format only."""
-    response = JSONResponse(error_body(code, message), status_code=status_code, headers=headers)
-    response.headers["content-type"] = f"{media_type}; charset=utf-8"
-    return response
+    """An error in the shape of a GraphQL response, so clients parse one format only,
+    its message translated into the request's locale."""
+    return error_response(
+        translator, status_code, code, message, params, headers=headers, media_type=media_type
+    )
+
+
+def refusal_message(error: HTTPException) -> tuple[str, dict[str, object]]:
+    """The marked source message and parameters of a refusal: ours carry them; of
+    strawberry's, the operation errors are rebuilt from their cause, the fixed reasons
+    are their own message ids (STRAWBERRY_REASONS)."""
+    if isinstance(error, Refusal):
+        return error.message, error.params
+    cause = error.__cause__
+    if isinstance(cause, InvalidOperationTypeError):
+        return OPERATION_TYPE_MESSAGES[cause.operation_type], {"method": _method(error)}
+    if isinstance(cause, CannotGetOperationTypeError):
+        if cause.operation_name is None:
+            return NO_OPERATION_TYPE_MESSAGE, {}
+        return UNKNOWN_OPERATION_MESSAGE, {"name": cause.operation_name}
+    if error.reason == "Unable to parse the multipart body":
+        return MULTIPART_MESSAGE, {}
+    return error.reason, {}
+
+
+def _method(error: HTTPException) -> str:
+    # strawberry's reason ends with the method: "mutations are not allowed when using GET".
+    return error.reason.rsplit(" ", 1)[-1]
 
 
 def negotiate(accept: str | None) -> str:
@@ -145,6 +195,7 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         request = Request(scope, receive)
         media_type = negotiate(request.headers.get("accept"))
         request.state.media_type = media_type
+        translator = request_translator(self.settings, request.headers)
         try:
             check_multipart_length(request)
             response = await self.run(request)
@@ -153,20 +204,22 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             if error.code == "BAD_REQUEST":
                 status = 400
             response = graphql_error_response(
-                status, error.code, error.message, media_type=media_type
+                translator, status, error.code, error.message, media_type=media_type
             )
         except HTTPException as error:
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             headers = None
             if error.status_code == 405:
                 headers = {"Allow": "POST" if request.method == "GET" else "GET, POST"}
+            message, params = refusal_message(error)
             response = graphql_error_response(
-                error.status_code, code, error.reason, headers, media_type
+                translator, error.status_code, code, message, params, headers, media_type
             )
         except StarletteHTTPException as error:  # starlette's form parser refusing a part
+            # Its detail is English only ("Too many fields..."): the message says what failed.
             code = HTTP_ERROR_CODES.get(error.status_code, "BAD_REQUEST")
             response = graphql_error_response(
-                error.status_code, code, error.detail, media_type=media_type
+                translator, error.status_code, code, MULTIPART_MESSAGE, media_type=media_type
             )
         except BodyTooLargeError:
             raise  # answered by BodyLimit
@@ -176,7 +229,11 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             else:
                 log.exception("unexpected error outside GraphQL execution")
             response = graphql_error_response(
-                500, "INTERNAL_SERVER_ERROR", INTERNAL_ERROR_MESSAGE, media_type=media_type
+                translator,
+                500,
+                "INTERNAL_SERVER_ERROR",
+                INTERNAL_ERROR_MESSAGE,
+                media_type=media_type,
             )
         finally:
             await request.close()  # uploaded files spooled to disk go at once
@@ -243,7 +300,7 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         try:
             return parse_json(data)
         except MalformedJSONError as error:
-            raise HTTPException(400, str(error)) from None
+            raise Refusal(400, error.message, **error.params) from None
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
@@ -257,18 +314,16 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             charset = parameters.get("charset", "utf-8").lower()
             if media_type == "application/json":
                 if charset not in ("utf-8", "utf8"):
-                    raise HTTPException(415, "Send JSON in UTF-8.")
+                    raise Refusal(415, NOT_UTF8_MESSAGE)
                 data = self.parse_json(await request.get_body())
             elif self.multipart_uploads_enabled and media_type == "multipart/form-data":
                 data = await self.parse_multipart(request)
             else:
-                raise HTTPException(
-                    415, "Send application/json (or multipart/form-data with an upload)."
-                )
+                raise Refusal(415, UNSUPPORTED_TYPE_MESSAGE)
         if isinstance(data, list):
-            raise HTTPException(400, "Batching is not enabled: send one operation.")
+            raise Refusal(400, BATCHING_MESSAGE)
         if not isinstance(data, dict):
-            raise HTTPException(400, "The request body must be a JSON object.")
+            raise Refusal(400, NOT_AN_OBJECT_MESSAGE)
         parsed = request_parameters(data)
         parsed.query = self.persisted.resolve(
             parsed.query, parsed.extensions, data.get("documentId")
@@ -293,7 +348,7 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
             if request_adapter.method == "GET" and isinstance(
                 error.__cause__, InvalidOperationTypeError
             ):
-                raise HTTPException(405, error.reason) from error
+                raise HTTPException(405, error.reason) from error.__cause__
             raise
 
 
@@ -309,8 +364,8 @@ def request_parameters(data: dict[str, Any]) -> GraphQLRequestData:
     for name, kind in expected.items():
         value = data.get(name)
         if value is not None and not isinstance(value, kind):
-            article = "an object" if kind is dict else "a string"
-            raise HTTPException(400, f"The parameter `{name}` must be {article} or null.")
+            message = OBJECT_PARAMETER_MESSAGE if kind is dict else STRING_PARAMETER_MESSAGE
+            raise Refusal(400, message, name=name)
     return GraphQLRequestData(
         query=data.get("query"),
         variables=data.get("variables"),
@@ -325,9 +380,9 @@ def check_multipart_length(request: Request) -> None:
         return
     length = request.headers.get("content-length", "")
     if not length.isdigit():
-        raise HTTPException(411, "A multipart request needs a Content-Length.")
+        raise Refusal(411, LENGTH_REQUIRED_MESSAGE)
     if int(length) > MAX_MULTIPART_BYTES:
-        raise HTTPException(413, "The request is too large.")
+        raise Refusal(413, REQUEST_TOO_LARGE_MESSAGE)
 
 
 def body_limits(settings: Settings) -> Callable[[Scope], int]:
@@ -355,7 +410,7 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     return [
         Middleware(SecurityHeaders),
         *cors_middleware(settings.cors_origins),
-        Middleware(BodyLimit, limit_for=body_limits(settings)),
+        Middleware(BodyLimit, limit_for=body_limits(settings), settings=settings),
     ]
 
 

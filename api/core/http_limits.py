@@ -11,9 +11,14 @@ from collections.abc import Callable
 from itertools import accumulate
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.core.http_errors import error_response, request_translator
+from api.core.i18n import N_, Translator
+from api.core.settings import Settings
 
 # Deeper JSON than any GraphQL request needs (variables are a few levels deep).
 MAX_JSON_DEPTH = 64
@@ -30,28 +35,44 @@ class BodyTooLargeError(Exception):
 
 
 class MalformedJSONError(ValueError):
-    """The body is not JSON this server parses: invalid, not UTF-8, or nested too deep."""
+    """The body is not JSON this server parses: invalid, not UTF-8, or nested too deep.
+    `message` is a marked source message, translated where the refusal is answered."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
 
 
-def error_body(code: str, message: str) -> dict[str, Any]:
-    """An error in the shape of a GraphQL response, so clients parse one format only."""
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+TOO_LARGE_MESSAGE = N_("The request body is larger than {limit} bytes.")
+TOO_DEEP_MESSAGE = N_("The JSON is nested more than {limit} levels deep.")
+NOT_JSON_MESSAGE = N_("Unable to parse the request body as JSON.")
 
 
-def too_large(limit: int) -> JSONResponse:
-    return JSONResponse(
-        error_body("PAYLOAD_TOO_LARGE", f"The request body is larger than {limit} bytes."),
-        status_code=413,
+def too_large(limit: int, translator: Translator) -> JSONResponse:
+    return error_response(
+        translator,
+        413,
+        "PAYLOAD_TOO_LARGE",
+        TOO_LARGE_MESSAGE,
+        {"limit": limit},
         headers={"connection": "close"},
     )
 
 
 class BodyLimit:
-    """ASGI middleware: `limit_for(scope)` is the most a request to that route may send."""
+    """ASGI middleware: `limit_for(scope)` is the most a request to that route may send;
+    the refusal is in the request's locale among `settings`' (English without them)."""
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int]) -> None:
+    def __init__(
+        self, app: ASGIApp, limit_for: Callable[[Scope], int], settings: Settings | None = None
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.settings = settings
+
+    def _too_large(self, scope: Scope, limit: int) -> JSONResponse:
+        return too_large(limit, request_translator(self.settings, Headers(scope=scope)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +81,7 @@ class BodyLimit:
         limit = self.limit_for(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await too_large(limit)(scope, receive, send)  # the body is never read
+            await self._too_large(scope, limit)(scope, receive, send)  # the body is never read
             return
         received = 0
         started = False
@@ -85,7 +106,7 @@ class BodyLimit:
         except BodyTooLargeError:
             if started:
                 raise
-            await too_large(limit)(scope, receive, send)
+            await self._too_large(scope, limit)(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -126,8 +147,8 @@ def parse_json(data: str | bytes, limit: int = MAX_JSON_DEPTH) -> Any:
     """JSON from a request, UTF-8 only, nested at most `limit` deep; MalformedJSONError if not."""
     raw = data.encode() if isinstance(data, str) else data
     if json_depth_exceeds(raw, limit):
-        raise MalformedJSONError(f"The JSON is nested more than {limit} levels deep.")
+        raise MalformedJSONError(TOO_DEEP_MESSAGE, limit=limit)
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise MalformedJSONError("Unable to parse the request body as JSON.") from None
+        raise MalformedJSONError(NOT_JSON_MESSAGE) from None

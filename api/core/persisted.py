@@ -32,6 +32,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 
+from api.core.i18n import N_
 from api.frontend.build import OPERATIONS_DIR, document_hash, operation_documents
 
 _HEX = re.compile(r"[0-9a-f]{64}")
@@ -167,8 +168,10 @@ class DocumentCache:
                 self._characters -= len(dropped)
 
 
-NOT_FOUND_MESSAGE = "PersistedQueryNotFound"  # Apollo clients look for this exact message
-ONLY_MESSAGE = "This server runs registered operations only: send the operation's hash."
+# Apollo clients look for this exact message: it is a token, not text, and not translated.
+NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
+# The others are marked source messages, translated where the refusal is answered.
+ONLY_MESSAGE = N_("This server runs registered operations only: send the operation's hash.")
 
 
 class PersistedOperations:
@@ -191,7 +194,7 @@ class PersistedOperations:
             if document_hash(query) != sha256:
                 raise PersistedQueryError(
                     "PERSISTED_QUERY_HASH_MISMATCH",
-                    "The sha256Hash is not the SHA-256 of the query sent with it.",
+                    N_("The sha256Hash is not the SHA-256 of the query sent with it."),
                 )
             if sha256 in self.registered:
                 return query
@@ -214,23 +217,23 @@ def _requested_hash(
     persisted = (extensions or {}).get("persistedQuery")
     if document_id is not None:
         if persisted is not None or query is not None:
-            raise _bad("Send a documentId alone, without a query or a persistedQuery.")
+            raise _bad(N_("Send a documentId alone, without a query or a persistedQuery."))
         if not isinstance(document_id, str):
-            raise _bad("documentId must be a string such as sha256:<64 hex digits>.")
+            raise _bad(N_("documentId must be a string such as sha256:<64 hex digits>."))
         sha256 = document_id.removeprefix("sha256:")
     elif persisted is None:
         return None
     else:
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             raise PersistedQueryError(
-                "PERSISTED_QUERY_NOT_SUPPORTED", "Only persistedQuery version 1 is supported."
+                "PERSISTED_QUERY_NOT_SUPPORTED", N_("Only persistedQuery version 1 is supported.")
             )
         value = persisted.get("sha256Hash")
         if not isinstance(value, str):
-            raise _bad("persistedQuery.sha256Hash must be a string of 64 hex digits.")
+            raise _bad(N_("persistedQuery.sha256Hash must be a string of 64 hex digits."))
         sha256 = value
     if not _HEX.fullmatch(sha256):
-        raise _bad("A persisted operation's hash is 64 lowercase hex digits (SHA-256).")
+        raise _bad(N_("A persisted operation's hash is 64 lowercase hex digits (SHA-256)."))
     return sha256
 
 

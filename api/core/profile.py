@@ -20,11 +20,12 @@ from strawberry.types import ExecutionContext, ExecutionResult
 
 from api.core.context import Context
 from api.core.execution import ThreadedSchema, is_unexpected
+from api.core.i18n import N_
 
 log = logging.getLogger("aidbridge.graphql")
 
 INTROSPECTION_FIELDS = {"__schema", "__type"}
-INTROSPECTION_DISABLED_MESSAGE = "Introspection is disabled on this server."
+INTROSPECTION_DISABLED_MESSAGE = N_("Introspection is disabled on this server.")
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 _ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,11 +85,17 @@ class IntrospectionSwitch(SchemaExtension):
 
 class ProfiledSchema(ThreadedSchema):
     """One schema for both profiles (strawberry types convert into one schema only); the
-    request's settings decide: in production no suggestions in any error and terse logs."""
+    request's settings decide: in production no suggestions in any error and terse logs.
+    Refused introspection is reported in the request's locale (the rule has no context)."""
 
     def execute_sync(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = super().execute_sync(*args, **kwargs)
         context = kwargs.get("context_value", args[2] if len(args) > 2 else None)
+        if result.errors and isinstance(context, Context):
+            for error in result.errors:
+                if (error.extensions or {}).get("code") == "INTROSPECTION_DISABLED":
+                    translator = context.translator_without_lookup()
+                    error.message = translator.gettext(INTROSPECTION_DISABLED_MESSAGE)
         settings = _settings(context)
         if result.errors and settings is not None and settings.is_production:
             for error in result.errors:

@@ -11,9 +11,11 @@ import re
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from api.core.db import open_session
+from api.core.http_errors import error_response, request_translator
+from api.core.i18n import N_
 from api.media.service import CONTENT_TYPE, variant_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -25,19 +27,26 @@ HEADERS = {
 }
 
 
-def _not_found() -> Response:
-    body = {"errors": [{"message": "No such picture.", "extensions": {"code": "NOT_FOUND"}}]}
-    return JSONResponse(body, status_code=404, headers=HEADERS)
+NOT_FOUND_MESSAGE = N_("No such picture.")
+USE_GET_MESSAGE = N_("Use GET.")
+
+
+def _not_found(request: Request) -> Response:
+    translator = request_translator(request.app.state.settings, request.headers)
+    return error_response(translator, 404, "NOT_FOUND", NOT_FOUND_MESSAGE, headers=HEADERS)
 
 
 async def media_endpoint(request: Request) -> Response:
     """Starlette route handler; expects `app.state.engine`."""
     if request.method not in ("GET", "HEAD"):
-        body = {"errors": [{"message": "Use GET.", "extensions": {"code": "METHOD_NOT_ALLOWED"}}]}
-        return JSONResponse(body, status_code=405, headers={"allow": "GET, HEAD", **HEADERS})
+        translator = request_translator(request.app.state.settings, request.headers)
+        headers = {"allow": "GET, HEAD", **HEADERS}
+        return error_response(
+            translator, 405, "METHOD_NOT_ALLOWED", USE_GET_MESSAGE, headers=headers
+        )
     match = VARIANT_PATH.fullmatch(str(request.path_params.get("path", "")))
     if match is None:
-        return _not_found()
+        return _not_found(request)
     key = match["key"]
     etag = f'"{key}-{match["width"]}"'
     headers = {**HEADERS, "cache-control": IMMUTABLE, "etag": etag}
@@ -51,7 +60,7 @@ async def media_endpoint(request: Request) -> Response:
 
     data = await anyio.to_thread.run_sync(read)
     if data is None:
-        return _not_found()
+        return _not_found(request)
     headers["content-length"] = str(len(data))
     return Response(
         b"" if request.method == "HEAD" else data, media_type=CONTENT_TYPE, headers=headers

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from api.core.i18n import N_
 from api.core.settings import Settings
 from api.payments.models import Payment
 
@@ -52,13 +53,18 @@ class CallbackEvent:
 
 
 class CallbackRejected(Exception):  # noqa: N818  (an HTTP refusal, not a program error)
-    """A callback the provider refuses; `status` and `code` become the HTTP answer."""
+    """A callback the provider refuses; `status` and `code` become the HTTP answer.
+    `source` is a marked source message with `{placeholders}` filled from `params`,
+    translated into the request's locale when answered; `message` is it in English."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, code: str, message: str, **params: object) -> None:
+        english = message.format(**params) if params else message
+        super().__init__(english)
         self.status = status
         self.code = code
-        self.message = message
+        self.message = english
+        self.source = message
+        self.params = params
 
 
 class PaymentProvider(ABC):
@@ -84,7 +90,9 @@ class PaymentProvider(ABC):
     ) -> CallbackEvent:
         """Verify a callback (signature, timestamp) and translate it; raise
         CallbackRejected for anything not to be trusted."""
-        raise CallbackRejected(404, "NOT_FOUND", f"{self.name} takes no callbacks")
+        raise CallbackRejected(
+            404, "NOT_FOUND", N_("{provider} takes no callbacks"), provider=self.name
+        )
 
     def refund(self, payment: Payment, settings: Settings) -> None:  # noqa: B027
         """Give the money back through the provider (a gateway's refund API). The

@@ -17,7 +17,9 @@ from starlette.responses import JSONResponse, Response
 
 from api.core.auth import ANONYMOUS
 from api.core.db import unit_of_work, utcnow
+from api.core.http_errors import localized_json, request_translator
 from api.core.http_limits import read_body
+from api.core.i18n import N_
 from api.payments.base import CallbackEvent, CallbackRejected, Confirmation
 from api.payments.registry import UnknownProvider, get_provider
 from api.payments.service import handle_callback
@@ -26,9 +28,13 @@ MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger("aidbridge.payments")
 
 
-def _refusal(error: CallbackRejected) -> JSONResponse:
-    body = {"error": {"code": error.code, "message": error.message}}
-    return JSONResponse(body, status_code=error.status)
+def _refusal(request: Request, error: CallbackRejected) -> JSONResponse:
+    """The refusal in the request's locale (a gateway sends no language: the default)."""
+    translator = request_translator(request.app.state.settings, request.headers)
+    message = translator.gettext(error.source, **error.params)
+    return localized_json(
+        translator, {"error": {"code": error.code, "message": message}}, error.status
+    )
 
 
 async def webhook_endpoint(request: Request) -> Response:
@@ -38,13 +44,13 @@ async def webhook_endpoint(request: Request) -> Response:
     name = str(request.path_params.get("provider", ""))
     try:
         if request.method != "POST":
-            raise CallbackRejected(405, "METHOD_NOT_ALLOWED", "Use POST.")
+            raise CallbackRejected(405, "METHOD_NOT_ALLOWED", N_("Use POST."))
         try:
             provider = get_provider(name)
         except UnknownProvider:
-            raise CallbackRejected(404, "NOT_FOUND", "No such payment provider.") from None
+            raise CallbackRejected(404, "NOT_FOUND", N_("No such payment provider.")) from None
         if provider.confirmation != Confirmation.CALLBACK:
-            raise CallbackRejected(404, "NOT_FOUND", "This provider takes no callbacks.")
+            raise CallbackRejected(404, "NOT_FOUND", N_("This provider takes no callbacks."))
         # Read no further than the limit (BodyTooLargeError: the app's body limit answers 413).
         body = await read_body(request, MAX_BODY_BYTES)
         event = provider.parse_callback(request.headers, body, now=utcnow(), settings=settings)
@@ -56,5 +62,5 @@ async def webhook_endpoint(request: Request) -> Response:
         status = await anyio.to_thread.run_sync(apply)
     except CallbackRejected as error:
         log.info("payment callback refused: provider=%s code=%s", name, error.code)
-        return _refusal(error)
+        return _refusal(request, error)
     return JSONResponse({"status": status})

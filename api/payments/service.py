@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError
+from api.core.i18n import N_
 from api.core.security import new_public_code
 from api.payments.base import CallbackEvent, CallbackRejected, EventOutcome
 from api.payments.models import Payment, PaymentEvent, PaymentStatus
@@ -122,18 +123,18 @@ def handle_callback(
         .returning(table.c.id)
     ).first()
     if recorded is None:
-        raise CallbackRejected(409, "REPLAYED_EVENT", "This event was already received.")
+        raise CallbackRejected(409, "REPLAYED_EVENT", N_("This event was already received."))
     payment = session.exec(
         select(Payment).where(
             Payment.reference == event.payment_reference, Payment.provider == provider
         )
     ).first()
     if payment is None:
-        raise CallbackRejected(404, "UNKNOWN_PAYMENT", "No such payment for this provider.")
+        raise CallbackRejected(404, "UNKNOWN_PAYMENT", N_("No such payment for this provider."))
     if (event.amount_minor is not None and event.amount_minor != payment.amount_minor) or (
         event.currency is not None and event.currency != payment.currency
     ):
-        raise CallbackRejected(422, "AMOUNT_MISMATCH", "The amount differs from the payment's.")
+        raise CallbackRejected(422, "AMOUNT_MISMATCH", N_("The amount differs from the payment's."))
     session.execute(sa.update(table).where(table.c.id == recorded[0]).values(payment_id=payment.id))
     try:
         settle(
@@ -144,7 +145,9 @@ def handle_callback(
             actor=actor,
         )
     except ServiceError:
-        raise CallbackRejected(409, "INVALID_STATE", "The payment is no longer pending.") from None
+        raise CallbackRejected(
+            409, "INVALID_STATE", N_("The payment is no longer pending.")
+        ) from None
     return "processed"
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from api.core.i18n import translator_for
+from api.core.i18n import N_, translator_for
 from api.core.settings import Settings
 from api.payments.base import (
     CallbackEvent,
@@ -55,7 +55,7 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
         elif name == "v1" and item:
             signatures.append(item)
     if timestamp is None or not signatures:
-        raise CallbackRejected(401, "INVALID_SIGNATURE", "Malformed signature header.")
+        raise CallbackRejected(401, "INVALID_SIGNATURE", N_("Malformed signature header."))
     return timestamp, signatures
 
 
@@ -64,7 +64,9 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool = False) -> str 
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value or len(value) > 200:
-        raise CallbackRejected(400, "BAD_EVENT", f"`{name}` must be a non-empty string.")
+        raise CallbackRejected(
+            400, "BAD_EVENT", N_("`{name}` must be a non-empty string."), name=name
+        )
     return value
 
 
@@ -94,27 +96,29 @@ class WebhookProvider(PaymentProvider):
     ) -> CallbackEvent:
         secret = setting(settings, WEBHOOK_SECRET)
         if secret is None:
-            raise CallbackRejected(503, "NOT_CONFIGURED", "Webhook payments are not configured.")
+            raise CallbackRejected(
+                503, "NOT_CONFIGURED", N_("Webhook payments are not configured.")
+            )
         timestamp, signatures = _parse_header(headers.get(SIGNATURE_HEADER, ""))
         expected = sign(secret, body, timestamp).split("v1=", 1)[1]
         # Compare every candidate in constant time; the order reveals nothing.
         if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
-            raise CallbackRejected(401, "INVALID_SIGNATURE", "The signature does not match.")
+            raise CallbackRejected(401, "INVALID_SIGNATURE", N_("The signature does not match."))
         if abs(now.timestamp() - timestamp) > TOLERANCE_SECONDS:
-            raise CallbackRejected(400, "STALE_EVENT", "The event timestamp is too old or new.")
+            raise CallbackRejected(400, "STALE_EVENT", N_("The event timestamp is too old or new."))
         try:
             event = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise CallbackRejected(400, "BAD_EVENT", "The body is not JSON.") from None
+            raise CallbackRejected(400, "BAD_EVENT", N_("The body is not JSON.")) from None
         if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-            raise CallbackRejected(400, "BAD_EVENT", "The event needs `id`, `type`, `data`.")
+            raise CallbackRejected(400, "BAD_EVENT", N_("The event needs `id`, `type`, `data`."))
         outcome = EVENT_TYPES.get(event.get("type"))  # type: ignore[arg-type]
         if outcome is None:
-            raise CallbackRejected(422, "UNSUPPORTED_EVENT", "This event type is not handled.")
+            raise CallbackRejected(422, "UNSUPPORTED_EVENT", N_("This event type is not handled."))
         data = event["data"]
         amount = data.get("amount_minor")
         if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
-            raise CallbackRejected(400, "BAD_EVENT", "`amount_minor` must be an integer.")
+            raise CallbackRejected(400, "BAD_EVENT", N_("`amount_minor` must be an integer."))
         return CallbackEvent(
             event_id=_text(event, "id", required=True) or "",
             payment_reference=_text(data, "reference", required=True) or "",

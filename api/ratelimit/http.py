@@ -12,7 +12,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core.auth import principal_for_token
-from api.core.context import Context
+from api.core.http_errors import request_translator
 from api.core.settings import Settings
 from api.ratelimit.budget import (
     BUDGET_SPENT_MESSAGE,
@@ -24,9 +24,6 @@ from api.ratelimit.budget import (
 )
 from api.ratelimit.clients import account_client, client_ip, ip_client
 from api.ratelimit.store import create_store
-
-# The header that picks the locale of messages (as api/app.py reads it).
-LOCALE_HEADER = "x-aidbridge-locale"
 
 
 def limits_for(settings: Settings, engine: Engine) -> Limits:
@@ -94,13 +91,7 @@ class RateLimitMiddleware:
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, budget: Budget
     ) -> None:
-        context = Context(
-            settings=self.settings,
-            engine=self.engine,
-            explicit_locale=headers.get(LOCALE_HEADER),
-            accept_language=headers.get("accept-language"),
-        )
-        translator = context.translator_without_lookup()
+        translator = request_translator(self.settings, headers)
         body = {
             "errors": [
                 {

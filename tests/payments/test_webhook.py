@@ -158,3 +158,53 @@ def test_without_a_secret_the_endpoint_is_unavailable(world, client, monkeypatch
     response = post(client, event(reference))
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "NOT_CONFIGURED"
+
+
+FRENCH = {"x-aidbridge-locale": "fr"}
+NO_PROVIDER_FR = "Ce prestataire de paiement n’existe pas."  # noqa: RUF001  (the catalog's)
+NO_CALLBACKS_FR = "Ce prestataire n’utilise pas de rappels."  # noqa: RUF001
+
+
+def refusal(response: httpx.Response) -> tuple[int, str, str, str]:
+    error = response.json()["error"]
+    return (
+        response.status_code,
+        error["code"],
+        error["message"],
+        response.headers["content-language"],
+    )
+
+
+def test_refusals_are_in_the_request_s_locale_with_the_same_codes(world, client, monkeypatch):
+    _, reference = pending_webhook_donation(world)
+    body = event(reference)
+    assert refusal(client.get(URL)) == (405, "METHOD_NOT_ALLOWED", "Use POST.", "en")
+    assert refusal(client.get(URL, headers=FRENCH)) == (
+        405,
+        "METHOD_NOT_ALLOWED",
+        "Utilisez POST.",
+        "fr",
+    )
+    response = client.post("/payments/webhook/nope", content=b"{}", headers=FRENCH)
+    assert refusal(response) == (404, "NOT_FOUND", NO_PROVIDER_FR, "fr")
+    response = client.post("/payments/webhook/offline", content=b"{}", headers=FRENCH)
+    assert refusal(response) == (404, "NOT_FOUND", NO_CALLBACKS_FR, "fr")
+    response = client.post(URL, content=body, headers={"accept-language": "zh-CN"})
+    assert refusal(response) == (401, "INVALID_SIGNATURE", "签名标头格式不正确。", "zh-Hans")
+    signature = {"Aidbridge-Signature": sign("other", body, int(time.time()))}
+    response = client.post(URL, content=body, headers={**signature, **FRENCH})
+    assert refusal(response) == (401, "INVALID_SIGNATURE", "La signature ne correspond pas.", "fr")
+    nameless = json.dumps({"id": "", "type": "payment.succeeded", "data": {}}).encode()
+    signature = {"Aidbridge-Signature": sign(SECRET, nameless, int(time.time()))}
+    response = client.post(URL, content=nameless, headers={**signature, **FRENCH})
+    assert refusal(response) == (400, "BAD_EVENT", "`id` doit être une chaîne non vide.", "fr")
+    response = client.post(URL, content=nameless, headers=signature)
+    assert refusal(response) == (400, "BAD_EVENT", "`id` must be a non-empty string.", "en")
+    monkeypatch.delenv("AIDBRIDGE_WEBHOOK_SECRET")
+    response = client.post(URL, content=body, headers=FRENCH)
+    assert refusal(response) == (
+        503,
+        "NOT_CONFIGURED",
+        "Les paiements par webhook ne sont pas configurés.",
+        "fr",
+    )

@@ -11,6 +11,7 @@ from typing import Any
 import anyio.to_thread
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry import relay
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -204,6 +205,9 @@ def _execution_error(error: GraphQLError, context: Any) -> list[GraphQLError]:
     if isinstance(original, CodedError):
         message = original.localized_message(_translator(context))
         return [_copy(error, message, {"code": original.code})]
+    if isinstance(original, relay.GlobalIDValueError):  # `node(id:)` naming no Node type
+        message = _translator(context).gettext(MALFORMED_ID_MESSAGE)
+        return [_copy(error, message, {"code": "BAD_USER_INPUT"})]
     if error.path is None and not is_unexpected(error) and "code" not in (error.extensions or {}):
         return [_copy(error, error.message, {"code": "BAD_USER_INPUT"})]
     return [error]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -125,6 +126,20 @@ def test_a_bad_variable_value_is_bad_user_input(api, variables):
 def test_an_id_of_the_wrong_format_is_bad_user_input(api):
     response = post(api, {"query": '{ node(id: "not-a-global-id") { id } }'})
     assert error_codes(response) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize("type_name", ["Nope", "Money"], ids=["no-such-type", "not-a-node"])
+def test_an_id_naming_no_node_type_is_bad_user_input(api, type_name):
+    # Found by tests/fuzz: strawberry's GlobalIDValueError came out as an unexpected error.
+    global_id = base64.b64encode(f"{type_name}:1".encode()).decode()
+    for query in (
+        "query($id: ID!) { node(id: $id) { id } }",
+        "query($id: ID!) { nodes(ids: [$id]) { id } }",
+    ):
+        response = post(api, {"query": query, "variables": {"id": global_id}})
+        assert response.status_code == 200
+        assert error_codes(response) == ["BAD_USER_INPUT"]
+        assert "GlobalID" not in response.text and "Nope" not in response.text
 
 
 def test_the_depth_limit(api):

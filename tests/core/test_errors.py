@@ -142,6 +142,21 @@ def test_an_id_naming_no_node_type_is_bad_user_input(api, type_name):
         assert "GlobalID" not in response.text and "Nope" not in response.text
 
 
+FACETS_FROM = (
+    '{ helpRequestFacets(filter: {amount: {currency: "USD", min: %s}}) { totalFormatted } }'
+)
+
+
+@pytest.mark.parametrize("amount", ["10000000000000000", "1.5", '"100"'])
+def test_a_bad_minor_units_literal_fails_validation(api, amount):
+    # Found by tests/fuzz: in the document (not a variable) the scalar's ValueError was
+    # kept as the error's original, so the answer was a masked INTERNAL_SERVER_ERROR.
+    response = post(api, {"query": FACETS_FROM % amount})
+    assert response.status_code == 200
+    assert error_codes(response) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "MinorUnits" in response.json()["errors"][0]["message"]
+
+
 def test_the_depth_limit(api):
     nested = "id"
     for _ in range(MAX_DEPTH + 1):

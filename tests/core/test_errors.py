@@ -157,6 +157,34 @@ def test_a_bad_minor_units_literal_fails_validation(api, amount):
     assert "MinorUnits" in response.json()["errors"][0]["message"]
 
 
+NUL_DONATION = """mutation($input: DonationCreateInput!) {
+  donationCreate(input: $input) { donation { id } errors { code } } }"""
+
+
+def test_text_with_a_nul_character_is_bad_user_input(api):
+    # Found by tests/fuzz on PostgreSQL, which cannot hold a NUL in text: psycopg's
+    # DataError came out as INTERNAL_SERVER_ERROR. Refused the same way on SQLite.
+    household_id = base64.b64encode(b"Household:HH-\x00").decode()
+    donation = {
+        "target": {"generalFund": True},
+        "amount": {"amountMinor": 1000, "currency": "USD"},
+        "provider": "offline",
+        "donorName": "Ada\x00",
+        "idempotencyKey": "nul-key",
+    }
+    for body in (
+        {
+            "query": "query($code: String!) { regionByCode(code: $code) { id } }",
+            "variables": {"code": "\x00"},
+        },
+        {"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": household_id}},
+        {"query": NUL_DONATION, "variables": {"input": donation}},
+    ):
+        response = post(api, body)
+        assert response.status_code == 200
+        assert error_codes(response) == ["BAD_USER_INPUT"], response.text
+
+
 def test_the_depth_limit(api):
     nested = "id"
     for _ in range(MAX_DEPTH + 1):

@@ -13,7 +13,6 @@ refusals (NOT_FOUND, FORBIDDEN, BAD_PAGE_SIZE...) as coded top-level errors by d
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import graphql
@@ -24,10 +23,9 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.graphql import nodes
 
-from tests.fuzz.test_graphql_fuzz import FUZZ, SKIPPED_MUTATIONS, _with_typenames, check_answer
+from tests.fuzz.rules import FUZZ, SDL, SKIPPED_MUTATIONS, check_answer, reseeded, with_typenames
 from tests.help_requests.factories import World
 
-SDL = (Path(__file__).parents[2] / "schema" / "schema.graphql").read_text()
 # One example per root field and mode by default (130 fields, 2 modes, 3 callers: ~800
 # requests); a long run scales it with the other fuzz module's examples.
 PER_FIELD = max(1, int(os.environ.get("AIDBRIDGE_FUZZ_EXAMPLES", "0")) // 60)
@@ -57,7 +55,7 @@ def _parsed(text: str) -> graphql.DocumentNode | None:
 def send(api: Any, world: World, text: str) -> None:
     document = _parsed(text)
     if document is not None:  # asked by type, so answers can be checked for personal data
-        document = _with_typenames(document)
+        document = with_typenames(document)
         text = graphql.print_ast(document)
     for who in CALLERS:
         actor = world.people()[who]
@@ -68,9 +66,11 @@ def send(api: Any, world: World, text: str) -> None:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_every_root_field_is_answered_safely(api, world: World, mode: GenerationMode) -> None:
+def test_every_root_field_is_answered_safely(api, fuzz_world, mode: GenerationMode) -> None:
+    world: World = fuzz_world[0]
     for operation in OPERATIONS:
 
+        @reseeded
         @settings(FUZZ, max_examples=PER_FIELD)
         @given(case=operation.as_strategy(generation_mode=mode))
         def probe(case: Any) -> None:

@@ -31,7 +31,7 @@ from api.crowdfunding.models import Backing, BackingStatus, Campaign
 from api.donation.models import Donation, DonationStatus
 from api.mall.models import Order, OrderLine, OrderStatus, Product
 from api.migrations import alembic_config
-from api.payments.models import Payment
+from api.payments.models import Payment, PaymentStatus
 from tests import conftest
 from tests.crowdfunding import factories as campaigns
 from tests.help_requests import factories as f
@@ -254,7 +254,7 @@ def retry_in_flight(load: Load, url: str) -> None:
     with httpx.Client(base_url=url, timeout=20) as http:
         for op in load.in_flight:
             created, said = send(http, op)
-            assert created is not None, (op, said)
+            assert created is not None, (op.name, said)
             load.acked.append((op, created))
 
 
@@ -324,19 +324,21 @@ def check_backings(scene: Scene, load: Load) -> None:
 
 
 def check_payments(engine: Engine) -> None:
-    """Each payment pays for exactly one donation, order or backing, of its amount."""
-    owners: dict[int, list[int]] = defaultdict(list)
-    for model, amount in (
-        (Donation, "amount_minor"),
-        (Backing, "amount_minor"),
-        (Order, "total_minor"),
+    """Each payment pays for exactly one donation, order or backing, of its amount, and
+    has succeeded exactly when what it pays for was reconciled."""
+    owners: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for model, amount, paid in (
+        (Donation, "amount_minor", DonationStatus.RECEIVED),
+        (Backing, "amount_minor", BackingStatus.RECEIVED),
+        (Order, "total_minor", OrderStatus.PAID),
     ):
         for row in rows(engine, model):
-            owners[row["payment_id"]].append(row[amount])
+            owners[row["payment_id"]].append((row[amount], row["status"] == paid))
     payments = rows(engine, Payment)
     assert {p["id"] for p in payments} == set(owners)
     for payment in payments:
-        assert owners[payment["id"]] == [payment["amount_minor"]], payment
+        succeeded = payment["status"] == PaymentStatus.SUCCEEDED
+        assert owners[payment["id"]] == [(payment["amount_minor"], succeeded)], payment
 
 
 def check_receipts(engine: Engine) -> None:

@@ -23,6 +23,7 @@ HOUSEHOLD_PERSONAL = frozenset(
     for name, field in SCHEMA.type_map["Household"].fields.items()  # type: ignore[union-attr]
     if "Personal data" in (field.description or "")
 )
+HOUSEHOLD = SCHEMA.type_map["Household"]
 # Both of the world's households are in P1; none of these covers P1 or is an admin.
 OUTSIDERS = ("anonymous", "helper", "rep", "far_caseworker")
 TRACEBACK_MARKS = ("Traceback", 'File "', '.py", line', "sqlalchemy.exc", "psycopg.")
@@ -48,19 +49,44 @@ def reseeded(test: Any) -> Any:
 
 
 def with_typenames(document: graphql.DocumentNode) -> graphql.DocumentNode:
-    """Every selection set also asks `__typename`, so answers can be read by type."""
+    """Every selection set also asks `__typename`, and `publicCode` where the object may
+    be a household, so answers can be read by type and household."""
+    type_info = graphql.TypeInfo(SCHEMA)
 
-    class AddTypename(graphql.Visitor):
+    class AskType(graphql.Visitor):
         def leave_selection_set(self, node: graphql.SelectionSetNode, *_: Any) -> Any:
-            typename = graphql.FieldNode(name=graphql.NameNode(value="__typename"))
-            return graphql.SelectionSetNode(selections=(*node.selections, typename))
+            added: list[graphql.SelectionNode] = [_field("__typename")]
+            parent = type_info.get_parent_type()
+            if parent is HOUSEHOLD:
+                added.append(_field("publicCode"))
+            elif _may_be_household(parent):
+                added.append(_household_code_fragment())
+            return graphql.SelectionSetNode(selections=(*node.selections, *added))
 
-    return graphql.visit(document, AddTypename())  # type: ignore[no-any-return]
+    visitor = graphql.TypeInfoVisitor(type_info, AskType())
+    return graphql.visit(document, visitor)  # type: ignore[no-any-return]
 
 
-def personal_values(document: graphql.DocumentNode, data: Any) -> list[str]:
-    """Paths of household personal fields that came back non-null."""
-    found: list[str] = []
+def _may_be_household(parent: Any) -> bool:
+    abstract = isinstance(parent, graphql.GraphQLInterfaceType | graphql.GraphQLUnionType)
+    return abstract and SCHEMA.is_sub_type(parent, HOUSEHOLD)  # type: ignore[arg-type]
+
+
+def _field(name: str) -> graphql.FieldNode:
+    return graphql.FieldNode(name=graphql.NameNode(value=name))
+
+
+def _household_code_fragment() -> graphql.InlineFragmentNode:
+    return graphql.InlineFragmentNode(
+        type_condition=graphql.NamedTypeNode(name=graphql.NameNode(value="Household")),
+        selection_set=graphql.SelectionSetNode(selections=(_field("publicCode"),)),
+    )
+
+
+def personal_values(document: graphql.DocumentNode, data: Any) -> list[tuple[str, str | None]]:
+    """Household personal fields that came back non-null: their paths, with the public
+    code of the household they belong to."""
+    found: list[tuple[str, str | None]] = []
     [operation] = [
         d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)
     ]
@@ -75,7 +101,7 @@ def _walk(
     parent: graphql.GraphQLNamedType,
     value: Any,
     path: str,
-    found: list[str],
+    found: list[tuple[str, str | None]],
 ) -> None:
     if isinstance(value, list):
         for index, item in enumerate(value):
@@ -101,14 +127,21 @@ def _walk(
         here = f"{path}.{key}"
         personal = concrete.name == "Household" and name in HOUSEHOLD_PERSONAL
         if personal and value.get(key) is not None:
-            found.append(here)
+            found.append((here, value.get("publicCode")))
         fields = getattr(concrete, "fields", {})
         if selection.selection_set and name in fields:
             child = graphql.get_named_type(fields[name].type)
             _walk(selection.selection_set, child, value.get(key), here, found)
 
 
-def check_answer(response: httpx.Response, who: str, document: graphql.DocumentNode) -> None:
+def check_answer(
+    response: httpx.Response,
+    who: str,
+    document: graphql.DocumentNode,
+    readable: frozenset[str] | None = frozenset(),
+) -> None:
+    """The rules of every answer. `readable`: the households whose personal fields `who`
+    may read (None: all of them)."""
     text = response.text
     assert response.status_code < 500, f"{who}: HTTP {response.status_code}: {text[:2000]}"
     for mark in TRACEBACK_MARKS:
@@ -118,6 +151,19 @@ def check_answer(response: httpx.Response, who: str, document: graphql.DocumentN
         code = (error.get("extensions") or {}).get("code")
         assert code, f"{who}: an error without extensions.code: {error}"
         assert code != "INTERNAL_SERVER_ERROR", f"{who}: an unexpected error: {error}"
-    if who in OUTSIDERS:
-        leaked = personal_values(document, body.get("data"))
+    if readable is not None:
+        found = personal_values(document, body.get("data"))
+        leaked = [(path, code) for path, code in found if code not in readable]
         assert not leaked, f"{who} read household personal fields: {leaked}"
+
+
+def readable_households(world: Any, who: str) -> frozenset[str] | None:
+    """Whose personal fields each of the world's people may read: the caseworker covers
+    the county of `household` only (`other_household` is in the next county), admins
+    every household, the others none."""
+    if who == "admin":
+        return None
+    if who == "caseworker":
+        return frozenset({world.household_code})
+    assert who in OUTSIDERS, who
+    return frozenset()

@@ -25,6 +25,7 @@ from tests.fuzz.rules import (
     SCHEMA,
     check_answer,
     personal_values,
+    readable_households,
     reseeded,
     with_typenames,
 )
@@ -50,7 +51,7 @@ def send_as_everyone(api: Any, world: World, document: graphql.DocumentNode) -> 
     for who, actor in world.people().items():
         headers = {"Authorization": f"Bearer {actor.token}"} if actor else {}
         response = api.http.post("/graphql", json={"query": text}, headers=headers)
-        check_answer(response, who, asked)
+        check_answer(response, who, asked, readable_households(world, who))
 
 
 def _identity(document: graphql.DocumentNode) -> graphql.DocumentNode:
@@ -101,10 +102,13 @@ def test_the_personal_field_check_sees_what_insiders_read_and_outsiders_do_not(a
     )
     text = graphql.print_ast(document)
     admin = api.post(text, token=world.admin.token)
-    assert set(personal_values(document, admin["data"])) >= {
-        ".households.nodes[0].headName",
-        ".node.where",
+    code = world.household_code
+    assert {(".node.where", code)} <= set(personal_values(document, admin["data"]))
+    assert {code, world.other_household_code} <= {
+        household for _, household in personal_values(document, admin["data"])
     }
+    caseworker = api.post(text, token=world.caseworker.token)
+    assert {household for _, household in personal_values(document, caseworker["data"])} == {code}
     anonymous = api.post(text)
     assert personal_values(document, anonymous["data"]) == []
     assert {e["extensions"]["code"] for e in anonymous["errors"]} == {"UNAUTHENTICATED"}

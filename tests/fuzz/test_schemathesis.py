@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.graphql import nodes
 
-from tests.fuzz.rules import FUZZ, SDL, SKIPPED_MUTATIONS, check_answer, reseeded, with_typenames
+from tests.fuzz.rules import (
+    FUZZ,
+    SDL,
+    SKIPPED_MUTATIONS,
+    check_answer,
+    readable_households,
+    reseeded,
+    with_typenames,
+)
 from tests.help_requests.factories import World
 
 # One example per root field and mode by default (130 fields, 2 modes, 3 callers: ~800
@@ -62,7 +70,12 @@ def send(api: Any, world: World, text: str) -> None:
         headers = {"Authorization": f"Bearer {actor.token}"} if actor else {}
         response = api.http.post("/graphql", json={"query": text}, headers=headers)
         # A document that does not parse cannot have data to look into.
-        check_answer(response, who, document or graphql.parse("{ __typename }"))
+        check_answer(
+            response,
+            who,
+            document or graphql.parse("{ __typename }"),
+            readable_households(world, who),
+        )
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

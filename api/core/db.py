@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.core.errors import ErrorCode, coded_error
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """Timestamps are stored and returned in UTC, also on SQLite, which drops the offset."""
@@ -37,17 +39,41 @@ def utcnow() -> datetime:
 
 
 def create_db_engine(url: str, **kwargs: Any) -> Engine:
-    """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a pre-pinged pool."""
+    """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a pre-pinged pool.
+    Both refuse text with a NUL character (see `_refuse_nul_characters`)."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate_if_writing)
-        return engine
-    if "poolclass" not in kwargs:
-        kwargs = {"pool_size": 10, "max_overflow": 10, **kwargs}
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        if "poolclass" not in kwargs:
+            kwargs = {"pool_size": 10, "max_overflow": 10, **kwargs}
+        engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    return engine
+
+
+def _refuse_nul_characters(
+    conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any
+) -> None:
+    """PostgreSQL cannot store or even compare text with a NUL character (psycopg raises
+    DataError, an unexpected error), and no field of this API means one: any string
+    reaching the database with one, from an argument or from inside a global ID, is the
+    caller's bad input on both backends."""
+    if _has_nul(parameters):
+        raise coded_error(ErrorCode.INVALID, reported_as="BAD_USER_INPUT")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

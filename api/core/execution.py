@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, validate
 from graphql.validation.rules import overlapping_fields_can_be_merged
+from strawberry import relay
 from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
@@ -349,6 +350,9 @@ def _execution_error(error: GraphQLError, context: Any) -> list[GraphQLError]:
     if isinstance(original, CodedError):
         message = original.localized_message(_translator(context))
         return [_copy(error, message, {"code": original.code})]
+    if isinstance(original, relay.GlobalIDValueError):  # `node(id:)` naming no Node type
+        message = _translator(context).gettext(MALFORMED_ID_MESSAGE)
+        return [_copy(error, message, {"code": "BAD_USER_INPUT"})]
     if error.path is None and not is_unexpected(error) and "code" not in (error.extensions or {}):
         return [_copy(error, error.message, {"code": "BAD_USER_INPUT"})]
     return [error]

@@ -10,6 +10,7 @@ from typing import Any, NewType
 
 import strawberry
 from babel.numbers import format_currency
+from graphql import GraphQLError
 
 from api.core.context import Context
 from api.core.i18n import Translator
@@ -19,10 +20,13 @@ MAX_MINOR_UNITS = 10**15
 
 
 def _parse_minor_units(value: Any) -> int:
+    # GraphQLError, not ValueError: graphql-core keeps any other exception as the error's
+    # original, which marks it unexpected (a masked INTERNAL_SERVER_ERROR) when the value
+    # is a literal in the document rather than a variable.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("MinorUnits must be a whole number of minor units, e.g. 1050 for 10.50")
+        raise GraphQLError("MinorUnits must be a whole number of minor units, e.g. 1050 for 10.50")
     if abs(value) > MAX_MINOR_UNITS:
-        raise ValueError(f"MinorUnits must be at most {MAX_MINOR_UNITS} in absolute value")
+        raise GraphQLError(f"MinorUnits must be at most {MAX_MINOR_UNITS} in absolute value")
     return value
 
 

@@ -424,6 +424,11 @@ class AccountMutations:
         self, info: strawberry.Info[Context, Any], input: MutationInput[PasswordChangeInput]
     ) -> PasswordChangePayload:
         context = info.context
+        attempt = _begin_password_check(context)
+        if isinstance(attempt, AttemptRefused):
+            return PasswordChangePayload(
+                changed=False, sessions_revoked=0, errors=[_rate_limited(context, attempt)]
+            )
         revoked, errors = run_service(
             info,
             lambda: service.change_password(
@@ -433,6 +438,7 @@ class AccountMutations:
                 new_password=input.new_password,
             ),
         )
+        _end_password_check(attempt, errors)
         return PasswordChangePayload(
             changed=not errors, sessions_revoked=revoked or 0, errors=errors
         )
@@ -532,12 +538,16 @@ class AccountMutations:
         self, info: strawberry.Info[Context, Any], input: MutationInput[AccountDeleteInput]
     ) -> AccountDeletePayload:
         context = info.context
+        attempt = _begin_password_check(context)
+        if isinstance(attempt, AttemptRefused):
+            return AccountDeletePayload(deleted=False, errors=[_rate_limited(context, attempt)])
         _, errors = run_service(
             info,
             lambda: service.delete_account(
                 context.session, actor=context.principal, password=input.password
             ),
         )
+        _end_password_check(attempt, errors)
         return AccountDeletePayload(deleted=not errors, errors=errors)
 
     @strawberry.mutation(
@@ -654,6 +664,21 @@ def _begin_attempt(
         if context.response is not None:
             context.response.headers["Retry-After"] = str(refused.retry_after)
         return refused
+
+
+def _begin_password_check(context: Context) -> Attempt | AttemptRefused | None:
+    """A logged-in caller re-entering their password (passwordChange, accountDelete) is
+    limited like a login, per account and address: a stolen token is no way to guess the
+    password behind it."""
+    return _begin_attempt(
+        context, lambda limits: limits.logins, f"account:{context.principal.account_id}"
+    )
+
+
+def _end_password_check(attempt: Attempt | None, errors: list[UserError]) -> None:
+    """Only a wrong password counts as a failed attempt."""
+    if attempt is not None and all(e.code != ErrorCode.INVALID_CREDENTIALS for e in errors):
+        attempt.succeeded()
 
 
 def _rate_limited(context: Context, refused: AttemptRefused) -> UserError:

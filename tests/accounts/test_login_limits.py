@@ -229,3 +229,49 @@ def test_one_address_trying_many_emails_meets_its_own_ceiling(backend, engine, s
     assert codes == ["INVALID_CREDENTIALS"] * 10 + ["RATE_LIMITED"] * 2
     assert len(hashes) == 11
     assert fresh["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
+CHANGE = """
+mutation($input: PasswordChangeInput!) {
+  passwordChange(input: $input) { changed errors { field code } }
+}
+"""
+DELETE = """
+mutation($input: AccountDeleteInput!) { accountDelete(input: $input) { deleted errors { code } } }
+"""
+
+
+def test_a_stolen_token_cannot_be_used_to_guess_the_password_behind_it(
+    with_backoff, engine, settings, hashes
+):
+    """passwordChange and accountDelete re-check the password: limited like a login."""
+    actor = factories.helper(engine, settings, email="grace@example.org")
+    hashes.clear()
+
+    def call(query: str, input: dict[str, Any]) -> dict[str, Any]:
+        answer = with_backoff.http.post(
+            "/graphql",
+            json={"query": query, "variables": {"input": input}},
+            headers={"X-Forwarded-For": with_backoff.ip, "Authorization": f"Bearer {actor.token}"},
+        )
+        data: dict[str, Any] = answer.json()["data"]
+        return data
+
+    # A weak new password with the right current one is no failed guess.
+    weak = call(CHANGE, {"currentPassword": factories.PASSWORD, "newPassword": "short"})
+    assert weak["passwordChange"]["errors"][0]["code"] == "WEAK_PASSWORD"
+    for n in range(3):
+        guess = {"currentPassword": f"guess-{n}-password", "newPassword": "a fresh passphrase 42"}
+        assert call(CHANGE, guess)["passwordChange"]["errors"][0]["code"] == ("INVALID_CREDENTIALS")
+    for n in range(2):
+        wrong = call(DELETE, {"password": f"guess-{n}-delete"})["accountDelete"]
+        assert wrong["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    checked = len(hashes)
+    assert checked >= 5  # each guess was verified
+
+    refused = call(DELETE, {"password": factories.PASSWORD})["accountDelete"]
+    changed = call(CHANGE, {"currentPassword": factories.PASSWORD, "newPassword": "x" * 12})
+
+    assert refused == {"deleted": False, "errors": [{"code": "RATE_LIMITED"}]}
+    assert changed["passwordChange"]["errors"] == [{"field": None, "code": "RATE_LIMITED"}]
+    assert len(hashes) == checked  # refused without hashing

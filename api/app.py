@@ -89,7 +89,6 @@ NOT_AN_OBJECT_MESSAGE = N_("The request body must be a JSON object.")
 OBJECT_PARAMETER_MESSAGE = N_("The parameter `{name}` must be an object or null.")
 STRING_PARAMETER_MESSAGE = N_("The parameter `{name}` must be a string or null.")
 LENGTH_REQUIRED_MESSAGE = N_("A multipart request needs a Content-Length.")
-REQUEST_TOO_LARGE_MESSAGE = N_("The request is too large.")
 MULTIPART_MESSAGE = N_("Unable to parse the multipart body.")
 UNKNOWN_OPERATION_MESSAGE = N_('Unknown operation named "{name}".')
 NO_OPERATION_TYPE_MESSAGE = N_("Can't get GraphQL operation type")
@@ -375,14 +374,12 @@ def request_parameters(data: dict[str, Any]) -> GraphQLRequestData:
 
 
 def check_multipart_length(request: Request) -> None:
-    """Refuse an oversized upload before reading it: its declared length is required."""
+    """An upload must declare its length (BodyLimit, via `body_limits`, refuses one over
+    MAX_MULTIPART_BYTES before it is read)."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/"):
         return
-    length = request.headers.get("content-length", "")
-    if not length.isdigit():
+    if not request.headers.get("content-length", "").isdigit():
         raise Refusal(411, LENGTH_REQUIRED_MESSAGE)
-    if int(length) > MAX_MULTIPART_BYTES:
-        raise Refusal(413, REQUEST_TOO_LARGE_MESSAGE)
 
 
 def body_limits(settings: Settings) -> Callable[[Scope], int]:

@@ -16,11 +16,11 @@ from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
+from api.core.permissions import STAFF
 from api.media.models import Image, ImageVariant
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -42,10 +42,16 @@ class StoredImage:
     """A picture's public facts: what `srcset` and `<img width height>` need."""
 
     key: str
-    width: int
-    height: int
     # (width, height) of every stored variant, narrowest first.
     variants: tuple[tuple[int, int], ...]
+
+    @property
+    def width(self) -> int:
+        return self.variants[-1][0]
+
+    @property
+    def height(self) -> int:
+        return self.variants[-1][1]
 
 
 def may_upload(session: Session, actor: Principal) -> bool:
@@ -56,7 +62,7 @@ def may_upload(session: Session, actor: Principal) -> bool:
 
     if actor.account_id is None:
         return False
-    if actor.role in (Role.CASEWORKER, Role.PLATFORM_ADMIN) or is_editor(actor):
+    if actor.role in STAFF or is_editor(actor):
         return True
     manages = select(SellerManager.seller_id).where(SellerManager.account_id == actor.account_id)
     return session.exec(manages.limit(1)).first() is not None
@@ -181,7 +187,7 @@ def check_attachable(
     ).all()
     found = {key: (image_id, owner) for image_id, key, owner in rows}
     kept = set(already)
-    staff = actor.role in (Role.CASEWORKER, Role.PLATFORM_ADMIN)
+    staff = actor.role in STAFF
     ids = []
     for key in cleaned:
         if key not in found:
@@ -209,8 +215,7 @@ def stored_images(session: Session, ids: set[int]) -> dict[int, StoredImage]:
         assert image_id is not None
         grouped.setdefault(image_id, (key, []))[1].append((width, height))
     return {
-        image_id: StoredImage(key, variants[-1][0], variants[-1][1], tuple(variants))
-        for image_id, (key, variants) in grouped.items()
+        image_id: StoredImage(key, tuple(variants)) for image_id, (key, variants) in grouped.items()
     }
 
 

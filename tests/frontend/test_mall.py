@@ -76,6 +76,26 @@ def put_in_cart(page: Any, lines: list[tuple[str, int]]) -> None:
     page.evaluate("cart => localStorage.setItem('aidbridge.cart', cart)", stored)
 
 
+def place_order(site: Any, token: str, product: str, quantity: int) -> dict[str, Any]:
+    """An order of one product by the API, with the offline provider."""
+    placed: dict[str, Any] = gql(
+        site,
+        """mutation($input: OrderPlaceInput!) {
+          orderPlace(input: $input) { order { id } errors { code } } }""",
+        {
+            "input": {
+                "lines": [{"product": product, "quantity": quantity}],
+                "shippingAddress": "7 Orchard Road, Nairobi",
+                "provider": "offline",
+                "idempotencyKey": str(uuid.uuid4()),
+            }
+        },
+        token=token,
+    )["orderPlace"]
+    assert placed["errors"] == []
+    return placed
+
+
 def line_total(page: Any) -> str:
     """A cart line's "price \u00d7 quantity", without the marks that isolate the price."""
     text: str = page.locator(".line-total").inner_text()
@@ -178,21 +198,7 @@ def test_an_unknown_product_shows_the_not_found_state_in_the_visitors_language(p
 def test_every_mall_page_is_accessible(page: Any, demo_site: Any, locale: str) -> None:
     product = stocked_product(demo_site)
     token = helper_token(demo_site)
-    placed = gql(
-        demo_site,
-        """mutation($input: OrderPlaceInput!) {
-          orderPlace(input: $input) { order { id } errors { code } } }""",
-        {
-            "input": {
-                "lines": [{"product": product["id"], "quantity": 1}],
-                "shippingAddress": "7 Orchard Road, Nairobi",
-                "provider": "offline",
-                "idempotencyKey": str(uuid.uuid4()),
-            }
-        },
-        token=token,
-    )["orderPlace"]
-    assert placed["errors"] == []
+    placed = place_order(demo_site, token, product["id"], 1)
     set_locale(page, locale)
     put_in_cart(page, [(product["id"], 2)])
     for path in ("/mall/", f"/product/?id={product['id']}", "/cart/"):
@@ -285,21 +291,7 @@ def test_cart_and_order_quantities_are_the_apis_in_chinese(page: Any, demo_site:
     writes them for the visitor's locale."""
     product = stocked_product(demo_site)
     token = helper_token(demo_site)
-    placed = gql(
-        demo_site,
-        """mutation($input: OrderPlaceInput!) {
-          orderPlace(input: $input) { order { id } errors { code } } }""",
-        {
-            "input": {
-                "lines": [{"product": product["id"], "quantity": 2}],
-                "shippingAddress": "7 Orchard Road, Nairobi",
-                "provider": "offline",
-                "idempotencyKey": str(uuid.uuid4()),
-            }
-        },
-        token=token,
-    )["orderPlace"]
-    assert placed["errors"] == []
+    placed = place_order(demo_site, token, product["id"], 2)
     order = gql(
         demo_site,
         """query($id: ID!) { node(id: $id) { ... on Order {

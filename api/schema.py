@@ -57,7 +57,9 @@ class Query(
         description="Any object by its global ID; null if it does not exist or is not visible."
     )
     nodes: list[relay.Node | None] = relay.node(
-        description="Several objects by global ID, in order; null for any not visible."
+        description=(
+            "Several objects by global ID (at most 100 IDs), in order; null for any not visible."
+        )
     )
 
 

@@ -59,11 +59,13 @@ _PAGE_LISTS = ("edges", "nodes")
 class Measure:
     """Depth: nested fields with a selection (introspection not counted), as strawberry's
     depth limiter counted it. Aliases: with each fragment counted where it spreads.
-    Nodes: objects the operation may return."""
+    Nodes: objects the operation may return. IDs: the most that one `nodes(ids:)` asks
+    for (refused over MAX_PAGE_SIZE, as a page is: the nodes count stops there)."""
 
     depth: int = 0
     aliases: int = 0
     nodes: int = 0
+    ids: int = 0
 
     @property
     def cost(self) -> int:
@@ -92,7 +94,9 @@ def measure(
 ) -> Measure:
     """The depth, aliases and requested objects of `operation`, a part of `document`
     (which has passed validation) run with `variables`."""
-    return _Measurer(schema, document, operation, variables or {}).operation()
+    measurer = _Measurer(schema, document, operation, variables or {})
+    found = measurer.operation()
+    return Measure(found.depth, found.aliases, found.nodes, measurer.most_ids)
 
 
 class _Measurer:
@@ -117,6 +121,7 @@ class _Measurer:
         # A fragment's measure, once known; None while it is being measured (a cycle,
         # which validation refuses anyway, then adds nothing).
         self.memo: dict[str, Measure | None] = {}
+        self.most_ids = 0
 
     def operation(self) -> Measure:
         root = {
@@ -198,6 +203,7 @@ class _Measurer:
         """As many as the `ids` asked for (at most MAX_PAGE_SIZE), else LIST_ESTIMATE."""
         ids = self.argument(node, "ids")
         if isinstance(ids, list):
+            self.most_ids = max(self.most_ids, len(ids))
             return min(len(ids), MAX_PAGE_SIZE)
         return LIST_ESTIMATE
 

@@ -38,6 +38,7 @@ from api.core.deadline import (
 from api.core.errors import CodedError, ServiceError, ServiceErrors
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
+from api.core.pagination import MAX_PAGE_SIZE
 from api.core.redaction import redact
 from api.ratelimit.budget import RateLimit
 
@@ -207,6 +208,11 @@ class QueryLimits(SchemaExtension):
             message = f"{found.aliases} aliases found. Allowed: {MAX_ALIASES}"
             return [GraphQLError(message, [operation])]
         context = execution_context.context
+        if found.ids > MAX_PAGE_SIZE:  # counted as a page; refused like one
+            translator = _translator(context, during_execution=False)
+            message = translator.gettext(TOO_MANY_IDS_MESSAGE, count=found.ids, limit=MAX_PAGE_SIZE)
+            extensions = {"code": "BAD_PAGE_SIZE", "limit": MAX_PAGE_SIZE}
+            return [GraphQLError(message, [operation], extensions=extensions)]
         limit = DEFAULT_MAX_NODES
         if isinstance(context, Context):
             limit = context.settings.max_query_nodes
@@ -227,6 +233,11 @@ class QueryLimits(SchemaExtension):
 TOO_COMPLEX_MESSAGE = N_(
     "This query asks for too much at once (estimated size {nodes}, limit {limit}). "
     "Ask for smaller pages with `first` or for fewer nested lists."
+)
+
+
+TOO_MANY_IDS_MESSAGE = N_(
+    "`nodes(ids:)` takes at most {limit} IDs at once; got {count}. Ask in several requests."
 )
 
 

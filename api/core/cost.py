@@ -4,10 +4,11 @@ One pass over the document per operation gives its depth, its aliases and the nu
 objects it may return, in GitHub's model: a paginated field (one with `first`/`last`)
 returns up to its page size of objects, and everything selected under it is multiplied by
 that size. A list without a page size counts as `LIST_ESTIMATE` objects (or, for
-`nodes(ids:)`, as many as the IDs given); introspection has a fixed weight. Each named
-fragment is measured once and remembered, so measuring a document of N bytes takes O(N)
-time however often its fragments spread each other. The estimate is an upper bound of
-what execution does: spreading a fragment twice counts twice.
+`nodes(ids:)`, as many as the IDs given; with another list argument, its length);
+introspection has a fixed weight. Each named fragment is measured once and remembered,
+so measuring a document of N bytes takes O(N) time however often its fragments spread
+each other. The estimate is an upper bound of what execution does: spreading a fragment
+twice counts twice.
 """
 
 from __future__ import annotations
@@ -200,12 +201,18 @@ class _Measurer:
         return DEFAULT_PAGE_SIZE
 
     def list_size(self, node: FieldNode) -> int:
-        """As many as the `ids` asked for (at most MAX_PAGE_SIZE), else LIST_ESTIMATE."""
+        """As many as the `ids` asked for (at most MAX_PAGE_SIZE), or as the longest other
+        list argument (one label set per name of `enumLabels(enums:)`), else LIST_ESTIMATE."""
         ids = self.argument(node, "ids")
         if isinstance(ids, list):
             self.most_ids = max(self.most_ids, len(ids))
             return min(len(ids), MAX_PAGE_SIZE)
-        return LIST_ESTIMATE
+        given = [
+            len(value)
+            for argument in node.arguments or ()
+            if isinstance(value := self.value(argument.value), list)
+        ]
+        return max(given) if given else LIST_ESTIMATE
 
     def argument(self, node: FieldNode, name: str) -> Any:
         """The argument's value where it is a number or a list (the rest is not needed),

@@ -22,6 +22,10 @@ from api.core.settings import Settings
 
 # Deeper JSON than any GraphQL request needs (variables are a few levels deep).
 MAX_JSON_DEPTH = 64
+# Items one JSON array of a request may hold: no list this API takes is longer than a page
+# of 100, and graphql-core checks every item of a variable (40,000 wrong enum values took
+# seconds of suggestions) before anything else could refuse it.
+MAX_JSON_ARRAY = 1_000
 # Routes that take no body to speak of (probes, pictures, pages) still get a bound.
 DEFAULT_BODY_BYTES = 64 * 1024
 
@@ -47,6 +51,7 @@ class MalformedJSONError(ValueError):
 TOO_LARGE_MESSAGE = N_("The request body is larger than {limit} bytes.")
 TOO_DEEP_MESSAGE = N_("The JSON is nested more than {limit} levels deep.")
 NOT_JSON_MESSAGE = N_("Unable to parse the request body as JSON.")
+TOO_LONG_MESSAGE = N_("A JSON array in the request has more than {limit} items.")
 
 
 def too_large(limit: int, translator: Translator) -> JSONResponse:
@@ -149,6 +154,23 @@ def parse_json(data: str | bytes, limit: int = MAX_JSON_DEPTH) -> Any:
     if json_depth_exceeds(raw, limit):
         raise MalformedJSONError(TOO_DEEP_MESSAGE, limit=limit)
     try:
-        return json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise MalformedJSONError(NOT_JSON_MESSAGE) from None
+    if longest_array(value) > MAX_JSON_ARRAY:
+        raise MalformedJSONError(TOO_LONG_MESSAGE, limit=MAX_JSON_ARRAY)
+    return value
+
+
+def longest_array(value: Any) -> int:
+    """The most items any array inside `value` holds (its nesting is already bounded)."""
+    longest = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            longest = max(longest, len(item))
+            pending.extend(element for element in item if isinstance(element, list | dict))
+        elif isinstance(item, dict):
+            pending.extend(element for element in item.values() if isinstance(element, list | dict))
+    return longest

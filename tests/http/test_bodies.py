@@ -10,7 +10,7 @@ import time
 import pytest
 
 from api.app import MAX_MULTIPART_BYTES
-from api.core.http_limits import DEFAULT_BODY_BYTES
+from api.core.http_limits import DEFAULT_BODY_BYTES, MAX_JSON_ARRAY
 from api.core.settings import DEFAULT_MAX_BODY_BYTES
 from api.payments.http import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
 from tests.http.conftest import raw_exchange, status_of
@@ -43,6 +43,32 @@ def test_deep_variables_within_the_json_limit_do_not_crash_anything(api, caplog)
     assert response.status_code == 200
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+WRONG_ENUMS = (
+    "query($s: [CampaignStatus!]) { campaigns(first: 1, filter: {status: $s}) { nodes { id } } }"
+)
+
+
+def test_a_variable_list_longer_than_any_this_api_takes_is_refused_at_once(api, caplog):
+    # Given 40,000 wrong enum values: graphql-core checked each (with suggestions) for seconds.
+    caplog.set_level(logging.WARNING)
+    body = {"query": WRONG_ENUMS, "variables": {"s": ["NOPE"] * 40_000}}
+    started = time.perf_counter()
+    response = api.http.post("/graphql", json=body, headers={"X-Aidbridge-Locale": "fr"})
+
+    assert time.perf_counter() - started < 0.5
+    assert response.status_code == 400, response.text
+    assert code_of(response) == "BAD_REQUEST"
+    message = response.json()["errors"][0]["message"]
+    assert "000" in message and "JSON array" not in message  # the limit, in French
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # At the limit it is GraphQL's to judge, and answered with the values' own errors.
+    at_limit = api.http.post(
+        "/graphql", json={"query": WRONG_ENUMS, "variables": {"s": ["NOPE"] * MAX_JSON_ARRAY}}
+    )
+    assert at_limit.status_code == 200
+    assert {e["extensions"]["code"] for e in at_limit.json()["errors"]} == {"BAD_USER_INPUT"}
 
 
 @pytest.mark.parametrize(

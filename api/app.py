@@ -49,6 +49,7 @@ from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
 from api.core.persisted import PersistedOperations, PersistedQueryError, registered_operations
 from api.core.profile import log_unexpected
 from api.core.settings import ConfigError, Settings, load_settings
+from api.crowdfunding.closer import campaign_closer
 from api.frontend.build import cached_site
 from api.frontend.serve import frontend_endpoint
 from api.media.http import media_endpoint
@@ -471,7 +472,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     ]
     # The donor frontend, built from `frontend/` once per process; last, as the catch-all.
     routes.append(Route("/{path:path}", frontend_endpoint(cached_site(), None, settings.media_url)))
-    app = Starlette(routes=routes, middleware=http_middleware(settings))
+    app = Starlette(
+        routes=routes,
+        middleware=http_middleware(settings),
+        lifespan=lambda _app: campaign_closer(engine, settings),
+    )
     app.state.settings = settings
     app.state.engine = engine
     return app

@@ -273,8 +273,9 @@ def _sweep(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _close_campaigns(args: argparse.Namespace, settings: Settings) -> int:
-    """Run from a scheduler (e.g. every few minutes); idempotent, and safe next to reads
-    that close overdue campaigns lazily: each campaign is closed by exactly one caller."""
+    """Run from a scheduler (e.g. every few minutes); idempotent, and safe next to the
+    servers' own closer (api/crowdfunding/closer.py): each campaign is closed by exactly
+    one caller."""
     from api.core.db import create_db_engine, unit_of_work, utcnow
     from api.crowdfunding.service import close_due_campaigns
 

@@ -58,7 +58,15 @@ def test_settings(database_url: str) -> Settings:
     # The test instance works in two currencies, so figures kept per currency are
     # exercised; tests use EUR where money must be refused as a currency it does not take.
     instance = replace(base.instance, currencies=("USD", "CNY"))
-    return replace(base, database_url=database_url, instance=instance, rate_limits=UNLIMITED)
+    # Campaigns are settled by the tests themselves (tests/crowdfunding/test_closer.py
+    # runs the server's own closer).
+    return replace(
+        base,
+        database_url=database_url,
+        instance=instance,
+        rate_limits=UNLIMITED,
+        campaign_close_interval=0,
+    )
 
 
 class Backend:

@@ -54,6 +54,7 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 PERSISTED_MODES = ("off", "apq", "only")
 DEFAULT_MAX_QUERY_NODES = 50_000
 DEFAULT_OPERATION_TIMEOUT = 10.0
+DEFAULT_CAMPAIGN_CLOSE_INTERVAL = 60.0
 DEFAULT_SMALL_COUNT_THRESHOLD = 5
 
 
@@ -185,6 +186,10 @@ class Settings:
     # requested objects (AIDBRIDGE_MAX_QUERY_NODES) and seconds (AIDBRIDGE_OPERATION_TIMEOUT).
     max_query_nodes: int = DEFAULT_MAX_QUERY_NODES
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT
+    # Seconds between the server's rounds of settling overdue campaigns
+    # (api/crowdfunding/closer.py, AIDBRIDGE_CAMPAIGN_CLOSE_INTERVAL); 0: only a scheduler
+    # running `aidbridge close-campaigns` does.
+    campaign_close_interval: float = DEFAULT_CAMPAIGN_CLOSE_INTERVAL
 
     @property
     def is_production(self) -> bool:
@@ -257,6 +262,7 @@ def load_settings(
         persisted_operations=_persisted_mode(env),
         cors_origins=_cors_origins(env),
         **_operation_limits_from_env(env),
+        campaign_close_interval=_campaign_close_interval(env),
         rate_limits=_rate_limits_from_env(env, database_url, environment),
     )
 
@@ -409,6 +415,20 @@ def _operation_limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
             "AIDBRIDGE_OPERATION_TIMEOUT", "must be a number of seconds, above 0 and at most 3600"
         )
     return {"max_query_nodes": int(nodes_text), "operation_timeout": timeout}
+
+
+def _campaign_close_interval(env: Mapping[str, str]) -> float:
+    text = (env.get("AIDBRIDGE_CAMPAIGN_CLOSE_INTERVAL") or "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_CAMPAIGN_CLOSE_INTERVAL
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise ConfigError(
+            "AIDBRIDGE_CAMPAIGN_CLOSE_INTERVAL",
+            "must be a number of seconds from 0 (off) to 86400",
+        )
+    return seconds
 
 
 _TRUE = ("1", "true", "yes", "on")

@@ -12,6 +12,7 @@ from strawberry import relay
 
 from api.accounts.models import Role
 from api.core.context import Context
+from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
@@ -34,7 +35,6 @@ from api.crowdfunding.types import (
     Backing,
     Campaign,
     CampaignUpdate,
-    close_before_read,
 )
 from api.donation.types import PaymentInstructions
 from api.payments.models import Payment
@@ -313,7 +313,6 @@ class CampaignQueries:
         after: After = None,
     ) -> Connection[Campaign]:
         context = info.context
-        close_before_read(context)
         statement = select(CampaignRow).where(
             service.visible_campaigns_condition(context.principal)
         )
@@ -338,7 +337,7 @@ class CampaignQueries:
             )
         if filter and filter.status:
             statement = statement.where(
-                col(CampaignRow.status).in_([s.value for s in filter.status])
+                service.shown_status_condition(filter.status, utcnow())
             )
         if filter and filter.target_kind:
             statement = statement.where(

@@ -1112,13 +1112,7 @@ def close_due_campaigns(
     if not locked:
         return CloseResult([], [])
     due = sa.and_(due, col(Campaign.id).in_(locked))
-    succeeded = sa.or_(
-        col(Campaign.raised_minor) >= col(Campaign.goal_minor),
-        sa.and_(
-            col(Campaign.funding_model) == FundingModel.KEEP_WHAT_YOU_RAISE,
-            col(Campaign.raised_minor) > 0,
-        ),
-    )
+    succeeded = _succeeds()
     closed = session.execute(
         sa.update(Campaign)
         .where(due)
@@ -1158,6 +1152,54 @@ def close_due_campaigns(
     if flush_stats:
         _flush_stats(session)
     return CloseResult(disbursed, refunded)
+
+
+def _succeeds() -> sa.ColumnElement[bool]:
+    """The outcome rule at the deadline, on the row's own values (see close_due_campaigns)."""
+    return sa.or_(
+        col(Campaign.raised_minor) >= col(Campaign.goal_minor),
+        sa.and_(
+            col(Campaign.funding_model) == FundingModel.KEEP_WHAT_YOU_RAISE,
+            col(Campaign.raised_minor) > 0,
+        ),
+    )
+
+
+def shown_status(campaign: Campaign, now: datetime) -> CampaignStatus:
+    """The status a read shows. An ACTIVE campaign past its deadline is closed: it shows
+    the outcome close_due_campaigns will record (SUCCEEDED or FAILED, the passing states)
+    until the closer settles it, so nobody sees ACTIVE past the deadline and no read has
+    to write."""
+    status = CampaignStatus(campaign.status)
+    if status != CampaignStatus.ACTIVE or campaign.deadline > now:
+        return status
+    succeeds = campaign.raised_minor >= campaign.goal_minor or (
+        campaign.funding_model == FundingModel.KEEP_WHAT_YOU_RAISE and campaign.raised_minor > 0
+    )
+    return CampaignStatus.SUCCEEDED if succeeds else CampaignStatus.FAILED
+
+
+def shown_status_condition(
+    statuses: Iterable[CampaignStatus], now: datetime
+) -> sa.ColumnElement[bool]:
+    """Campaigns whose shown status (shown_status) is one of `statuses`, as SQL that keeps
+    the status index usable: each wanted status is its own branch."""
+    overdue = sa.and_(col(Campaign.status) == CampaignStatus.ACTIVE, col(Campaign.deadline) <= now)
+    branches: list[sa.ColumnElement[bool]] = []
+    for status in sorted(set(statuses)):
+        if status == CampaignStatus.ACTIVE:
+            branches.append(
+                sa.and_(col(Campaign.status) == status, col(Campaign.deadline) > now)
+            )
+        elif status == CampaignStatus.SUCCEEDED:
+            branches.append(sa.or_(col(Campaign.status) == status, sa.and_(overdue, _succeeds())))
+        elif status == CampaignStatus.FAILED:
+            branches.append(
+                sa.or_(col(Campaign.status) == status, sa.and_(overdue, sa.not_(_succeeds())))
+            )
+        else:
+            branches.append(col(Campaign.status) == status)
+    return sa.or_(*branches) if branches else sa.false()
 
 
 def due_campaign_ids(

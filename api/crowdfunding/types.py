@@ -17,7 +17,7 @@ from strawberry import relay
 from api.accounts.models import Account
 from api.core.context import Context
 from api.core.dates import formatted_day_field, optional_formatted_day_field
-from api.core.db import unit_of_work, utcnow
+from api.core.db import utcnow
 from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.i18n import N_
@@ -49,8 +49,6 @@ from api.regions.visibility import shown_region_id
 ANONYMOUS_NAME = N_("Anonymous")
 BASIS_POINTS = 10_000
 MAX_UPDATES = 20
-# A read closes at most this many overdue campaigns itself; the scheduler does the rest.
-LAZY_CLOSE_LIMIT = 20
 # Context caches: payment references by payment id, visible campaigns by id (for backings),
 # campaigns by id whatever their visibility (for the title on a receipt).
 PAYMENT_REFERENCES = "backing_payment_reference"
@@ -115,28 +113,6 @@ def _money(amount_minor: int, currency: str) -> Money:
 def funded_basis_points(raised_minor: int, goal_minor: int) -> int:
     """Raised as a share of the goal in basis points (10000 = 100%), rounded down."""
     return raised_minor * BASIS_POINTS // goal_minor if goal_minor > 0 else 0
-
-
-def close_before_read(context: Context, ids: Iterable[int] | None = None) -> None:
-    """Close overdue campaigns before reading them, so nobody sees an ACTIVE campaign past
-    its deadline. In a mutation the write transaction does it; in a query it happens in
-    its own short write transaction (the guarded UPDATE lets only one closer win), and the
-    read transaction is then ended so the rest of the request sees the result."""
-    now = utcnow()
-    wanted = None if ids is None else list(ids)
-    if context.is_mutation:
-        service.close_due_campaigns(
-            context.session, now=now, settings=context.settings, ids=wanted, limit=LAZY_CLOSE_LIMIT
-        )
-        return
-    due = service.due_campaign_ids(context.session, now=now, ids=wanted, limit=LAZY_CLOSE_LIMIT)
-    if not due:
-        return
-    with unit_of_work(context.engine) as session:
-        service.close_due_campaigns(session, now=now, settings=context.settings, ids=due)
-    # Nothing was written by this read transaction; ending it gives a fresh snapshot.
-    context.session.commit()
-    context.cache.pop("campaign", None)
 
 
 # Shown instead of the name of an account erased by accountDelete.
@@ -300,9 +276,15 @@ class Campaign(relay.Node):
     def source_language(self) -> str:
         return self.row.source_language
 
-    @strawberry.field(description="Where the campaign is in its life.")
+    @strawberry.field(
+        description=(
+            "Where the campaign is in its life. Past its deadline an ACTIVE campaign shows "
+            "its outcome, SUCCEEDED or FAILED, until the server settles it (within a minute "
+            "by default), then DISBURSED or REFUNDED."
+        )
+    )
     def status(self) -> models.CampaignStatus:
-        return models.CampaignStatus(self.row.status)
+        return service.shown_status(self.row, utcnow())
 
     @strawberry.field(description="What happens at the deadline.")
     def funding_model(self) -> models.FundingModel:
@@ -539,7 +521,6 @@ class Campaign(relay.Node):
         ids = [str(i) for i in node_ids]
         wanted = sorted({int(i) for i in ids if i.isdigit()})
         context = info.context
-        close_before_read(context, wanted)
         rows = list(campaigns_by_id(context.session, context, wanted).values())
         nodes = {node.row.id: node for node in cls.from_rows(rows)}
         return [nodes.get(int(i)) if i.isdigit() else None for i in ids]

@@ -199,7 +199,8 @@ def test_typed_errors_over_http(api, world):
     assert "USD" in mismatch["errors"][0]["message"]
 
 
-def test_reading_an_overdue_campaign_closes_it_once(api, world):
+def test_an_overdue_campaign_shows_its_outcome_and_the_read_writes_nothing(api, world):
+    # Given two campaigns past their deadline that nobody has settled yet
     failing = c.active(world)
     c.received(world, failing, 1_000)
     funded = c.active(world, goal_minor=1_000)
@@ -207,21 +208,45 @@ def test_reading_an_overdue_campaign_closes_it_once(api, world):
     for campaign_id in (failing, funded):
         c.make_due(world, campaign_id)
 
+    # When they are read
     listed = api.data(LIST, {"first": 10})["campaigns"]["nodes"]
 
+    # Then each shows the outcome its closing will record, never ACTIVE, and filters agree
+    statuses = {node["id"]: node["status"] for node in listed}
+    assert statuses == {gid("Campaign", failing): "FAILED", gid("Campaign", funded): "SUCCEEDED"}
+
+    def listed_with(*wanted: str) -> list[str]:
+        data = api.data(LIST, {"first": 10, "filter": {"status": list(wanted)}})
+        return [node["id"] for node in data["campaigns"]["nodes"]]
+
+    assert listed_with("ACTIVE") == []
+    assert listed_with("FAILED") == [gid("Campaign", failing)]
+    assert listed_with("SUCCEEDED", "DISBURSED") == [gid("Campaign", funded)]
+    # and nothing was written: the money is where it was, the rows are still ACTIVE
+    assert c.status(world, failing) == c.status(world, funded) == CampaignStatus.ACTIVE
+    assert c.balance(world, f"campaign:{failing}") == 1_000
+    assert c.balance(world, f"payout:campaign:{funded}") == 0
+
+    # When the closer runs (the server's own loop or `aidbridge close-campaigns`)
+    assert c.close(world).closed == 2
+
+    # Then they are settled, once
+    listed = api.data(LIST, {"first": 10})["campaigns"]["nodes"]
     statuses = {node["id"]: node["status"] for node in listed}
     assert statuses == {gid("Campaign", failing): "REFUNDED", gid("Campaign", funded): "DISBURSED"}
     assert c.balance(world, f"campaign:{failing}") == 0
     assert c.balance(world, f"payout:campaign:{funded}") == 1_000
-    # Reading again, or the scheduler after it, closes nothing more.
-    assert api.data(ONE, {"id": gid("Campaign", failing)})["node"]["status"] == "REFUNDED"
     assert c.close(world).closed == 0
 
 
-def test_the_node_read_closes_lazily(api, world):
+def test_the_node_read_shows_the_outcome_without_writing(api, world):
     campaign_id = c.active(world)
     backing_id = c.received(world, campaign_id, 2_000)
     c.make_due(world, campaign_id)
+    node = api.data(ONE, {"id": gid("Campaign", campaign_id)})["node"]
+    assert node["status"] == "FAILED"
+    assert c.backing(world, backing_id).status == BackingStatus.RECEIVED
+    c.close(world)
     node = api.data(ONE, {"id": gid("Campaign", campaign_id)})["node"]
     assert node["status"] == "REFUNDED"
     assert c.backing(world, backing_id).status == BackingStatus.REFUNDED

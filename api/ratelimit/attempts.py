@@ -11,6 +11,7 @@ an outage never turns the limits off."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -18,6 +19,18 @@ from dataclasses import dataclass
 from api.ratelimit.store import BudgetStore
 
 WINDOW_SECONDS = 3600
+# Longer account names (whatever a caller sends as an email) are counted by their digest:
+# no caller makes a key of any length, nor one the table's 200-character names refuse.
+MAX_ACCOUNT_KEY = 128
+
+
+def account_key(account: str) -> str:
+    """The account's part of a key: as sent when it is short and printable, else its
+    digest, so that no input (a megabyte, a NUL, a lone surrogate) makes a key the
+    store refuses, which would count as an outage."""
+    if len(account) <= MAX_ACCOUNT_KEY and account.isprintable():
+        return account
+    return "sha256:" + hashlib.sha256(account.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ class AttemptLimiter:
         raise AttemptRefused with the seconds to wait."""
         now = time.time()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
-        scopes = (f"account:{account}", f"ip:{ip}")
+        scopes = (f"account:{account_key(account)}", f"ip:{ip}")
         taken: list[tuple[str, str]] = []
         for scope, policy in zip(scopes, self.policies, strict=True):
             counter = f"{self.name}:{scope}:{window}"

@@ -4,6 +4,8 @@ answered without computing a single Argon2 hash, even with the right password.""
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -428,3 +430,44 @@ def test_when_the_counters_table_fails_logins_are_limited_and_the_request_still_
     assert refused["errors"][0]["code"] == "RATE_LIMITED" and hashed_refused == 0
     assert after["errors"][0]["code"] == "INVALID_CREDENTIALS"
     assert counted_after == [1]
+
+
+def outcome(body: dict[str, Any]) -> str:
+    """The code of a tokenCreate answer: its payload's, else the request's."""
+    payload = body["data"]["tokenCreate"]
+    code: str = payload["errors"][0]["code"] if payload else body["errors"][0]["extensions"]["code"]
+    return code
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["a" * 300 + "@example.org", "ada\x00@example.org", "ada\ud800@example.org"],
+    ids=["overlong", "nul", "lone-surrogate"],
+)
+def test_any_email_is_limited_without_upsetting_the_store(backend, caplog, email):
+    """An email the store could not take as part of a key (too long for the table's
+    names, a NUL PostgreSQL refuses, a lone surrogate no encoder takes) is counted by its
+    digest: limited like any other, and no outage for everyone else."""
+    caplog.set_level(logging.WARNING, "aidbridge.ratelimit")
+    server = start(backend, backoff_max_seconds=0, login_max_failures=3)
+    client = Client(server.url)
+    try:
+        answers = [
+            client.http.post(
+                "/graphql",
+                content=json.dumps(
+                    {"query": LOGIN, "variables": {"input": {"email": email, "password": "x"}}}
+                ),
+                headers={"Content-Type": "application/json", "X-Forwarded-For": client.ip},
+            )
+            for _ in range(4)
+        ]
+    finally:
+        client.http.close()
+        server.stop()
+
+    assert [a.status_code for a in answers] == [200] * 4, answers[-1].text
+    # Heard three times (whatever the service then makes of such an email), refused after.
+    outcomes = [outcome(a.json()) for a in answers]
+    assert "RATE_LIMITED" not in outcomes[:3] and outcomes[3] == "RATE_LIMITED"
+    assert [r.getMessage() for r in caplog.records if r.name == "aidbridge.ratelimit"] == []

@@ -25,7 +25,7 @@ from alembic import command
 
 from api.app import create_app
 from api.core.db import create_db_engine
-from api.core.settings import RateLimitSettings
+from api.core.settings import ConfigError, RateLimitSettings, load_settings
 from api.migrations import alembic_config
 from api.ratelimit.clients import client_ip, ip_client
 from api.ratelimit.store import BudgetStore, DatabaseStore, MemoryStore, RedisStore
@@ -478,3 +478,25 @@ def test_the_budget_returns_to_redis_when_it_answers_again(backend, redis_server
     unreachable, back = outage_warnings(caplog)
     assert unreachable.startswith("rate-limit Redis unreachable")
     assert back.startswith("rate-limit Redis answers again")
+
+
+def rate_limit_settings(**env: str) -> RateLimitSettings:
+    base = {"SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite:///unused.db"}
+    return load_settings({**base, **env}).rate_limits
+
+
+def test_the_retry_interval_and_the_first_wait_are_seconds_within_bounds():
+    assert rate_limit_settings().store_retry_seconds == 5.0
+    assert rate_limit_settings(AIDBRIDGE_STORE_RETRY_SECONDS="0.5").store_retry_seconds == 0.5
+    assert rate_limit_settings(AIDBRIDGE_LOGIN_BACKOFF_SECONDS="2.5").backoff_seconds == 2.5
+    assert rate_limit_settings().backoff_seconds == 1.0
+    for setting, value in [
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "0"),
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "301"),
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "soon"),
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "nan"),
+        ("AIDBRIDGE_LOGIN_BACKOFF_SECONDS", "-1"),
+    ]:
+        with pytest.raises(ConfigError) as raised:
+            rate_limit_settings(**{setting: value})
+        assert raised.value.setting == setting

@@ -267,7 +267,7 @@ class PersistedOperations:
                 raise PersistedQueryError("PERSISTED_QUERY_ONLY", ONLY_MESSAGE)
             return query
         if query is not None:
-            if document_hash(query) != sha256:
+            if _hash_of(query) != sha256:
                 raise PersistedQueryError(
                     "PERSISTED_QUERY_HASH_MISMATCH",
                     N_("The sha256Hash is not the SHA-256 of the query sent with it."),
@@ -304,6 +304,15 @@ class PersistedOperations:
             if document is not None:
                 self.cache.put(sha256, document)
         return document
+
+
+def _hash_of(query: str) -> str | None:
+    """The query's SHA-256; None for text that has no UTF-8 (a lone surrogate, which JSON's
+    \\ud800 escapes can make), so no hash can be its own."""
+    try:
+        return document_hash(query)
+    except UnicodeEncodeError:
+        return None
 
 
 def _requested_hash(

@@ -271,3 +271,12 @@ def test_apq_documents_in_redis_are_bounded_and_checked_against_their_hash(
     assert code(forged) == "PERSISTED_QUERY_NOT_FOUND"
     with redis_server.client() as direct:
         assert direct.get(f"aidbridge:apq:{large_sha}") is None
+
+
+def test_a_query_with_no_utf_8_has_no_hash(api):
+    """A lone surrogate (JSON's \\ud800) cannot be hashed: a mismatch, not a 500."""
+    body = '{"query": "{ __typename } # \\ud800", "extensions": {"persistedQuery": '
+    body += '{"version": 1, "sha256Hash": "' + "0" * 64 + '"}}}'
+    response = api.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert code(response.json()) == "PERSISTED_QUERY_HASH_MISMATCH"

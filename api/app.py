@@ -46,7 +46,7 @@ from api.core.http_limits import (
     parse_json,
 )
 from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
-from api.core.persisted import PersistedOperations, PersistedQueryError, registered_operations
+from api.core.persisted import PersistedOperations, PersistedQueryError
 from api.core.profile import log_unexpected
 from api.core.settings import ConfigError, Settings, load_settings
 from api.crowdfunding.closer import campaign_closer
@@ -184,7 +184,7 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
         self.engine = engine
-        self.persisted = PersistedOperations(settings.persisted_operations, registered_operations())
+        self.persisted = PersistedOperations.from_settings(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Like strawberry's, but requests refused before execution (bad JSON, no query,
@@ -325,7 +325,7 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         if not isinstance(data, dict):
             raise Refusal(400, NOT_AN_OBJECT_MESSAGE)
         parsed = request_parameters(data)
-        parsed.query = self.persisted.resolve(
+        parsed.query = await self.persisted.resolve(
             parsed.query, parsed.extensions, data.get("documentId")
         )
         return parsed

@@ -158,6 +158,9 @@ class RateLimitSettings:
     reset_ip_max_requests: int = 100
     # Server processes sharing the instance (WEB_CONCURRENCY, `aidbridge serve --workers`).
     workers: int = 1
+    # While a shared store (Redis, the counters' table) fails, each process counts in its
+    # own memory and tries the store again once per this many seconds.
+    store_retry_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -274,6 +277,19 @@ def _whole(env: Mapping[str, str], name: str, default: int, minimum: int = 0) ->
     return int(text)
 
 
+def _seconds(
+    env: Mapping[str, str], name: str, default: float, minimum: float, maximum: float
+) -> float:
+    text = (env.get(name) or "").strip()
+    try:
+        seconds = float(text) if text else default
+    except ValueError:
+        seconds = -1.0
+    if not minimum <= seconds <= maximum:
+        raise ConfigError(name, f"must be a number of seconds, {minimum:g} to {maximum:g}")
+    return seconds
+
+
 def _rate_limits_from_env(
     env: Mapping[str, str], database_url: str, environment: str
 ) -> RateLimitSettings:
@@ -314,15 +330,8 @@ def _rate_limits_from_env(
             raise ConfigError(
                 "AIDBRIDGE_TRUSTED_PROXIES", f"{proxy!r} is not an address or CIDR network"
             ) from None
-    backoff_text = (env.get("AIDBRIDGE_LOGIN_BACKOFF_SECONDS") or "").strip() or "1"
-    try:
-        backoff = float(backoff_text)
-    except ValueError:
-        backoff = -1.0
-    if not 0 <= backoff <= 3600:
-        raise ConfigError(
-            "AIDBRIDGE_LOGIN_BACKOFF_SECONDS", "must be a number of seconds, 0 to 3600"
-        )
+    backoff = _seconds(env, "AIDBRIDGE_LOGIN_BACKOFF_SECONDS", defaults.backoff_seconds, 0, 3600)
+    retry = _seconds(env, "AIDBRIDGE_STORE_RETRY_SECONDS", defaults.store_retry_seconds, 0.1, 300)
     return RateLimitSettings(
         store=store,
         redis_url=redis_url,
@@ -354,6 +363,7 @@ def _rate_limits_from_env(
             env, "AIDBRIDGE_RESET_IP_MAX_REQUESTS", defaults.reset_ip_max_requests, 1
         ),
         workers=workers,
+        store_retry_seconds=retry,
     )
 
 

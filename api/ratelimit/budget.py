@@ -8,7 +8,6 @@ An anonymous client whose budget is spent is refused before its body is even par
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Iterator
@@ -24,8 +23,6 @@ from api.core.settings import RateLimitSettings
 from api.ratelimit.attempts import AttemptLimiter, AttemptPolicy
 from api.ratelimit.clients import account_client, ip_client
 from api.ratelimit.store import BudgetStore
-
-log = logging.getLogger("aidbridge.ratelimit")
 
 WINDOW_SECONDS = 3600
 # Where the HTTP layer leaves this request's limits for the schema extension and resolvers.
@@ -74,7 +71,8 @@ def _window(now: float) -> int:
 
 
 class CostBudget:
-    """Points per client per fixed hour, counted in the store."""
+    """Points per client per fixed hour, counted in the store (which stands in for a
+    shared store that fails, api/ratelimit/store.py: a budget never goes unlimited)."""
 
     def __init__(self, store: BudgetStore, points_per_hour: int) -> None:
         self.store = store
@@ -85,22 +83,14 @@ class CostBudget:
 
     def peek(self, client: str) -> Budget:
         window = _window(time.time())
-        try:
-            used = self.store.get(self._key(client, window))
-        except Exception:  # a store outage must not take the API down with it
-            log.warning("rate-limit store unavailable; not limiting", exc_info=True)
-            used = 0
+        used = self.store.get(self._key(client, window))
         return Budget(self.limit, used, window + WINDOW_SECONDS, used < self.limit)
 
     def charge(self, client: str, cost: int) -> Budget:
         window = _window(time.time())
-        try:
-            used, added = self.store.add(
-                self._key(client, window), cost, limit=self.limit, ttl=WINDOW_SECONDS + 60
-            )
-        except Exception:
-            log.warning("rate-limit store unavailable; not limiting", exc_info=True)
-            used, added = 0, True
+        used, added = self.store.add(
+            self._key(client, window), cost, limit=self.limit, ttl=WINDOW_SECONDS + 60
+        )
         return Budget(self.limit, used, window + WINDOW_SECONDS, added)
 
 

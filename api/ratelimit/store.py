@@ -2,23 +2,25 @@
 
 Every operation is one atomic step in the store (a Lua script, one `INSERT ... ON
 CONFLICT ... DO UPDATE ... RETURNING`, or a lock), so processes and replicas sharing a
-store never both take the last unit of a budget."""
+store never both take the last unit of a budget. A shared store that stops answering
+is stood in for by this process's memory until it answers again (FailoverStore): the
+limits then hold per process instead of vanishing."""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from api.core.settings import RateLimitSettings
+from api.ratelimit.outage import Outage, redis_client
 
-log = logging.getLogger("aidbridge.ratelimit")
+T = TypeVar("T")
 
 # Expired rows of the table are swept once per this many writes of a process.
 SWEEP_EVERY = 500
@@ -113,9 +115,7 @@ class RedisStore:
     PREFIX = "aidbridge:rl:"
 
     def __init__(self, url: str) -> None:
-        import redis
-
-        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self.client = redis_client(url)
         self._add = self.client.register_script(_ADD_SCRIPT)
         self._claim = self.client.register_script(_CLAIM_SCRIPT)
 
@@ -224,11 +224,46 @@ class DatabaseStore:
             connection.execute(statement, {"names": list(keys)})
 
 
+class FailoverStore:
+    """A shared store, and this process's memory while the shared one fails.
+
+    During an outage the counters start again from zero in each process (with N
+    workers a client gets at most N times its budget until the store is back), and one
+    call per `retry_seconds` tries the shared store again; the others do not wait for
+    it. What was counted in memory stays there: a store that comes and goes does not
+    hand out a fresh budget each time it goes."""
+
+    def __init__(self, shared: BudgetStore, name: str, retry_seconds: float) -> None:
+        self.shared = shared
+        self.fallback = MemoryStore()
+        self.outage = Outage(name, "counting rate limits in this process", retry_seconds)
+
+    def _call(self, step: Callable[[BudgetStore], T]) -> T:
+        return self.outage.call(lambda: step(self.shared), lambda: step(self.fallback))
+
+    def add(self, key: str, amount: int, *, limit: int, ttl: int) -> tuple[int, bool]:
+        return self._call(lambda store: store.add(key, amount, limit=limit, ttl=ttl))
+
+    def get(self, key: str) -> int:
+        return self._call(lambda store: store.get(key))
+
+    def claim(self, key: str, now_ms: int, until_ms: int, ttl: int) -> int:
+        return self._call(lambda store: store.claim(key, now_ms, until_ms, ttl))
+
+    def delete(self, *keys: str) -> None:
+        self._call(lambda store: store.delete(*keys))
+
+
 def create_store(settings: RateLimitSettings, engine: Engine) -> BudgetStore:
-    """The store the settings name ("auto" was resolved when they were loaded)."""
+    """The store the settings name ("auto" was resolved when they were loaded); a shared
+    one falls back to this process's memory while it does not answer."""
     if settings.store == "redis":
         assert settings.redis_url is not None
-        return RedisStore(settings.redis_url)
+        return FailoverStore(
+            RedisStore(settings.redis_url), "rate-limit Redis", settings.store_retry_seconds
+        )
     if settings.store == "database":
-        return DatabaseStore(engine)
+        return FailoverStore(
+            DatabaseStore(engine), "rate-limit table", settings.store_retry_seconds
+        )
     return MemoryStore()

@@ -4,6 +4,7 @@ client's address behind trusted proxies, x-ratelimit-* headers on every /graphql
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -24,12 +25,19 @@ from alembic import command
 
 from api.app import create_app
 from api.core.db import create_db_engine
-from api.core.settings import RateLimitSettings
+from api.core.settings import ConfigError, RateLimitSettings, load_settings
 from api.migrations import alembic_config
 from api.ratelimit.clients import client_ip, ip_client
-from api.ratelimit.store import BudgetStore, DatabaseStore, MemoryStore, RedisStore
+from api.ratelimit.store import (
+    BudgetStore,
+    DatabaseStore,
+    FailoverStore,
+    MemoryStore,
+    RedisStore,
+)
 from tests import factories
 from tests.conftest import LiveServer
+from tests.redisproc import PrivateRedis, closed_port_url, private_redis
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_ENV = "AIDBRIDGE_TEST_REDIS_URL"
@@ -98,10 +106,15 @@ def test_an_ipv6_client_is_counted_by_its_64_network():
 # --- The stores ------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-down"])
 def shared_store(request: pytest.FixtureRequest) -> BudgetStore:
-    """The stores that do not depend on the database."""
-    return MemoryStore() if request.param == "memory" else RedisStore(redis_url())
+    """The stores that do not depend on the database; "redis-down" is what stands in
+    for a Redis that refuses every connection."""
+    if request.param == "memory":
+        return MemoryStore()
+    if request.param == "redis":
+        return RedisStore(redis_url())
+    return FailoverStore(RedisStore(closed_port_url()), "rate-limit Redis", 60)
 
 
 @pytest.fixture
@@ -370,3 +383,132 @@ def test_two_server_processes_share_one_budget(backend, shared, tmp_path):
                 sa.text("SELECT amount FROM rate_limit_counter WHERE name LIKE 'budget:%'")
             ).all()
         assert [row[0] for row in rows] == [6]
+
+
+# --- When the shared store fails ---------------------------------------------------------
+
+
+def outage_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "aidbridge.ratelimit" and record.levelno == logging.WARNING
+    ]
+
+
+@pytest.fixture
+def redis_server() -> Iterator[PrivateRedis]:
+    with private_redis() as server:
+        yield server
+
+
+def serve_with_redis(backend, url: str, **changes: Any) -> LiveServer:
+    settings = limited_settings(backend, store="redis", redis_url=url, **changes)
+    return LiveServer(create_app(settings, backend.engine))
+
+
+def test_with_redis_unreachable_the_budget_still_runs_out_in_the_process(backend, caplog):
+    caplog.set_level(logging.WARNING, "aidbridge.ratelimit")
+    server = serve_with_redis(backend, closed_port_url())
+    ip = random_ip()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            answers = [post(client, ip) for _ in range(6)]
+            other = post(client, random_ip())
+    finally:
+        server.stop()
+
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    assert [a.headers["x-ratelimit-used"] for a in answers] == ["1", "2", "3", "4", "5", "5"]
+    assert {a.headers["x-ratelimit-limit"] for a in answers} == {"5"}
+    assert answers[5].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "retry-after" in answers[5].headers
+    assert other.status_code == 200 and other.headers["x-ratelimit-used"] == "1"
+    # One warning for the outage, not one per request; no traceback, no client in it.
+    (warning,) = outage_warnings(caplog)
+    assert warning.startswith("rate-limit Redis unreachable (ConnectionError: Error 111")
+    assert "counting rate limits in this process" in warning
+    assert all(record.exc_info is None for record in caplog.records)
+
+
+def test_a_redis_that_hangs_costs_one_timeout_per_interval_not_one_per_request(backend):
+    """A Redis that accepts connections and never answers (a dead host behind a live
+    port): one request waits the short timeout, the others count in the process."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        server = serve_with_redis(backend, url, points_per_hour=1000, store_retry_seconds=60)
+        try:
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                started = time.monotonic()
+                answers = [post(client, random_ip()) for _ in range(20)]
+                elapsed = time.monotonic() - started
+        finally:
+            server.stop()
+
+    assert [a.status_code for a in answers] == [200] * 20
+    assert {a.headers["x-ratelimit-used"] for a in answers} == {"1"}
+    # Without the outage each request would wait 2 x 0.5 s (the peek and the charge):
+    # 20 s at least. With it, one waits; the bound leaves room for a loaded machine.
+    assert elapsed < 15, elapsed
+
+
+def test_the_budget_returns_to_redis_when_it_answers_again(backend, redis_server, caplog):
+    caplog.set_level(logging.WARNING, "aidbridge.ratelimit")
+    server = serve_with_redis(backend, redis_server.url, store_retry_seconds=0.3)
+    ip = random_ip()
+
+    def counted_in_redis() -> list[int]:
+        with redis_server.client() as direct:
+            return [int(direct.get(key)) for key in direct.scan_iter("aidbridge:rl:budget:*")]
+
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            shared = [post(client, ip) for _ in range(2)]
+            assert counted_in_redis() == [2]
+
+            redis_server.kill()
+            during = [post(client, ip) for _ in range(6)]
+
+            redis_server.start()  # empty: it kept nothing on disk
+            time.sleep(0.5)  # past the retry interval
+            after = [post(client, ip) for _ in range(2)]
+            in_redis = counted_in_redis()
+    finally:
+        server.stop()
+
+    assert [a.headers["x-ratelimit-used"] for a in shared] == ["1", "2"]
+    # The process counts on its own: the budget still runs out, with every header.
+    assert [a.status_code for a in during] == [200] * 5 + [429]
+    assert [a.headers["x-ratelimit-used"] for a in during] == ["1", "2", "3", "4", "5", "5"]
+    assert all("x-ratelimit-reset" in a.headers for a in during)
+    # Back to the shared count, kept in Redis again.
+    assert [a.status_code for a in after] == [200, 200]
+    assert [a.headers["x-ratelimit-used"] for a in after] == ["1", "2"]
+    assert in_redis == [2]
+    unreachable, back = outage_warnings(caplog)
+    assert unreachable.startswith("rate-limit Redis unreachable")
+    assert back.startswith("rate-limit Redis answers again")
+
+
+def rate_limit_settings(**env: str) -> RateLimitSettings:
+    base = {"SECRET_KEY": "s" * 40, "DATABASE_URL": "sqlite:///unused.db"}
+    return load_settings({**base, **env}).rate_limits
+
+
+def test_the_retry_interval_and_the_first_wait_are_seconds_within_bounds():
+    assert rate_limit_settings().store_retry_seconds == 5.0
+    assert rate_limit_settings(AIDBRIDGE_STORE_RETRY_SECONDS="0.5").store_retry_seconds == 0.5
+    assert rate_limit_settings(AIDBRIDGE_LOGIN_BACKOFF_SECONDS="2.5").backoff_seconds == 2.5
+    assert rate_limit_settings().backoff_seconds == 1.0
+    for setting, value in [
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "0"),
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "301"),
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "soon"),
+        ("AIDBRIDGE_STORE_RETRY_SECONDS", "nan"),
+        ("AIDBRIDGE_LOGIN_BACKOFF_SECONDS", "-1"),
+    ]:
+        with pytest.raises(ConfigError) as raised:
+            rate_limit_settings(**{setting: value})
+        assert raised.value.setting == setting

@@ -426,3 +426,29 @@ def _reason(reason: str, translator: Translator) -> str:
         if all(part is not None for part in localized):
             return translator.list([part for part in localized if part is not None])
     return reason
+
+
+def templates_of(message: str) -> list[Template] | None:
+    """The templates `message` is made of, in the order `localized_message` uses them, or
+    None when a part of it is a wording no template knows (tests use it to tell a
+    graphql-core upgrade that changed a wording)."""
+    found = match(message)
+    if found is not None:
+        template, values = found
+        used = [template]
+        for name, value in values.items():
+            if name in NESTED:
+                nested = templates_of(value)
+                if nested is None and _SUBFIELDS in value:
+                    first, *others = value.split(_SUBFIELDS)
+                    parts = [templates_of(p) for p in [first, *(f"subfields '{o}" for o in others)]]
+                    nested = None if None in parts else [t for p in parts for t in p or []]
+                if nested is None:
+                    return None
+                used += nested
+        return used
+    suggested = _SUGGESTION.fullmatch(message)
+    if suggested is None or message.startswith(_SYNTAX_PREFIX):
+        return None
+    head = templates_of(suggested["message"])
+    return None if head is None else head

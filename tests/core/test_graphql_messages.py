@@ -17,11 +17,14 @@ from babel.numbers import format_decimal
 from graphql import GraphQLError, execute, parse, validate
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
+from api.app import create_app
 from api.core import graphql_messages
 from api.core.execution import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from api.core.graphql_messages import ALL_TEMPLATES, Template, templates_of
 from api.core.redaction import redact
 from api.schema import schema
+from tests.conftest import GraphQLClient, LiveServer
+from tests.http.conftest import production
 from tests.i18n.conftest import po_catalog, po_text
 
 LOCALES = ("fr", "ar", "zh_Hans")
@@ -301,7 +304,30 @@ def test_an_unknown_wording_keeps_its_english_behind_a_localized_lead():
     assert graphql_messages.localized_message(message, english) == message
 
 
-def test_production_gives_no_suggestion_in_any_language():
+@pytest.mark.parametrize("locale", LOCALES)
+def test_production_gives_no_suggestion_in_any_language(backend, locale):
+    server = LiveServer(create_app(production(backend.settings), backend.engine))
+    client = GraphQLClient(server.url)
+    try:
+        for query, sentence in (
+            ("{ nope }", ("Cannot query field '{field}' on type '{type}'.", "nope", "Query")),
+            ("{ helpRequests(firs: 1) { nodes { id } } }", None),
+            ("{ helpRequests(filter: {kind: MONY}) { nodes { id } } }", None),
+        ):
+            error = post(client, query, None, locale)
+            english = post(client, query, None, "en")
+            assert "Did you mean" not in english["message"]
+            assert "MONEY" not in error["message"] and "'first'" not in error["message"]
+            assert "'node'" not in error["message"]
+            if sentence is not None:
+                msgid, field, type_name = sentence
+                assert error["message"] == text(locale, msgid, field=field, type=type_name)
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_localizing_without_suggestions():
     from api.core.i18n import LocalisationConfig, translator_for
 
     french = translator_for(LocalisationConfig(), "fr")

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from string import Formatter
 from typing import Any
 
+from babel.core import UnknownLocaleError
 from babel.lists import format_list
 from graphql import GraphQLError
 
@@ -359,7 +360,7 @@ def localized_error(error: GraphQLError, translator: Translator, context: Any) -
         else:
             text = error.message if suggestions else _ANY_SUGGESTION.sub("", error.message)
             message = _localized(text, translator) or error.message
-    except (KeyError, IndexError, ValueError):
+    except (KeyError, IndexError, ValueError, AttributeError, UnknownLocaleError):
         # A catalog's translation with a placeholder of its own (an instance's catalog):
         # the English message is better than no answer.
         log.exception("cannot localize a GraphQL error message")

@@ -62,23 +62,41 @@ class Template:
 
     source: str
     plural: str | None = None
-    # graphql-core's wording and the redacted one, each form (regex groups are per pattern).
-    patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    # graphql-core's wording and the redacted one, each form (regex groups are per pattern),
+    # with the fixed text it starts with: a cheap test before the pattern's.
+    patterns: tuple[tuple[str, re.Pattern[str]], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         forms = [self.source] if self.plural is None else [self.source, self.plural]
         regexes = dict.fromkeys(
-            _regex(form, redacted) for form in forms for redacted in (False, True)
+            (_leading_text(form, redacted), _regex(form, redacted))
+            for form in forms
+            for redacted in (False, True)
         )
-        patterns = tuple(re.compile(regex, re.DOTALL) for regex in regexes)
+        patterns = tuple((lead, re.compile(regex, re.DOTALL)) for lead, regex in regexes)
         object.__setattr__(self, "patterns", patterns)
 
-    def localized(self, translator: Translator, params: dict[str, Any]) -> str:
+    def localized(self, translator: Translator, params: dict[str, str | int]) -> str:
         if self.plural is None:
-            return translator.gettext(self.source, **params)
-        count = params.get("count", params.get("limit", 0))
-        text = translator.ngettext(self.source, self.plural, count if isinstance(count, int) else 0)
-        return text.format(**translator.localized_params(params))
+            text = translator.gettext(self.source)
+        else:
+            count = params.get("count", params.get("limit", 0))
+            text = translator.ngettext(
+                self.source, self.plural, count if isinstance(count, int) else 0
+            )
+        # Only names and numbers here: filled directly, cheaper than Translator's
+        # parameters (which also take labels to translate) for a thousand errors at once.
+        return text.format(
+            **{
+                name: translator.number(value) if isinstance(value, int) else value
+                for name, value in params.items()
+            }
+        )
+
+
+def _leading_text(source: str, redacted: bool) -> str:
+    literal = next(iter(Formatter().parse(source)))[0]
+    return literal.replace("..", ".") if redacted else literal
 
 
 def _regex(source: str, redacted: bool) -> str:
@@ -326,7 +344,9 @@ def match(message: str) -> tuple[Template, dict[str, str]] | None:
     templates = LEXER_TEMPLATES if message.startswith(_SYNTAX_PREFIX) else MESSAGE_TEMPLATES
     text = message.removeprefix(_SYNTAX_PREFIX)
     for template in templates:
-        for pattern in template.patterns:
+        for lead, pattern in template.patterns:
+            if not text.startswith(lead):
+                continue
             found = pattern.fullmatch(text)
             if found is not None:
                 return template, found.groupdict()
@@ -403,7 +423,7 @@ def _plain(message: str, translator: Translator) -> str | None:
     if found is None:
         return None
     template, values = found
-    params: dict[str, Any] = {}
+    params: dict[str, str | int] = {}
     for name, value in values.items():
         if name in NUMBERS and value.isdigit():
             params[name] = int(value)

@@ -36,6 +36,7 @@ from api.core.deadline import (
     past_deadline,
 )
 from api.core.errors import CodedError, ServiceError, ServiceErrors
+from api.core.graphql_messages import localized_error
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
 from api.core.pagination import MAX_PAGE_SIZE
@@ -107,7 +108,11 @@ class ThreadedSchema(strawberry.Schema):
         if result.errors:
             translator = _translator(context_value, during_execution=False)
             result.errors = [
-                without_input_values(with_code(error, translator), translator, variable_values)
+                localized_error(  # graphql-core's English, after redaction (graphql_messages)
+                    without_input_values(with_code(error, translator), translator, variable_values),
+                    translator,
+                    context_value,
+                )
                 for error in result.errors
             ]
         return result

@@ -58,7 +58,8 @@ MAX_DOCUMENT_CHARACTERS = 32 * 1024
 GZIP_MINIMUM_SIZE = 1024
 PRIVATE = b"private, no-store"
 NO_STORE = b"no-store"
-VARY = b"Accept, Accept-Language, X-Aidbridge-Locale, Authorization, Accept-Encoding"
+# Accept-Encoding is added by the gzip middleware outside, or below when gzipped here.
+VARY = b"Accept, Accept-Language, X-Aidbridge-Locale, Authorization"
 _PARSED_DOCUMENTS = 256
 
 DocumentResolver = Callable[[str | None, dict[str, Any] | None, Any], str | None]
@@ -298,18 +299,19 @@ class ResponseCache:
     ) -> None:
         """The answer (gzipped for a client that takes it, as the view's middleware
         would), or 304 when a GET already holds it."""
-        compressed = request.gzip and len(answer.body) >= GZIP_MINIMUM_SIZE
+        compressible = len(answer.body) >= GZIP_MINIMUM_SIZE
+        compressed = request.gzip and compressible
         etag = f'"{answer.etag}-gzip"' if compressed else f'"{answer.etag}"'
-        cache_headers = [
-            (b"cache-control", self.cache_control),
-            (b"etag", etag.encode()),
-            (b"vary", VARY),
-        ]
+        cache_headers = [(b"cache-control", self.cache_control), (b"etag", etag.encode())]
         # A POST is not a conditional request (RFC 9110 13.1.2 would make a match a 412).
         if request.is_get and _matches(headers.get("if-none-match"), answer):
+            vary = VARY + b", Accept-Encoding" if compressible else VARY
+            cache_headers.append((b"vary", vary))
             await send({"type": "http.response.start", "status": 304, "headers": cache_headers})
             await send({"type": "http.response.body", "body": b""})
             return
+        # The gzip middleware adds Accept-Encoding to an answer it could compress.
+        cache_headers.append((b"vary", VARY + b", Accept-Encoding" if compressed else VARY))
         body = answer.gzipped if compressed else answer.body
         response_headers = [
             (b"content-type", answer.content_type.encode()),

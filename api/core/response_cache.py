@@ -378,12 +378,7 @@ def _parameters(scope: Scope, headers: Headers, body: bytes | None) -> dict[str,
                 except MalformedJSONError:
                     return None
     else:
-        content_type = headers.get("content-type", "")
-        media_type, _, parameters = content_type.partition(";")
-        charset = parameters.strip().lower().removeprefix("charset=").strip('"') or "utf-8"
-        if media_type.strip().lower() != "application/json" or charset not in ("utf-8", "utf8"):
-            return None
-        if body is None:
+        if body is None or not _is_json(headers):
             return None
         try:
             parsed = parse_json(body)
@@ -399,11 +394,19 @@ def _parameters(scope: Scope, headers: Headers, body: bytes | None) -> dict[str,
     return data
 
 
+def _is_json(headers: Headers) -> bool:
+    """application/json in UTF-8, the only body the view takes a query from besides an
+    upload."""
+    media_type, _, parameters = headers.get("content-type", "").partition(";")
+    charset = parameters.strip().lower().removeprefix("charset=").strip('"') or "utf-8"
+    return media_type.strip().lower() == "application/json" and charset in ("utf-8", "utf8")
+
+
 async def _buffered(scope: Scope, receive: Receive) -> tuple[bytes | None, Receive]:
     """A POST's whole body (the body limit outside still counts it) and a `receive`
     that hands it to the view again."""
-    if scope["method"] != "POST":
-        return None, receive
+    if scope["method"] != "POST" or not _is_json(Headers(scope=scope)):
+        return None, receive  # an upload (multipart) is never a cached query: not read here
     chunks: list[bytes] = []
     while True:
         message = await receive()

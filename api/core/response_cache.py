@@ -113,7 +113,8 @@ class ResponseCache:
             return
         body, receive = await _buffered(scope, receive)
         request = self._request(scope, headers, body)
-        if request is None:
+        document = self._query_document(request) if request is not None else None
+        if request is None or document is None:
             await self.app(scope, receive, _with_cache_control(send, NO_STORE))
             return
         lookup = await anyio.to_thread.run_sync(self._lookup, request.key, scope.get(SCOPE_KEY))
@@ -126,7 +127,7 @@ class ResponseCache:
         if lookup.before is None:
             await self.app(scope, receive, _with_cache_control(send, NO_STORE))
             return
-        await self._run_and_store(scope, receive, send, request, headers, lookup.before)
+        await self._run_and_store(scope, receive, send, request, document, lookup.before)
 
     def _request(
         self, scope: Scope, headers: Headers, body: bytes | None
@@ -208,14 +209,9 @@ class ResponseCache:
         receive: Receive,
         send: Send,
         request: CacheableRequest,
-        headers: Headers,
+        document: DocumentNode,
         before: dict[str, int],
     ) -> None:
-        document = self._parsed(request)
-        operation = operation_of(document, request.operation_name) if document else None
-        if operation is None or operation.operation != OperationType.QUERY:
-            await self.app(scope, receive, _with_cache_control(send, NO_STORE))
-            return
         captured = _CapturedResponse()
         with recording() as reads:
             await self.app(scope, receive, captured.send)
@@ -229,7 +225,7 @@ class ResponseCache:
             self.store.put(request.key, answer)
         else:
             await anyio.to_thread.run_sync(self.store.put, request.key, answer)
-        await self._send_answer(send, request, headers, answer)
+        await self._send_answer(send, request, Headers(scope=scope), answer)
 
     def _answer(
         self,
@@ -272,6 +268,16 @@ class ResponseCache:
             cost=cost,
             stored_at=time.time(),
         )
+
+    def _query_document(self, request: CacheableRequest) -> DocumentNode | None:
+        """The parsed document when the operation it runs is a query, else None."""
+        document = self._parsed(request)
+        if document is None:
+            return None
+        operation = operation_of(document, request.operation_name)
+        if operation is None or operation.operation != OperationType.QUERY:
+            return None
+        return document
 
     def _parsed(self, request: CacheableRequest) -> DocumentNode | None:
         """The document, parsed once per process (None when it does not parse: the view

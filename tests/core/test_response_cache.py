@@ -412,3 +412,91 @@ def test_generations_only_grow_even_when_the_table_is_emptied(world, backend, en
 
 def make_world_again(backend):
     return f.make_world(backend.engine, backend.settings)
+
+
+# --- Units: statements and settings ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "reads", "writes"),
+    [
+        (
+            "SELECT help_request.id FROM help_request JOIN household ON household.id = "
+            "help_request.household_id WHERE help_request.status IN (?, ?)",
+            {"help_request", "household"},
+            set(),
+        ),
+        (
+            "WITH RECURSIVE up(id) AS (SELECT region.id FROM region) SELECT * FROM up",
+            {"region"},
+            set(),
+        ),
+        ("SELECT mall_product.stock FROM mall_product FOR UPDATE", {"mall_product"}, set()),
+        (
+            "INSERT INTO donation (amount_minor) SELECT 1 FROM help_request",
+            {"donation", "help_request"},
+            {"donation"},
+        ),
+        (
+            'UPDATE "household" SET consent_to_publish = ? WHERE id = ?',
+            {"household"},
+            {"household"},
+        ),
+        (
+            "DELETE FROM help_request_translation WHERE help_request_id = ?",
+            None,
+            {"help_request_translation"},
+        ),
+        (
+            'TRUNCATE "donation", "campaign" RESTART IDENTITY CASCADE',
+            None,
+            {"donation", "campaign"},
+        ),
+        (
+            "INSERT INTO rate_limit_counter (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET "
+            "amount = 1",
+            set(),
+            set(),
+        ),
+    ],
+)
+def test_statements_name_the_tables_they_read_and_write(statement, reads, writes):
+    import api.core.tables  # noqa: F401  (every table known)
+    from api.core.cache_generations import touched_tables
+
+    touched = touched_tables(statement)
+
+    if reads is not None:
+        assert touched.reads == reads
+    assert touched.writes == writes
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("AIDBRIDGE_RESPONSE_CACHE", "maybe"),
+        ("AIDBRIDGE_RESPONSE_CACHE_MAX_ENTRIES", "0"),
+        ("AIDBRIDGE_RESPONSE_CACHE_MAX_BYTES", "lots"),
+        ("AIDBRIDGE_RESPONSE_CACHE_MAX_AGE", "0"),
+        ("AIDBRIDGE_HTTP_CACHE_MAX_AGE", "-1"),
+    ],
+)
+def test_an_invalid_cache_setting_is_named(tmp_path, setting, value):
+    from api.core.settings import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"SECRET_KEY": "k" * 40, setting: value}, workdir=tmp_path)
+
+    assert raised.value.setting == setting
+
+
+def test_the_cache_is_on_by_default_and_can_be_turned_off(tmp_path):
+    from api.core.settings import load_settings
+
+    default = load_settings({"SECRET_KEY": "k" * 40}, workdir=tmp_path).response_cache
+    off = load_settings(
+        {"SECRET_KEY": "k" * 40, "AIDBRIDGE_RESPONSE_CACHE": "0"}, workdir=tmp_path
+    ).response_cache
+
+    assert (default.enabled, default.max_age, default.max_entries) == (True, 60.0, 1000)
+    assert not off.enabled

@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -165,6 +166,7 @@ class ResponseCache:
             parameters.get("extensions"),
             parameters.get("operationName"),
             parameters.get("variables"),
+            _environment(),
         ]
         try:
             canonical = orjson.dumps(material, option=orjson.OPT_SORT_KEYS)
@@ -398,6 +400,14 @@ def _parameters(scope: Scope, headers: Headers, body: bytes | None) -> dict[str,
         if value is not None and not isinstance(value, kind):
             return None
     return data
+
+
+def _environment() -> str:
+    """The process's AIDBRIDGE_* variables, hashed: some settings are read per call from
+    the environment (api/payments/config.py), so an answer listing payment providers
+    follows a change of them like the uncached one does."""
+    items = sorted((k, v) for k, v in os.environ.items() if k.startswith("AIDBRIDGE_"))
+    return hashlib.sha256(repr(items).encode()).hexdigest()
 
 
 def _is_json(headers: Headers) -> bool:

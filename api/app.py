@@ -48,6 +48,7 @@ from api.core.http_limits import (
 from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
 from api.core.persisted import PersistedOperations, PersistedQueryError
 from api.core.profile import log_unexpected
+from api.core.response_cache import GZIP_MINIMUM_SIZE, ResponseCache
 from api.core.settings import ConfigError, Settings, load_settings
 from api.crowdfunding.closer import campaign_closer
 from api.frontend.build import cached_site
@@ -412,6 +413,17 @@ def http_middleware(settings: Settings) -> list[Middleware]:
     ]
 
 
+def response_cache(graphql: AidbridgeGraphQL, settings: Settings, engine: Engine) -> ResponseCache:
+    return ResponseCache(
+        graphql,
+        settings,
+        engine,
+        graphql_schema=schema._schema,
+        resolve_document=graphql.persisted.resolve,
+        media_type_of=negotiate,
+    )
+
+
 def check_localizer(settings: Settings) -> None:
     """Fail at start-up, in one line, when the configured localizer does not exist."""
     try:
@@ -459,9 +471,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Any method: the view answers 405 in GraphQL's shape. Answers are gzipped for
         # clients that ask (a page of requests shrinks about four times on a slow line).
         # Every answer within the client's hourly budget (api/ratelimit) says what is left.
+        # Anonymous queries may be answered from the response cache (api/core/response_cache.py).
         Route(
             "/graphql",
-            GZipMiddleware(RateLimitMiddleware(graphql, settings, engine), minimum_size=1024),
+            GZipMiddleware(
+                RateLimitMiddleware(response_cache(graphql, settings, engine), settings, engine),
+                minimum_size=GZIP_MINIMUM_SIZE,
+            ),
         ),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.core.cache_generations import track_writes
 from api.core.errors import ErrorCode, coded_error
 
 
@@ -52,6 +53,7 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
             kwargs = {"pool_size": 10, "max_overflow": 10, **kwargs}
         engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
+    track_writes(engine)  # the response cache's generations (api/core/cache_generations.py)
     return engine
 
 

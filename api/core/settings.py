@@ -163,6 +163,26 @@ class RateLimitSettings:
     store_retry_seconds: float = 5.0
 
 
+DEFAULT_RESPONSE_CACHE_ENTRIES = 1000
+DEFAULT_RESPONSE_CACHE_BYTES = 32 * 1024 * 1024
+DEFAULT_RESPONSE_CACHE_MAX_AGE = 60.0
+
+
+@dataclass(frozen=True)
+class ResponseCacheSettings:
+    """The cache of anonymous GraphQL answers (api/core/response_cache.py,
+    docs/response-cache.md): on or off, how many answers and bytes a process keeps (in
+    Redis when AIDBRIDGE_REDIS_URL is set), how long an answer may be served at most, and
+    the max-age browsers and proxies are told (0: they revalidate every time)."""
+
+    enabled: bool = True
+    max_entries: int = DEFAULT_RESPONSE_CACHE_ENTRIES
+    max_bytes: int = DEFAULT_RESPONSE_CACHE_BYTES
+    max_age: float = DEFAULT_RESPONSE_CACHE_MAX_AGE
+    http_max_age: int = 0
+    redis_url: str | None = field(default=None, repr=False)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -193,6 +213,7 @@ class Settings:
     # (api/crowdfunding/closer.py, AIDBRIDGE_CAMPAIGN_CLOSE_INTERVAL); 0: only a scheduler
     # running `aidbridge close-campaigns` does.
     campaign_close_interval: float = DEFAULT_CAMPAIGN_CLOSE_INTERVAL
+    response_cache: ResponseCacheSettings = field(default_factory=ResponseCacheSettings)
 
     @property
     def is_production(self) -> bool:
@@ -267,6 +288,7 @@ def load_settings(
         **_operation_limits_from_env(env),
         campaign_close_interval=_campaign_close_interval(env),
         rate_limits=_rate_limits_from_env(env, database_url, environment),
+        response_cache=_response_cache_from_env(env),
     )
 
 
@@ -364,6 +386,39 @@ def _rate_limits_from_env(
         ),
         workers=workers,
         store_retry_seconds=retry,
+    )
+
+
+def _response_cache_from_env(env: Mapping[str, str]) -> ResponseCacheSettings:
+    """AIDBRIDGE_RESPONSE_CACHE (on by default), AIDBRIDGE_RESPONSE_CACHE_MAX_ENTRIES,
+    AIDBRIDGE_RESPONSE_CACHE_MAX_BYTES, AIDBRIDGE_RESPONSE_CACHE_MAX_AGE (seconds) and
+    AIDBRIDGE_HTTP_CACHE_MAX_AGE (seconds); entries go to AIDBRIDGE_REDIS_URL if set
+    (checked with the rate limits)."""
+    enabled = _optional_flag(env, "AIDBRIDGE_RESPONSE_CACHE")
+    age_text = (env.get("AIDBRIDGE_RESPONSE_CACHE_MAX_AGE") or "").strip()
+    try:
+        max_age = float(age_text) if age_text else DEFAULT_RESPONSE_CACHE_MAX_AGE
+    except ValueError:
+        max_age = -1.0
+    if not 0 < max_age <= 86400:
+        raise ConfigError(
+            "AIDBRIDGE_RESPONSE_CACHE_MAX_AGE",
+            "must be a number of seconds, above 0, at most 86400",
+        )
+    http_max_age = _whole(env, "AIDBRIDGE_HTTP_CACHE_MAX_AGE", 0)
+    if http_max_age > 86400:
+        raise ConfigError("AIDBRIDGE_HTTP_CACHE_MAX_AGE", "must be at most 86400 seconds")
+    return ResponseCacheSettings(
+        enabled=enabled is not False,
+        max_entries=_whole(
+            env, "AIDBRIDGE_RESPONSE_CACHE_MAX_ENTRIES", DEFAULT_RESPONSE_CACHE_ENTRIES, 1
+        ),
+        max_bytes=_whole(
+            env, "AIDBRIDGE_RESPONSE_CACHE_MAX_BYTES", DEFAULT_RESPONSE_CACHE_BYTES, 1
+        ),
+        max_age=max_age,
+        http_max_age=http_max_age,
+        redis_url=(env.get("AIDBRIDGE_REDIS_URL") or "").strip() or None,
     )
 
 

@@ -12,6 +12,7 @@ from api.case_studies.models import (
     CaseStudyProject,
     CaseStudyTranslation,
 )
+from api.core.cache_generations import CacheGeneration
 from api.core.idempotency import IdempotencyKey
 from api.crowdfunding.models import Backing, Campaign, CampaignPost, CampaignTranslation
 from api.disbursements.models import Disbursement, DisbursementReceipt, DonationDisbursement
@@ -57,6 +58,7 @@ __all__ = [
     "Account",
     "AuditEvent",
     "Backing",
+    "CacheGeneration",
     "Campaign",
     "CampaignPost",
     "CampaignTranslation",

@@ -9,7 +9,6 @@ from functools import partial
 from typing import Any
 
 import anyio.to_thread
-import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, validate
 from graphql.validation.rules import overlapping_fields_can_be_merged
@@ -20,6 +19,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.directives import DirectivesExtension, DirectivesExtensionSync
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -33,9 +33,9 @@ from api.core.deadline import (
     bound_connection,
     clock,
     deadline,
-    past_deadline,
 )
 from api.core.errors import CodedError, ServiceError, ServiceErrors
+from api.core.field_resolvers import streamline
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
 from api.core.redaction import redact
@@ -59,6 +59,20 @@ __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ThreadedSchema", "schema_e
 class ThreadedSchema(strawberry.Schema):
     """Resolvers are synchronous and talk to the database directly; running the whole
     operation in a worker thread keeps the event loop free for other requests."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        streamline(self._schema, self.config)
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """The schema's extensions without strawberry's per-field directive wrapper: the
+        only custom directive, `@inContext`, sits on operations and is applied once per
+        operation (api/core/in_context.py), so that wrapper ran on every field for nothing."""
+        return [
+            extension
+            for extension in super().get_extensions(sync)
+            if not isinstance(extension, DirectivesExtension | DirectivesExtensionSync)
+        ]
 
     async def execute(
         self,
@@ -237,8 +251,9 @@ def _depth_error(name: str, operation: Any) -> GraphQLError:
 
 class OperationDeadline(SchemaExtension):
     """The operation's time limit (Settings.operation_timeout, counted from when its
-    worker thread starts it): each field checks it before resolving, and database
-    statements are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
+    worker thread starts it): each field checks it before resolving (in its resolver,
+    api/core/field_resolvers.py, not as per-field middleware), and database statements
+    are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
     error and no data, and UnitOfWork rolls the transaction back."""
 
     at = float("inf")  # no deadline outside a request context
@@ -268,18 +283,6 @@ class OperationDeadline(SchemaExtension):
                 message = context.translator_without_lookup().gettext(TIMEOUT_MESSAGE)
                 result.data = None
                 result.errors = [_copy(stopped[0], message, {"code": "TIMEOUT"})]
-
-    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-        if clock() > self.at:  # inline: this runs for every field
-            raise OperationTimeoutError
-        try:
-            return _next(root, info, *args, **kwargs)
-        except sa.exc.OperationalError as error:
-            # The database stopped a statement at the deadline (statement_timeout on
-            # PostgreSQL, the progress handler on SQLite).
-            if past_deadline():
-                raise OperationTimeoutError from error
-            raise
 
 
 def write_audit_reads(context: Context) -> None:

@@ -48,6 +48,7 @@ from api.core.http_limits import (
 from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
 from api.core.persisted import PersistedOperations, PersistedQueryError, registered_operations
 from api.core.profile import log_unexpected
+from api.core.response_json import encode_response
 from api.core.settings import ConfigError, Settings, load_settings
 from api.frontend.build import cached_site
 from api.frontend.serve import frontend_endpoint
@@ -294,6 +295,10 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return parse_json(data)
+
+    def encode_json(self, data: object) -> str:
+        """orjson, writing the same text strawberry's json.dumps did."""
+        return encode_response(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

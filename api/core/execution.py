@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import anyio.to_thread
+import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, validate
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry import relay
 from strawberry.extensions import (
@@ -25,7 +26,14 @@ from strawberry.types.graphql import OperationType
 
 from api.audit.models import AuditEvent, AuditOutcome
 from api.core.context import Context
-from api.core.cost import DEFAULT_MAX_NODES, MAX_ALIASES, MAX_DEPTH, measure, operation_of
+from api.core.cost import (
+    DEFAULT_MAX_NODES,
+    MAX_ALIASES,
+    MAX_DEPTH,
+    Measure,
+    measure,
+    operation_of,
+)
 from api.core.db import utcnow
 from api.core.deadline import (
     TIMEOUT_MESSAGE,
@@ -49,6 +57,10 @@ MAX_TOKENS = 4000
 # repeated selections take a second to validate; this API's own documents need under
 # 1,000. Past the budget validation stops with "Validation aborted.".
 FIELD_MERGE_BUDGET = 20_000
+# Operations whose measure is remembered (api/core/cost.py is pure: the same document,
+# operation and variables always measure the same), as many as ParserCache's documents
+# times a few variable sets.
+MEASURE_CACHE_SIZE = 512
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = FIELD_MERGE_BUDGET
 
 INTERNAL_ERROR_MESSAGE = N_("Internal server error.")
@@ -202,15 +214,16 @@ class QueryLimits(SchemaExtension):
     def _check(self) -> list[GraphQLError]:
         execution_context = self.execution_context
         document = execution_context.graphql_document
+        assert document is not None
         operation = operation_of(document, execution_context.operation_name)
         if operation is None:  # strawberry reports the missing operation
             return []
         name = operation.name.value if operation.name else "anonymous"
         try:
-            found = measure(
+            found = measured(
                 execution_context.schema._schema,
                 document,
-                operation,
+                execution_context.operation_name,
                 execution_context.variables,
             )
         except RecursionError:
@@ -236,6 +249,33 @@ class QueryLimits(SchemaExtension):
             "limit": limit,
         }
         return [GraphQLError(message, [operation], extensions=extensions)]
+
+
+def measured(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> Measure:
+    """The operation's measure, remembered for the same document (ParserCache returns the
+    same one for the same text), operation and variables: a repeated read is measured
+    once. Variables that are not plain JSON (an upload) are measured every time."""
+    try:
+        key = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        operation = operation_of(document, operation_name)
+        assert operation is not None
+        return measure(schema, document, operation, variables)
+    return _measured(schema, document, operation_name, key)
+
+
+@lru_cache(maxsize=MEASURE_CACHE_SIZE)
+def _measured(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: bytes
+) -> Measure:
+    operation = operation_of(document, operation_name)
+    assert operation is not None
+    return measure(schema, document, operation, orjson.loads(variables))
 
 
 TOO_COMPLEX_MESSAGE = N_(

@@ -49,6 +49,7 @@ from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
 from api.core.persisted import PersistedOperations, PersistedQueryError
 from api.core.profile import log_unexpected
 from api.core.response_cache import GZIP_MINIMUM_SIZE, ResponseCache
+from api.core.response_json import encode_response
 from api.core.settings import ConfigError, Settings, load_settings
 from api.crowdfunding.closer import campaign_closer
 from api.frontend.build import cached_site
@@ -296,6 +297,10 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return parse_json(data)
+
+    def encode_json(self, data: object) -> str:
+        """orjson, writing the same text strawberry's json.dumps did."""
+        return encode_response(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

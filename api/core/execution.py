@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import anyio.to_thread
-import sqlalchemy as sa
+import orjson
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError, validate
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, validate
 from graphql.validation.rules import overlapping_fields_can_be_merged
 from strawberry import relay
 from strawberry.extensions import (
@@ -20,12 +20,20 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.directives import DirectivesExtension, DirectivesExtensionSync
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.audit.models import AuditEvent, AuditOutcome
 from api.core.context import Context
-from api.core.cost import DEFAULT_MAX_NODES, MAX_ALIASES, MAX_DEPTH, measure, operation_of
+from api.core.cost import (
+    DEFAULT_MAX_NODES,
+    MAX_ALIASES,
+    MAX_DEPTH,
+    Measure,
+    measure,
+    operation_of,
+)
 from api.core.db import utcnow
 from api.core.deadline import (
     TIMEOUT_MESSAGE,
@@ -33,9 +41,9 @@ from api.core.deadline import (
     bound_connection,
     clock,
     deadline,
-    past_deadline,
 )
 from api.core.errors import CodedError, ServiceError, ServiceErrors
+from api.core.field_resolvers import streamline
 from api.core.graphql_messages import localized_error
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
 from api.core.in_context import OperationLanguage
@@ -51,6 +59,10 @@ MAX_TOKENS = 4000
 # repeated selections take a second to validate; this API's own documents need under
 # 1,000. Past the budget validation stops with "Validation aborted.".
 FIELD_MERGE_BUDGET = 20_000
+# Operations whose measure is remembered (api/core/cost.py is pure: the same document,
+# operation and variables always measure the same), as many as ParserCache's documents
+# times a few variable sets.
+MEASURE_CACHE_SIZE = 512
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = FIELD_MERGE_BUDGET
 
 INTERNAL_ERROR_MESSAGE = N_("Internal server error.")
@@ -61,6 +73,20 @@ __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ThreadedSchema", "schema_e
 class ThreadedSchema(strawberry.Schema):
     """Resolvers are synchronous and talk to the database directly; running the whole
     operation in a worker thread keeps the event loop free for other requests."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        streamline(self._schema, self.config)
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        """The schema's extensions without strawberry's per-field directive wrapper: the
+        only custom directive, `@inContext`, sits on operations and is applied once per
+        operation (api/core/in_context.py), so that wrapper ran on every field for nothing."""
+        return [
+            extension
+            for extension in super().get_extensions(sync)
+            if not isinstance(extension, DirectivesExtension | DirectivesExtensionSync)
+        ]
 
     async def execute(
         self,
@@ -194,15 +220,16 @@ class QueryLimits(SchemaExtension):
     def _check(self) -> list[GraphQLError]:
         execution_context = self.execution_context
         document = execution_context.graphql_document
+        assert document is not None
         operation = operation_of(document, execution_context.operation_name)
         if operation is None:  # strawberry reports the missing operation
             return []
         name = operation.name.value if operation.name else "anonymous"
         try:
-            found = measure(
+            found = measured(
                 execution_context.schema._schema,
                 document,
-                operation,
+                execution_context.operation_name,
                 execution_context.variables,
             )
         except RecursionError:
@@ -235,6 +262,33 @@ class QueryLimits(SchemaExtension):
         return [GraphQLError(message, [operation], extensions=extensions)]
 
 
+def measured(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> Measure:
+    """The operation's measure, remembered for the same document (ParserCache returns the
+    same one for the same text), operation and variables: a repeated read is measured
+    once. Variables that are not plain JSON (an upload) are measured every time."""
+    try:
+        key = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        operation = operation_of(document, operation_name)
+        assert operation is not None
+        return measure(schema, document, operation, variables)
+    return _measured(schema, document, operation_name, key)
+
+
+@lru_cache(maxsize=MEASURE_CACHE_SIZE)
+def _measured(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: bytes
+) -> Measure:
+    operation = operation_of(document, operation_name)
+    assert operation is not None
+    return measure(schema, document, operation, orjson.loads(variables))
+
+
 TOO_COMPLEX_MESSAGE = N_(
     "This query asks for too much at once (estimated size {nodes}, limit {limit}). "
     "Ask for smaller pages with `first` or for fewer nested lists."
@@ -253,8 +307,9 @@ def _depth_error(name: str, operation: Any) -> GraphQLError:
 
 class OperationDeadline(SchemaExtension):
     """The operation's time limit (Settings.operation_timeout, counted from when its
-    worker thread starts it): each field checks it before resolving, and database
-    statements are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
+    worker thread starts it): each field checks it before resolving (in its resolver,
+    api/core/field_resolvers.py, not as per-field middleware), and database statements
+    are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
     error and no data, and UnitOfWork rolls the transaction back."""
 
     at = float("inf")  # no deadline outside a request context
@@ -284,18 +339,6 @@ class OperationDeadline(SchemaExtension):
                 message = context.translator_without_lookup().gettext(TIMEOUT_MESSAGE)
                 result.data = None
                 result.errors = [_copy(stopped[0], message, {"code": "TIMEOUT"})]
-
-    def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
-        if clock() > self.at:  # inline: this runs for every field
-            raise OperationTimeoutError
-        try:
-            return _next(root, info, *args, **kwargs)
-        except sa.exc.OperationalError as error:
-            # The database stopped a statement at the deadline (statement_timeout on
-            # PostgreSQL, the progress handler on SQLite).
-            if past_deadline():
-                raise OperationTimeoutError from error
-            raise
 
 
 def write_audit_reads(context: Context) -> None:

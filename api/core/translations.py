@@ -168,7 +168,11 @@ def localized_field(
     """`original.<field>` in the request's locale. Translations load for the whole `page`
     (the originals listed with this one) at once. The original's language is its
     `source_language` unless given (parts of an object share the object's)."""
-    translations = load_translations(context, content, [original, *page]).get(original.id, {})
+    cached = context.cache[content.cache_kind]
+    if original.id in cached:  # loaded with its page (every row of a page asks)
+        translations = cached[original.id] or {}
+    else:
+        translations = load_translations(context, content, [original, *page]).get(original.id, {})
     current = digest_of(content, original) if translations else ""
     return localize(
         getattr(original, field),

@@ -381,7 +381,11 @@ def load_requests(context: Context, ids: Iterable[int]) -> dict[int, HelpRequest
 
 def load_page_households(context: Context, rows: list[HelpRequestRow]) -> dict[int, Household]:
     """The households of a page of requests, with what their public view shows (causes,
-    public region) primed, in at most three statements for the whole page."""
+    public region) primed, in at most three statements for the whole page; worked out
+    once per page (each request of it asks), not once per request."""
+    done = context.cache[_PAGE_HOUSEHOLDS].get(id(rows))
+    if done is not None and done[0] is rows:
+        return done[1]
     found = households_by_id(context, {r.household_id for r in rows})
     remember_household_page(context, found)
     load_many(
@@ -392,7 +396,11 @@ def load_page_households(context: Context, rows: list[HelpRequestRow]) -> dict[i
     )
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(h.region_path, level) for h in found.values()})
+    context.cache[_PAGE_HOUSEHOLDS][id(rows)] = (rows, found)  # keeps `rows`: ids stay unique
     return found
+
+
+_PAGE_HOUSEHOLDS = "page_households"
 
 
 # --- Household fields: open requests and thanks ----------------------------------------------

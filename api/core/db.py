@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,6 +58,9 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _refuse_nul_characters(
     conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any
 ) -> None:
@@ -69,8 +73,10 @@ def _refuse_nul_characters(
 
 
 def _has_nul(value: Any) -> bool:
+    """A NUL, or a lone surrogate (JSON's and GraphQL's `\\udc00` escapes make one; no
+    driver can encode it: psycopg raises, SQLite stores garbage)."""
     if isinstance(value, str):
-        return "\x00" in value
+        return "\x00" in value or (not value.isascii() and _SURROGATE.search(value) is not None)
     if isinstance(value, dict):
         return any(_has_nul(item) for item in value.values())
     if isinstance(value, list | tuple):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import httpx
@@ -182,6 +183,30 @@ def test_text_with_a_nul_character_is_bad_user_input(api):
         {"query": NUL_DONATION, "variables": {"input": donation}},
     ):
         response = post(api, body)
+        assert response.status_code == 200
+        assert error_codes(response) == ["BAD_USER_INPUT"], response.text
+
+
+LOGIN = """mutation($input: TokenCreateInput!) {
+  tokenCreate(input: $input) { token errors { code } } }"""
+
+
+def test_text_with_a_lone_surrogate_is_bad_user_input(api):
+    # JSON's "\\udc00" escape makes a string no driver can encode: it came out as
+    # INTERNAL_SERVER_ERROR on PostgreSQL. Refused the same way on SQLite. (GraphQL's own
+    # parser already refuses the escape in a literal.)
+    lone = "Ada\udc00"
+    for body in (
+        {
+            "query": "query($code: String!) { regionByCode(code: $code) { id } }",
+            "variables": {"code": lone},
+        },
+        {"query": LOGIN, "variables": {"input": {"email": lone, "password": "x" * 12}}},
+    ):
+        # json.dumps escapes it, as a client's JSON would carry it.
+        response = api.http.post(
+            "/graphql", content=json.dumps(body), headers={"content-type": "application/json"}
+        )
         assert response.status_code == 200
         assert error_codes(response) == ["BAD_USER_INPUT"], response.text
 

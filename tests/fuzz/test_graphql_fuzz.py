@@ -41,7 +41,10 @@ def _scalars(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
         "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
         "DateTime": st.datetimes().map(lambda d: nodes.String(d.isoformat() + "Z")),
         "MinorUnits": st.integers(-(10**16), 10**16).map(nodes.Int),
-        "Upload": st.just(graphql.NullValueNode()),
+        # Not a file part: a literal in the document (test_upload_fuzz.py sends files).
+        "Upload": st.one_of(
+            st.just(graphql.NullValueNode()), st.text(max_size=8).map(nodes.String)
+        ),
     }
 
 

@@ -43,7 +43,9 @@ schemathesis.graphql.scalar(
     "DateTime", st.datetimes().map(lambda d: nodes.String(d.isoformat() + "Z"))
 )
 schemathesis.graphql.scalar("MinorUnits", st.integers(-(10**16), 10**16).map(nodes.Int))
-schemathesis.graphql.scalar("Upload", st.just(graphql.NullValueNode()))
+schemathesis.graphql.scalar(
+    "Upload", st.one_of(st.just(graphql.NullValueNode()), st.text(max_size=8).map(nodes.String))
+)
 
 OPERATIONS = [
     result.ok()

@@ -29,6 +29,7 @@ from tests.fuzz.rules import (
     SKIPPED_MUTATIONS,
     Caller,
     check_answer,
+    note_reached,
     reseeded,
     with_typenames,
 )
@@ -70,7 +71,8 @@ def send(api: Any, callers: dict[str, Caller], text: str) -> None:
         caller = callers[who]
         response = api.http.post("/graphql", json={"query": text}, headers=caller.headers)
         # A document that does not parse cannot have data to look into.
-        check_answer(response, caller, document or graphql.parse("{ __typename }"))
+        readings = check_answer(response, caller, document or graphql.parse("{ __typename }"))
+        note_reached(readings, caller)
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])

@@ -15,8 +15,9 @@ those who may upload (staff, seller managers, organisation admins), exactly one 
 stored answer, and nothing at all on a refusal; a real picture in the spec's envelope is
 stored for each of them (so the property is not vacuous).
 
-Bounded like the other fuzzers: AIDBRIDGE_FUZZ_EXAMPLES / 5 examples (30 by default), each
-sent as the seven callers, derandomized unless AIDBRIDGE_FUZZ_SEED is set."""
+Bounded like the other fuzzers, and derandomized unless AIDBRIDGE_FUZZ_SEED is set: 3
+examples of each kind of file in the spec's envelope and one in each broken envelope
+(AIDBRIDGE_FUZZ_EXAMPLES / 50 and / 150 when more), each sent as the seven callers."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ from PIL import Image as PILImage
 from api.media.models import Image, ImageVariant
 from tests.fuzz.rules import EXAMPLES, FUZZ, TRACEBACK_MARKS, Caller, reseeded
 
-UPLOAD_EXAMPLES = max(10, EXAMPLES // 5)
+# Examples per kind of file in the spec's envelope, and per broken envelope (with any file).
+PER_KIND = max(3, EXAMPLES // 50)
+PER_ENVELOPE = max(1, EXAMPLES // 150)
 # Who may upload in the fuzz world (api/media/service.py, `may_upload`): staff
 # (caseworkers, platform admins), whoever may edit exhibitions (organisation admins), and
 # seller managers (the representative manages the household's shop).
@@ -105,14 +108,13 @@ DIMENSIONS = st.sampled_from(
 )
 
 
+FILE_KINDS = ["picture", "random", "truncated", "flipped", "behind magic", "polyglot", "huge"]
+
+
 @st.composite
-def files(draw: st.DrawFn) -> tuple[str, bytes]:
-    """(what it is, its bytes)."""
-    kind = draw(
-        st.sampled_from(
-            ["picture", "random", "truncated", "flipped", "behind magic", "polyglot", "huge"]
-        )
-    )
+def files(draw: st.DrawFn, kind: str | None = None) -> tuple[str, bytes]:
+    """(what it is, its bytes): of `kind` (FILE_KINDS), or any."""
+    kind = kind or draw(st.sampled_from(FILE_KINDS))
     fmt = draw(st.sampled_from(sorted(PICTURES)))
     picture = PICTURES[fmt]
     if kind == "picture":
@@ -191,8 +193,7 @@ ENVELOPES = [
 
 
 @st.composite
-def envelopes(draw: st.DrawFn, data: bytes) -> Envelope:
-    label = draw(st.sampled_from(ENVELOPES))
+def envelopes(draw: st.DrawFn, data: bytes, label: str) -> Envelope:
     operations: Any = {"query": UPLOAD, "variables": {"file": None}}
     mapping: Any = SPEC_MAP
     file = Part("0", data, draw(FILENAMES), draw(PART_TYPES))
@@ -297,12 +298,9 @@ def check_upload(response: Any, caller: Caller, before: tuple[int, int], after: 
     return image
 
 
-@reseeded
-@settings(FUZZ, max_examples=UPLOAD_EXAMPLES)
-@given(data=st.data())
-def test_uploads_are_answered_safely_for_every_role(api, callers, engine, data):
-    what, content = data.draw(files(), label="file")
-    envelope = data.draw(envelopes(content), label="envelope")
+def send_as_everyone(
+    api: Any, callers: dict[str, Caller], engine: Any, what: str, envelope: Envelope
+) -> None:
     body = encode(envelope.parts)
     for caller in callers.values():
         before = stored(engine)
@@ -320,3 +318,28 @@ def test_uploads_are_answered_safely_for_every_role(api, callers, engine, data):
             raise
         if envelope.spec and what.endswith(" picture") and caller.name in UPLOADERS:
             assert image is not None, f"{caller.name}: {note} was refused: {response.text}"
+
+
+def test_uploads_are_answered_safely_for_every_role(api, callers, engine):
+    """Every kind of file in the spec's envelope, and any file in every broken envelope:
+    one world per backend, a bounded number of examples for each."""
+    cases = [(kind, "spec", PER_KIND) for kind in FILE_KINDS]
+    cases += [(None, label, PER_ENVELOPE) for label in ENVELOPES if label != "spec"]
+    for kind, label, examples in cases:
+        probe(api, callers, engine, kind, label, examples)()
+
+
+def probe(
+    api: Any, callers: dict[str, Caller], engine: Any, kind: str | None, label: str, examples: int
+) -> Any:
+    """The property test of one kind of file (None: any) in one envelope."""
+
+    @reseeded
+    @settings(FUZZ, max_examples=examples)
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        what, content = data.draw(files(kind), label="file")
+        envelope = data.draw(envelopes(content, label), label="envelope")
+        send_as_everyone(api, callers, engine, what, envelope)
+
+    return run

@@ -48,6 +48,14 @@ class FuzzWorld:
     # Global IDs of the guarded objects and their parents, by role in the world.
     named: dict[str, str]
 
+    @property
+    def personal_ids(self) -> list[str]:
+        """The global IDs of the objects with personal fields other than households: the
+        order, the donations and backings, every caller's account."""
+        guarded = [v for k, v in self.named.items() if k.endswith(("gift", "backing", "order"))]
+        people = [actor for actor in self.people().values() if actor]
+        return guarded + [f.gid("Viewer", actor.account_id) for actor in people]
+
     def people(self) -> dict[str, Actor | None]:
         return {**self.world.people(), "org_admin": self.org_admin}
 

@@ -87,15 +87,38 @@ PERSONAL_FIELDS: dict[str, Guard] = {
         of="Backing",
     ),
 }
-# What each selection set of these types also asks, under an alias of its own (the
-# same alias for fields of two types would make a document invalid), so an answer
-# tells whose object it is.
+
+
+def _reaches(kind: Any, names: set[str], depth: int) -> bool:
+    named = graphql.get_named_type(kind)
+    if named.name in names or named.name == "Node":
+        return True
+    fields = getattr(named, "fields", None)
+    if not depth or not fields:
+        return False
+    return any(_reaches(f.type, names, depth - 1) for f in fields.values())
+
+
+# Root query fields that lead (within three fields, or through `node`) to a guarded type
+# other than Household, plus the public lists of donors and backers: a fuzzer restricted
+# to them reaches the rules below often (over all ~100 root fields, hardly ever).
+PERSONAL_ROOTS = sorted(
+    {
+        name
+        for name, root in SCHEMA.query_type.fields.items()  # type: ignore[union-attr]
+        if _reaches(root.type, set(PERSONAL_FIELDS) - {"Household"}, 3)
+    }
+    | {"donationWall"}
+)
+# What each selection set of these types also asks, so an answer tells whose object it
+# is. Without aliases: the server allows 40 aliases a document, and generated documents
+# come close.
 KEY_FIELDS = {
-    "Household": ("fuzzCode", "publicCode"),
-    "Viewer": ("fuzzId", "id"),
-    "Order": ("fuzzId", "id"),
-    "Donation": ("fuzzId", "id"),
-    "Backing": ("fuzzId", "id"),
+    "Household": "publicCode",
+    "Viewer": "id",
+    "Order": "id",
+    "Donation": "id",
+    "Backing": "id",
 }
 # Root mutation fields whose payload field returns what the caller just created (or, for
 # tokenCreate, the account they just logged in as): theirs to read, whoever they are.
@@ -234,45 +257,115 @@ def may_read(caller: Caller, type_name: str, key: str) -> bool:
 # --- What the answer holds ----------------------------------------------------------------
 
 
-def with_typenames(document: graphql.DocumentNode) -> graphql.DocumentNode:
+# Personal fields every generated selection set on these types also asks (with
+# `instrumented(..., personal=True)`): a fuzzer that reaches an object anyhow (a `node`
+# fragment, a payload) puts the rule for it to the test. One household field stands for
+# all (each refused one is an error and an audit event).
+ASKED_PERSONAL = {
+    "Household": ("headName",),
+    "Viewer": ("email",),
+    "Order": ("shippingAddress",),
+    "Donation": ("donorName", "message"),
+    "DonationReceipt": ("donorName",),
+    "Backing": ("backerName", "message"),
+    "BackingReceipt": ("backerName",),
+}
+
+
+def instrumented(document: graphql.DocumentNode, *, personal: bool = False) -> graphql.DocumentNode:
     """Every selection set also asks `__typename`, and the object's key (KEY_FIELDS)
     where the object may be of a guarded type, so answers can be read by type and
-    object."""
+    object; with `personal`, also the type's ASKED_PERSONAL fields. On an interface or a
+    union, through a fragment for each guarded type it may be. A field that would conflict
+    with one the selection set answers under the same name is not asked."""
     type_info = graphql.TypeInfo(SCHEMA)
 
-    class AskType(graphql.Visitor):
+    def wanted(type_name: str) -> list[str]:
+        names = [KEY_FIELDS[type_name]] if type_name in KEY_FIELDS else []
+        return names + list(ASKED_PERSONAL.get(type_name, ()) if personal else ())
+
+    class Ask(graphql.Visitor):
         def leave_selection_set(self, node: graphql.SelectionSetNode, *_: Any) -> Any:
-            added: list[graphql.SelectionNode] = [_field("__typename")]
             parent = type_info.get_parent_type()
-            if parent is not None and parent.name in KEY_FIELDS:
-                alias, name = KEY_FIELDS[parent.name]
-                added.append(_field(name, alias=alias))
-            elif isinstance(parent, graphql.GraphQLInterfaceType | graphql.GraphQLUnionType):
-                added += [
-                    _key_fragment(name)
-                    for name in KEY_FIELDS
-                    if SCHEMA.is_sub_type(parent, SCHEMA.type_map[name])
-                ]
+            if parent is None:
+                return None
+            answered = _answered(node, parent)
+            added: list[graphql.SelectionNode] = [_field("__typename")]
+            if isinstance(parent, graphql.GraphQLInterfaceType | graphql.GraphQLUnionType):
+                for name in {*KEY_FIELDS, *ASKED_PERSONAL}:
+                    if not SCHEMA.is_sub_type(parent, SCHEMA.type_map[name]):
+                        continue
+                    fields = [f for f in wanted(name) if _fits(answered, name, f)]
+                    if fields:
+                        added.append(_fragment(name, tuple(_field(f) for f in fields)))
+            else:
+                added += [_field(f) for f in wanted(parent.name) if _fits(answered, parent.name, f)]
             return graphql.SelectionSetNode(selections=(*node.selections, *added))
 
-    visitor = graphql.TypeInfoVisitor(type_info, AskType())
-    return graphql.visit(document, visitor)
+    return graphql.visit(document, graphql.TypeInfoVisitor(type_info, Ask()))
 
 
-def _field(name: str, alias: str | None = None) -> graphql.FieldNode:
-    return graphql.FieldNode(
-        name=graphql.NameNode(value=name),
-        alias=graphql.NameNode(value=alias) if alias else None,
+@dataclass(frozen=True)
+class _Answered:
+    """One field a selection set answers: under which name, on which type, of what type."""
+
+    response: str
+    parent: str
+    name: str
+    type: str
+    plain: bool  # no arguments, no sub-selection
+
+
+def _answered(node: graphql.SelectionSetNode, parent: graphql.GraphQLNamedType) -> list[_Answered]:
+    """The fields a selection set answers, its inline fragments' included."""
+    found: list[_Answered] = []
+    for selection in node.selections:
+        if isinstance(selection, graphql.FieldNode):
+            field = getattr(parent, "fields", {}).get(selection.name.value)
+            found.append(
+                _Answered(
+                    (selection.alias or selection.name).value,
+                    parent.name,
+                    selection.name.value,
+                    str(field.type) if field else "",
+                    not selection.arguments and selection.selection_set is None,
+                )
+            )
+        elif isinstance(selection, graphql.InlineFragmentNode):
+            condition = selection.type_condition
+            inner = SCHEMA.get_type(condition.name.value) if condition else parent
+            found += _answered(selection.selection_set, inner or parent)
+    return found
+
+
+def _fits(answered: list[_Answered], type_name: str, name: str) -> bool:
+    """Whether asking `name` on `type_name` beside what is answered keeps the document
+    valid: every field answering under that name has its type, and on the same type is
+    the same plain field."""
+    kind = str(SCHEMA.type_map[type_name].fields[name].type)  # type: ignore[attr-defined]
+    return all(
+        other.type == kind and (other.parent != type_name or (other.name == name and other.plain))
+        for other in answered
+        if other.response == name
     )
 
 
-def _key_fragment(type_name: str) -> graphql.InlineFragmentNode:
+def with_typenames(document: graphql.DocumentNode) -> graphql.DocumentNode:
+    """`instrumented` without the personal fields: for hand-written documents."""
+    return instrumented(document)
+
+
+def _fragment(
+    type_name: str, selections: tuple[graphql.SelectionNode, ...]
+) -> graphql.InlineFragmentNode:
     return graphql.InlineFragmentNode(
         type_condition=graphql.NamedTypeNode(name=graphql.NameNode(value=type_name)),
-        selection_set=graphql.SelectionSetNode(
-            selections=(_field(KEY_FIELDS[type_name][1], alias=KEY_FIELDS[type_name][0]),)
-        ),
+        selection_set=graphql.SelectionSetNode(selections=selections),
     )
+
+
+def _field(name: str) -> graphql.FieldNode:
+    return graphql.FieldNode(name=graphql.NameNode(value=name))
 
 
 @dataclass(frozen=True)
@@ -331,8 +424,8 @@ class _Walk:
             return
         concrete = SCHEMA.get_type(value.get("__typename", parent.name)) or parent
         if concrete.name in KEY_FIELDS:
-            alias = KEY_FIELDS[concrete.name][0]
-            owners = {**owners, concrete.name: _key_of(concrete.name, value.get(alias))}
+            key = _key_of(concrete.name, value.get(KEY_FIELDS[concrete.name]))
+            owners = {**owners, concrete.name: key}
         for selection in selections.selections:
             if isinstance(selection, graphql.FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
@@ -406,9 +499,12 @@ class _Walk:
             return
         fields = getattr(payload, "fields", {})
         for inner in selection.selection_set.selections:
-            if not isinstance(inner, graphql.FieldNode) or inner.name.value not in fields:
+            if not isinstance(inner, graphql.FieldNode):
+                # A fragment on the payload: judged as if not the caller's (the stricter).
+                only = graphql.SelectionSetNode(selections=(inner,))
+                self.selections(only, payload, value, path, owners, created=False)
                 continue
-            if inner.selection_set is None:
+            if inner.name.value not in fields or inner.selection_set is None:
                 continue
             key = inner.alias.value if inner.alias else inner.name.value
             child = graphql.get_named_type(fields[inner.name.value].type)
@@ -426,7 +522,7 @@ def _key_of(type_name: str, raw: Any) -> str | None:
     """The object's key: a household's public code, else the database id in its global ID."""
     if not isinstance(raw, str):
         return None
-    if KEY_FIELDS[type_name][1] != "id":
+    if KEY_FIELDS[type_name] != "id":
         return raw
     try:
         decoded = base64.b64decode(raw, validate=True).decode()

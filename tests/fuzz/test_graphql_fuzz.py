@@ -18,25 +18,36 @@ from typing import Any
 
 import graphql
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 
 from tests.fuzz.rules import (
+    EXAMPLES,
     FUZZ,
     MUTATIONS,
+    PERSONAL_ROOTS,
     SCHEMA,
+    SEED,
     Caller,
     check_answer,
+    instrumented,
     note_reached,
     reseeded,
-    with_typenames,
 )
 
+# A third of the general queries' examples, on the few root fields with personal data.
+PERSONAL_EXAMPLES = max(20, EXAMPLES // 3)
 
-def _scalars(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
-    """Custom scalars, and IDs that are mostly real (else every lookup is NOT_FOUND)."""
-    id_values = st.one_of(st.sampled_from(ids), st.text(max_size=12), st.integers().map(str))
+
+def _scalars(
+    ids: list[str], *, only_real: bool = False
+) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+    """Custom scalars, and IDs that are mostly real (else every lookup is NOT_FOUND), or
+    only real."""
+    id_values = st.sampled_from(ids)
+    if not only_real:
+        id_values = st.one_of(id_values, st.text(max_size=12), st.integers().map(str))
     return {
         "ID": id_values.map(nodes.String),
         "Date": st.dates().map(lambda d: nodes.String(d.isoformat())),
@@ -49,12 +60,20 @@ def _scalars(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     }
 
 
-def send_as_everyone(api: Any, callers: Iterable[Caller], document: graphql.DocumentNode) -> None:
-    asked = with_typenames(document)
+def send_as_everyone(
+    api: Any, callers: Iterable[Caller], document: graphql.DocumentNode
+) -> set[tuple[str, str]]:
+    """Send the document as each caller and judge the answers; returns which guarded
+    types each caller read."""
+    asked = instrumented(document, personal=True)
     text = graphql.print_ast(asked)
+    reached: set[tuple[str, str]] = set()
     for caller in callers:
         response = api.http.post("/graphql", json={"query": text}, headers=caller.headers)
-        note_reached(check_answer(response, caller, asked), caller)
+        readings = check_answer(response, caller, asked)
+        note_reached(readings, caller)
+        reached |= {(caller.name, reading.owner_type) for reading in readings}
+    return reached
 
 
 def _identity(document: graphql.DocumentNode) -> graphql.DocumentNode:
@@ -64,6 +83,18 @@ def _identity(document: graphql.DocumentNode) -> graphql.DocumentNode:
 @pytest.fixture
 def query_documents(fuzz_world):
     return queries(SCHEMA, custom_scalars=_scalars(fuzz_world.ids), print_ast=_identity)
+
+
+@pytest.fixture
+def personal_query_documents(fuzz_world):
+    return queries(
+        SCHEMA,
+        fields=PERSONAL_ROOTS,
+        # The IDs of objects with personal fields, so `node` and `nodes` find them (the
+        # other tests send malformed and foreign IDs).
+        custom_scalars=_scalars(fuzz_world.personal_ids, only_real=True),
+        print_ast=_identity,
+    )
 
 
 @pytest.fixture
@@ -87,3 +118,22 @@ def test_generated_mutations_are_answered_safely_for_every_role(
     api, callers, mutation_documents, data
 ):
     send_as_everyone(api, callers.values(), data.draw(mutation_documents, label="mutation"))
+
+
+def test_generated_queries_of_personal_data_are_answered_safely_for_every_role(
+    api, callers, personal_query_documents
+):
+    """Queries over the root fields that lead to accounts, orders, donations and backings
+    (rules.PERSONAL_ROOTS), so the leak check has their personal fields to judge: in the
+    default (derandomized) run, someone reads each of those types."""
+    reached: set[tuple[str, str]] = set()
+
+    @reseeded
+    @settings(FUZZ, max_examples=PERSONAL_EXAMPLES)
+    @given(data=st.data())
+    def probe(data: st.DataObject) -> None:
+        reached.update(send_as_everyone(api, callers.values(), data.draw(personal_query_documents)))
+
+    probe()
+    if SEED is None:
+        assert {"Viewer", "Order", "Donation", "Backing"} <= {kind for _, kind in reached}, reached

@@ -32,10 +32,8 @@ HOUSEHOLD = "headName phone"
 def _reads(fuzz: FuzzWorld) -> list[str]:
     """One document per root field (a refused one does not hide the others' data)."""
     named = fuzz.named
-    ids = [value for key, value in named.items() if key.endswith(("gift", "backing", "order"))]
-    viewers = [i for i in fuzz.ids if i.startswith("Vmlld2Vy")]  # base64 of "Viewer"
     households = [i for i in fuzz.ids if i.startswith("SG91c2Vob2xk")]  # "Household"
-    listed = ", ".join(f'"{i}"' for i in ids + viewers + households)
+    listed = ", ".join(f'"{i}"' for i in fuzz.personal_ids + households)
     return [
         f"{{ me {{ email household {{ {HOUSEHOLD} }} }} }}",
         f"""{{ nodes(ids: [{listed}]) {{

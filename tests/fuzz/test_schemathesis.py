@@ -29,9 +29,9 @@ from tests.fuzz.rules import (
     SKIPPED_MUTATIONS,
     Caller,
     check_answer,
+    instrumented,
     note_reached,
     reseeded,
-    with_typenames,
 )
 
 # One example per root field and mode by default (130 fields, 2 modes, 3 callers: ~800
@@ -65,7 +65,7 @@ def _parsed(text: str) -> graphql.DocumentNode | None:
 def send(api: Any, callers: dict[str, Caller], text: str) -> None:
     document = _parsed(text)
     if document is not None:  # asked by type, so answers can be checked for personal data
-        document = with_typenames(document)
+        document = instrumented(document, personal=True)
         text = graphql.print_ast(document)
     for who in CALLERS:
         caller = callers[who]

@@ -57,9 +57,9 @@ class Guard:
 # - Viewer: only your own account resolves (api/accounts/schema.py, `Viewer.resolve_nodes`,
 #   `me`), or one you just created (the creator exemption, CREATED_FOR_CALLER);
 # - Order: `visible_orders_condition` in api/mall/service.py;
-# - Donation: `visible_donations_condition` in api/donation/service.py (donor, platform
-#   admins): an organisation admin who reconciles a gift to a campaign of theirs holds
-#   the money, not the right to know an anonymous donor;
+# - Donation: `visible_donations_condition` in api/donation/service.py (its donor, logged
+#   in, and platform admins); a target's manager allowed to reconcile (`may_manage`)
+#   holds the money, not the right to know an anonymous donor, as for backings;
 # - Backing: `may_identify_backer` in api/crowdfunding/service.py (the campaign's
 #   managers see a backing, but not an anonymous backer's name or message).
 PERSONAL_FIELDS: dict[str, Guard] = {
@@ -101,7 +101,7 @@ def _reaches(kind: Any, names: set[str], depth: int) -> bool:
 
 # Root query fields that lead (within three fields, or through `node`) to a guarded type
 # other than Household, plus the public lists of donors and backers: a fuzzer restricted
-# to them reaches the rules below often (over all ~100 root fields, hardly ever).
+# to them reaches the rules above often (over all ~100 root fields, hardly ever).
 PERSONAL_ROOTS = sorted(
     {
         name

@@ -336,6 +336,15 @@ class AidbridgeGraphQL(GraphQL[Context, None]):
         )
         return parsed
 
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """strawberry's, but a map or operations of the wrong shape (a map that is a list,
+        a path that is not a string or runs through a string, an index out of range) is a
+        400 like an unparsable body, not an unexpected error."""
+        try:
+            return await super().parse_multipart(request)
+        except (AttributeError, IndexError, TypeError, ValueError) as error:
+            raise HTTPException(400, "Unable to parse the multipart body") from error
+
     async def execute_single(
         self,
         request: Request,

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from api.core.context import Context
-from api.core.errors import UserError
+from api.core.errors import ErrorCode, ServiceError, UserError
 from api.core.mutations import run_service
 from api.core.permissions import requires
 from api.media import service
@@ -25,9 +25,14 @@ class ImageUploadPayload:
 
 
 def read_upload(file: Any) -> bytes:
-    """The uploaded bytes, reading at most one byte past the limit."""
+    """The uploaded bytes, reading at most one byte past the limit. The Upload scalar takes
+    any variable value: one that is not a file part (a string, a number) is not a picture."""
     stream = getattr(file, "file", file)
-    data: bytes = stream.read(MAX_UPLOAD_BYTES + 1)
+    if not callable(getattr(stream, "read", None)):
+        raise ServiceError(ErrorCode.INVALID, field="file", message=service.NOT_A_PICTURE)
+    data = stream.read(MAX_UPLOAD_BYTES + 1)
+    if not isinstance(data, bytes):
+        raise ServiceError(ErrorCode.INVALID, field="file", message=service.NOT_A_PICTURE)
     return data
 
 

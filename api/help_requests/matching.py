@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from api.core.auth import Principal
 from api.core.pagination import SortKey
 from api.core.settings import Instance
+from api.core.sqlhints import unindexed
 from api.help_requests.models import (
     PUBLIC_STATUSES,
     URGENCY_RANK,
@@ -118,9 +119,11 @@ def tagged_conditions(
     if wanted.category:
         conditions.append((Facet.CATEGORY, col(HelpRequest.category) == wanted.category))
     if wanted.urgencies:
-        # By rank: the column the list's urgency index (status, urgency_rank) holds.
+        # By rank, checked on each request the ordering's index walk reaches (`unindexed`:
+        # not an urgency index searched, then every request of that urgency sorted).
         ranks = sorted({URGENCY_RANK[Urgency(u)] for u in wanted.urgencies})
-        conditions.append((Facet.URGENCY, col(HelpRequest.urgency_rank).in_(ranks)))
+        urgency = unindexed(col(HelpRequest.urgency_rank))
+        conditions.append((Facet.URGENCY, urgency.in_(ranks)))
     if wanted.kind is not None:
         conditions.append((Facet.KIND, kind_condition(wanted.kind)))
     if wanted.statuses:
@@ -191,8 +194,11 @@ def _at_most(region_path: str, level: int) -> str:
 
 
 def _household_has_cause(codes: Sequence[str]) -> sa.ColumnElement[bool]:
-    return col(HelpRequest.household_id).in_(
-        select(HouseholdCause.household_id).where(col(HouseholdCause.cause_code).in_(codes))
+    """A lookup of the request's household in `household_cause`'s primary key for each
+    request walked (not the list of every household with the cause, built per page)."""
+    return sa.exists().where(
+        col(HouseholdCause.household_id) == col(HelpRequest.household_id),
+        col(HouseholdCause.cause_code).in_(codes),
     )
 
 

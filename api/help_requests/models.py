@@ -41,6 +41,10 @@ class RequestKind(StrEnum):
 
 # Statuses in which a request is shown to the public (if its household is public too).
 PUBLIC_STATUSES = (RequestStatus.OPEN, RequestStatus.PLEDGED, RequestStatus.FULFILLED)
+# The condition of the partial indexes of public requests, as `public_requests_condition`
+# writes it (literals, in this order): a planner uses such an index only when the
+# statement's WHERE clause contains it.
+PUBLIC_STATUS_CONDITION = "status IN ({})".format(", ".join(f"'{s}'" for s in PUBLIC_STATUSES))
 # Statuses from which a request can still be changed by its household.
 EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.PENDING_VERIFICATION)
 # Statuses from which a request can be withdrawn.
@@ -52,17 +56,34 @@ WITHDRAWABLE_STATUSES = (
 )
 
 
+def public_index(name: str, *columns: str) -> sa.Index:
+    """An index of the public requests only (PUBLIC_STATUS_CONDITION), on both backends."""
+    condition = sa.text(PUBLIC_STATUS_CONDITION)
+    return sa.Index(name, *columns, sqlite_where=condition, postgresql_where=condition)
+
+
 class HelpRequest(SQLModel, table=True):
     """A household's request for help. Money targets are integer minor units."""
 
     __tablename__ = "help_request"
-    # One index per ordering of the request lists (keyset pages walk them in order).
+    # One index per ordering of the request lists (keyset pages walk them in order), and
+    # partial ones of the public requests for the public lists: their first page walks one
+    # backwards (or forwards) and stops after the page size, whatever the table's size.
     __table_args__ = (
         sa.Index("ix_help_request_status_published", "status", "published_at", "id"),
         sa.Index("ix_help_request_status_urgency", "status", "urgency_rank", "id"),
         sa.Index("ix_help_request_published_at_id", "published_at", "id"),
         sa.Index("ix_help_request_urgency_rank_id", "urgency_rank", "id"),
         sa.Index("ix_help_request_deadline_id", "deadline", "id"),
+        *(
+            public_index(name, *columns)
+            for name, columns in (
+                ("ix_help_request_public_published", ("published_at", "id")),
+                ("ix_help_request_public_category", ("category", "published_at", "id")),
+                ("ix_help_request_public_urgency", ("urgency_rank", "id")),
+                ("ix_help_request_public_deadline", ("deadline", "id")),
+            )
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -23,6 +23,7 @@ from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
 from api.core.settings import Instance
+from api.core.sqlhints import constants, likely
 from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import FieldErrors, check_money, clean_text
 from api.help_requests.models import (
@@ -84,11 +85,16 @@ class RequestDetails:
 
 
 def public_requests_condition() -> sa.ColumnElement[bool]:
-    """Requests anyone may see: published and not withdrawn, of a public household."""
+    """Requests anyone may see: published and not withdrawn, of a public household.
+
+    Shaped for the public lists' partial indexes (models.PUBLIC_STATUS_CONDITION): the
+    statuses are literals, marked `likely` (api/core/sqlhints.py), and the household is
+    looked up by its primary key for each request walked, so a first page reads about as
+    many rows as it shows instead of every public household."""
     return sa.and_(
-        col(HelpRequest.status).in_(PUBLIC_STATUSES),
-        col(HelpRequest.household_id).in_(
-            select(Household.id).where(public_households_condition())
+        likely(col(HelpRequest.status).in_(constants(PUBLIC_STATUSES))),
+        sa.exists().where(
+            col(Household.id) == col(HelpRequest.household_id), public_households_condition()
         ),
     )
 

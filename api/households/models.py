@@ -22,11 +22,30 @@ class VerificationStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+# The condition of the partial index of public households, per backend, as
+# `public_households_condition` writes it: a planner uses the index only when the
+# statement's WHERE clause contains it.
+PUBLIC_HOUSEHOLD_CONDITION = {
+    "sqlite": "verification_status = 'VERIFIED' AND consent_to_publish IS 1",
+    "postgresql": "verification_status = 'VERIFIED' AND consent_to_publish IS true",
+}
+
+
 class Household(SQLModel, table=True):
     """A registered household. Personal fields are sensitive: they leave the API only
     through field-level permission checks, and every read is audited."""
 
     __tablename__ = "household"
+    # The public list (newest registration first) walks this and stops at the page size.
+    __table_args__ = (
+        sa.Index(
+            "ix_household_public_created",
+            "created_at",
+            "id",
+            sqlite_where=sa.text(PUBLIC_HOUSEHOLD_CONDITION["sqlite"]),
+            postgresql_where=sa.text(PUBLIC_HOUSEHOLD_CONDITION["postgresql"]),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     public_code: str = Field(max_length=16, unique=True)

@@ -28,7 +28,6 @@ from api.core.permissions import STAFF, requires
 from api.help_requests.types import remember_household_page
 from api.households import service
 from api.households.models import Household as HouseholdRow
-from api.households.models import HouseholdCause
 from api.households.models import PovertyStatus as PovertyStatusValue
 from api.households.types import Household, Subsidy, households_by_code
 from api.regions.models import Region as RegionRow
@@ -90,13 +89,7 @@ class HouseholdQueries:
                 )
             )
         if filter and filter.cause:
-            statement = statement.where(
-                col(HouseholdRow.id).in_(
-                    select(HouseholdCause.household_id).where(
-                        HouseholdCause.cause_code == filter.cause
-                    )
-                )
-            )
+            statement = statement.where(service.has_cause_condition(filter.cause))
         rows, more, cursors = keyset_page(
             context.session,
             statement,

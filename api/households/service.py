@@ -18,6 +18,7 @@ from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.security import new_public_code
 from api.core.settings import Instance
+from api.core.sqlhints import constant
 from api.core.validation import FieldErrors, check_money, clean_text, optional_text
 from api.households.models import (
     Household,
@@ -69,8 +70,10 @@ class HouseholdDetails:
 
 def public_households_condition() -> sa.ColumnElement[bool]:
     """Households anyone may see through the public view."""
+    # Literals, not bound values: the partial index of public households
+    # (models.PUBLIC_HOUSEHOLD_CONDITION) is only used when the statement implies it.
     return sa.and_(
-        col(Household.verification_status) == VerificationStatus.VERIFIED,
+        col(Household.verification_status) == constant(VerificationStatus.VERIFIED),
         col(Household.consent_to_publish).is_(True),
     )
 
@@ -88,6 +91,15 @@ def visible_households_condition(principal: Principal) -> sa.ColumnElement[bool]
     if principal.household_id is not None:
         return sa.or_(public, col(Household.id) == principal.household_id)
     return public
+
+
+def has_cause_condition(cause: str) -> sa.ColumnElement[bool]:
+    """The household has this cause of poverty: a lookup in household_cause's primary key
+    for each household a list walks (not the list of every household with the cause)."""
+    return sa.exists().where(
+        col(HouseholdCause.household_id) == col(Household.id),
+        col(HouseholdCause.cause_code) == cause,
+    )
 
 
 def _region_for(session: Session, actor: Principal, region_id: int, field: str) -> Region:

@@ -106,8 +106,9 @@ def public_pairings_condition() -> sa.ColumnElement[bool]:
         col(Pairing.status).in_(PUBLIC_STATUSES),
         sa.or_(
             col(Pairing.kind) == PairingKind.ENTERPRISE_VILLAGE,
-            col(Pairing.household_id).in_(
-                select(Household.id).where(public_households_condition())
+            # The household by its primary key, for each pairing walked.
+            sa.exists().where(
+                col(Household.id) == col(Pairing.household_id), public_households_condition()
             ),
         ),
     )

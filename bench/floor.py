@@ -38,20 +38,27 @@ from bench.operations import FILTERED, HEADLINE
 PUBLIC_STATUSES = ("OPEN", "PLEDGED", "FULFILLED")
 PAGE_SIZE = 50
 
-# The page: published requests of verified, consenting households, newest first, with the
-# household and its region's path in the same statement. `{extra}` adds a filter's terms.
+# The page: published requests of verified, consenting households, newest first, then
+# their households and regions. The page is chosen in a subquery that checks the household
+# per row (EXISTS): SQLite then walks the (published_at, id) index backwards and stops after
+# the page, where a join lets it build a Bloom filter over every household first (80 ms at
+# 100k requests instead of 1 ms). `{extra}` adds a filter's terms.
 PAGE_SQL = """
 SELECT r.id, r.title, r.source_language, t.title, r.urgency, r.status, r.category,
        r.target_amount_minor, r.currency, h.id, h.public_code, h.members_count, g.path
-FROM help_request AS r
+FROM (
+  SELECT p.* FROM help_request AS p
+  WHERE p.status IN ({statuses}) {extra}
+    AND EXISTS (SELECT 1 FROM household AS v WHERE v.id = p.household_id
+                AND v.verification_status = 'VERIFIED' AND v.consent_to_publish = {p})
+  ORDER BY p.published_at DESC, p.id DESC
+  LIMIT {limit}
+) AS r
 JOIN household AS h ON h.id = r.household_id
 JOIN region AS g ON g.id = h.region_id
 LEFT JOIN help_request_translation AS t
        ON t.help_request_id = r.id AND t.locale = {p} AND r.source_language <> {p}
-WHERE r.status IN ({statuses}) {extra}
-  AND h.verification_status = 'VERIFIED' AND h.consent_to_publish = {p}
 ORDER BY r.published_at DESC, r.id DESC
-LIMIT {limit}
 """
 CAUSES_SQL = (
     "SELECT household_id, cause_code FROM household_cause "
@@ -77,7 +84,7 @@ class Page:
 
 PAGES = {
     HEADLINE: Page(PUBLIC_STATUSES),
-    FILTERED: Page(("OPEN",), "AND r.category = {p}", ("MEDICAL",)),
+    FILTERED: Page(("OPEN",), "AND p.category = {p}", ("MEDICAL",)),
 }
 
 
@@ -144,7 +151,7 @@ class Floor:
         if spec is None:
             return None
         locale = self.locale
-        params = (locale, locale, *spec.statuses, *spec.extra_params, True)
+        params = (*spec.statuses, *spec.extra_params, True, locale, locale)
         page = self.db.rows(self.sql[query], params)
         household_ids = sorted({row[9] for row in page})
         causes: dict[int, list[str]] = {i: [] for i in household_ids}

@@ -18,7 +18,8 @@ from __future__ import annotations
 import base64
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -95,6 +96,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.local = threading.local()
+        self.lock = threading.Lock()
+        self.opened: list[Any] = []
         if url.startswith("sqlite"):
             self.placeholder = "?"
             self.connect: Callable[[], Any] = self._sqlite
@@ -119,8 +122,16 @@ class Database:
         connection = getattr(self.local, "connection", None)
         if connection is None:
             connection = self.local.connection = self.connect()
+            with self.lock:
+                self.opened.append(connection)
         cursor = connection.execute(sql, params)
         return list(cursor.fetchall())
+
+    def close(self) -> None:
+        with self.lock:
+            for connection in self.opened:
+                connection.close()
+            self.opened.clear()
 
 
 class Floor:
@@ -216,9 +227,15 @@ JSON = "application/json; charset=utf-8"
 REFUSED = orjson.dumps({"errors": [{"message": "the floor answers two documents only"}]})
 
 
-def create_floor(database_url: str | None = None) -> Starlette:
-    settings = load_settings()
-    floor = Floor(Database(database_url or settings.database_url), settings.instance)
+def create_floor(database_url: str | None = None, instance: Instance | None = None) -> Starlette:
+    """The floor on `database_url` for `instance` (both from the environment if omitted,
+    as our server reads them)."""
+    if database_url is None or instance is None:
+        settings = load_settings()
+        database_url = database_url or settings.database_url
+        instance = instance or settings.instance
+    database = Database(database_url)
+    floor = Floor(database, instance)
 
     async def endpoint(request: Request) -> Response:
         payload = orjson.loads(await request.body())
@@ -230,7 +247,12 @@ def create_floor(database_url: str | None = None) -> Starlette:
             return Response(REFUSED, status_code=400, media_type=JSON)
         return Response(body, media_type=JSON)
 
-    return Starlette(routes=[Route("/graphql", endpoint, methods=["POST"])])
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    return Starlette(routes=[Route("/graphql", endpoint, methods=["POST"])], lifespan=lifespan)
 
 
 def __getattr__(name: str) -> Any:

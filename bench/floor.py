@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -215,7 +215,7 @@ class Floor:
         return str(format_currency(amount, currency, locale=self.babel_locale))
 
 
-def _label(labels: dict[str, str], locale: str) -> str:
+def _label(labels: Mapping[str, str], locale: str) -> str:
     return labels.get(locale) or labels["en"]
 
 

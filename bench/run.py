@@ -84,6 +84,8 @@ UNLIMITED_ENV = {
 RESPONSE_CACHE_OFF = {"AIDBRIDGE_RESPONSE_CACHE": "off"}
 SECRET = "bench-secret-" + "x" * 40
 OURS, FLOOR = "ours", "floor"
+# A measurement that completes fewer requests than this runs again, longer.
+MIN_REQUESTS = 20
 
 
 # --- Processes -------------------------------------------------------------------------------
@@ -328,19 +330,31 @@ def measure(
     duration: float,
     connections: int,
     workdir: Path,
+    max_duration: float,
+    minimum: int = MIN_REQUESTS,
 ) -> Sample:
-    cpu_before = cpu_seconds(server.pid)
-    db_before = backends.cpu_seconds() if backends else {}
-    load = run_load(
-        generator,
-        server,
-        requests,
-        duration=duration,
-        connections=connections,
-        workdir=workdir,
-    )
-    cpu = cpu_seconds(server.pid) - cpu_before
-    db_cpu = used_since(db_before, backends.cpu_seconds()) if backends else None
+    while True:
+        cpu_before = cpu_seconds(server.pid)
+        db_before = backends.cpu_seconds() if backends else {}
+        load = run_load(
+            generator,
+            server,
+            requests,
+            duration=duration,
+            connections=connections,
+            workdir=workdir,
+        )
+        cpu = cpu_seconds(server.pid) - cpu_before
+        db_cpu = used_since(db_before, backends.cpu_seconds()) if backends else None
+        if load.requests >= minimum or duration >= max_duration:
+            break
+        # Too few answers for a rate or a p99 (a slow server, or a busy machine): again,
+        # long enough for about `minimum` (the requests still in flight when a run ends
+        # are not counted, their CPU is), at most `max_duration`.
+        per_request = duration / max(load.requests, 0.5)
+        duration = min(max_duration, max(duration * 2, 1.2 * minimum * per_request))
+    if load.requests == 0:
+        raise SystemExit(f"{server.name}: no answer within {duration:.0f} s")
     if load.failed:
         raise SystemExit(f"{server.name}: {load.failed} failed requests of {load.requests}")
     count = max(load.requests, 1)
@@ -542,6 +556,8 @@ def run_configuration(backend: str, size: str, args: argparse.Namespace, generat
                         duration=min(2.0, args.duration),
                         connections=args.connections,
                         workdir=workdir,
+                        max_duration=args.max_duration,
+                        minimum=1,
                     )
                 for round_number in range(args.rounds):
                     for name, server in plan:
@@ -553,6 +569,7 @@ def run_configuration(backend: str, size: str, args: argparse.Namespace, generat
                             duration=args.duration,
                             connections=args.connections,
                             workdir=workdir,
+                            max_duration=args.max_duration,
                         )
                         figures.setdefault((name, server.name), Figures()).samples.append(sample)
                         print(
@@ -632,6 +649,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", type=_csv(datasets.BACKENDS), default=["sqlite"])
     parser.add_argument("--size", type=_csv(list(datasets.SIZES)), default=["10k"])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument(
+        "--max-duration",
+        type=float,
+        default=120.0,
+        help="seconds a measurement may stretch to when it completes too few requests",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(

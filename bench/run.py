@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -211,7 +212,8 @@ class Load:
     seconds: float
     p50_ms: float
     p99_ms: float
-    failed: int
+    failed: int  # answers that were not 200: the run stops
+    stalled: int = 0  # timed out or dropped connections (wrk --timeout): counted, reported
 
 
 def lua_script(requests: list[tuple[bytes, dict[str, str]]]) -> str:
@@ -235,9 +237,9 @@ def lua_script(requests: list[tuple[bytes, dict[str, str]]]) -> str:
         "end\n"
         "done = function(summary, latency, requests)\n"
         "  local e = summary.errors\n"
-        '  io.write(string.format("BENCH %d %d %d %d %d\\n", summary.requests, '
+        '  io.write(string.format("BENCH %d %d %d %d %d %d\\n", summary.requests, '
         "summary.duration, latency:percentile(50), latency:percentile(99), "
-        "e.status + e.connect + e.read + e.write + e.timeout))\n"
+        "e.status, e.connect + e.read + e.write + e.timeout))\n"
         "end\n"
     )
 
@@ -263,15 +265,15 @@ def run_load(
             f"-c{connections}",
             f"-d{max(1, round(duration))}s",
             "--timeout",
-            "30s",
+            "120s",
             "-s",
             str(script),
             server.url,
         ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         line = next(x for x in output.splitlines() if x.startswith("BENCH "))
-        count, micros, p50, p99, failed = (int(v) for v in line.split()[1:])
-        return Load(count, micros / 1e6, p50 / 1000, p99 / 1000, failed)
+        count, micros, p50, p99, failed, stalled = (int(v) for v in line.split()[1:])
+        return Load(count, micros / 1e6, p50 / 1000, p99 / 1000, failed, stalled)
     plan = workdir / "load.json"
     plan.write_text(
         json.dumps(
@@ -356,7 +358,13 @@ def measure(
     if load.requests == 0:
         raise SystemExit(f"{server.name}: no answer within {duration:.0f} s")
     if load.failed:
-        raise SystemExit(f"{server.name}: {load.failed} failed requests of {load.requests}")
+        raise SystemExit(f"{server.name}: {load.failed} answers not 200 of {load.requests}")
+    if load.stalled:
+        print(
+            f"  {server.name}: {load.stalled} requests timed out (120 s) or lost their "
+            "connection; not counted",
+            file=sys.stderr,
+        )
     count = max(load.requests, 1)
     return Sample(
         rps=load.requests / load.seconds,
@@ -672,6 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     args.server_env = dict(args.server_env)
+    # Stopped from outside, still stop the servers it started (the `finally` blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if "headline" not in args.operations:
         parser.error("--operations must include headline (the ratio is of it)")
     generator = args.loadgen

@@ -43,13 +43,15 @@ PAGE_SIZE = 50
 # their households and regions. The page is chosen in a subquery that checks the household
 # per row (EXISTS): SQLite then walks the (published_at, id) index backwards and stops after
 # the page, where a join lets it build a Bloom filter over every household first (80 ms at
-# 100k requests instead of 1 ms). `{extra}` adds a filter's terms.
+# 100k requests instead of 1 ms). Public requests are all published; saying so lets
+# PostgreSQL start its backward walk after the unpublished rows (NULLs sort first there),
+# instead of filtering out all of them first. `{extra}` adds a filter's terms.
 PAGE_SQL = """
 SELECT r.id, r.title, r.source_language, t.title, r.urgency, r.status, r.category,
        r.target_amount_minor, r.currency, h.id, h.public_code, h.members_count, g.path
 FROM (
   SELECT p.* FROM help_request AS p
-  WHERE p.status IN ({statuses}) {extra}
+  WHERE p.status IN ({statuses}) {extra} AND p.published_at IS NOT NULL
     AND EXISTS (SELECT 1 FROM household AS v WHERE v.id = p.household_id
                 AND v.verification_status = 'VERIFIED' AND v.consent_to_publish = {p})
   ORDER BY p.published_at DESC, p.id DESC

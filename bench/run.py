@@ -632,8 +632,9 @@ def print_result(result: Result) -> None:
             f"{_cell(figures.median('db_cpu_ms'), 2):>9s} {_cell(ratio, 3):>6s} "
             f"{_cell(cpu_ratio, 3):>9s}"
         )
+    when = "after the mix" if ("mix", OURS) in result.figures else "at the end"
     print(
-        f"RSS after the mix: ours {_cell(result.rss.get(OURS))} MiB, floor "
+        f"RSS {when}: ours {_cell(result.rss.get(OURS))} MiB, floor "
         f"{_cell(result.rss.get(FLOOR))} MiB"
     )
 

@@ -34,8 +34,8 @@ BIG_TABLES = ("help_request", "household", "household_cause")
 
 def public_pages(engine: Any, public_level: int) -> dict[str, dict[str, Any]]:
     """The variables of each first page: the headline, the frontend's filters (a region
-    at the public level, a category, urgency, status, the commonest cause, kind) and orderings, and the
-    home page's featured requests."""
+    at the public level, a category, urgency, status, the commonest cause, kind) and
+    orderings, and the home page's featured requests."""
     with engine.connect() as connection:
         region = connection.execute(
             sa.text("SELECT id FROM region WHERE level = :level ORDER BY id LIMIT 1"),

@@ -15,8 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0008"
-# TODO(respcache): "0007" (0007_public_list_indexes) once it is merged; "0006" until then.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

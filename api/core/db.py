@@ -106,11 +106,31 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 
 
 def open_session(engine: Engine, *, write: bool = False) -> Session:
-    """A session; `write=True` takes SQLite's write lock at BEGIN (no-op elsewhere)."""
+    """A session; `write=True` takes SQLite's write lock at BEGIN (no-op elsewhere).
+
+    SQLite has one write lock for the whole file, and a write session holds it from its
+    first statement to its commit: nothing slow may happen in one (no Argon2, no picture
+    encoding). Such work reads what it needs in a `read_session` first (see
+    api/core/mutations.py `prepare`), and the write session re-checks it."""
     session = Session(engine, expire_on_commit=False)
     if write and engine.dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_immediate": True})
     return session
+
+
+def read_session(engine: Engine) -> Session:
+    """A session for reading only: a deferred transaction, which on SQLite (WAL) takes no
+    lock and waits for no writer, and is never committed. Flushing a change raises, so a
+    write cannot slip into it and be lost (or, on SQLite, upgrade the lock mid-way, which
+    fails at once with "database is locked" instead of waiting)."""
+    session = Session(engine, expire_on_commit=False, autoflush=False)
+    event.listen(session, "before_flush", _refuse_flush)
+    return session
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read session does not write: use the operation's session")
 
 
 @contextmanager

@@ -382,6 +382,10 @@ class AccountMutations:
         )
         if login is None:
             return TokenCreatePayload(token=None, account=None, errors=errors)
+        # The password was right: told to the limiter now, before the write transaction,
+        # whose SQLite lock its database store would wait for.
+        if attempt is not None:
+            attempt.succeeded()
         result, errors = run_service(
             info,
             lambda: service.issue_token(
@@ -390,8 +394,6 @@ class AccountMutations:
         )
         if result is None:
             return TokenCreatePayload(token=None, account=None, errors=errors)
-        if attempt is not None:
-            attempt.succeeded()
         account, token = result
         return TokenCreatePayload(token=token, account=Viewer.from_row(account), errors=[])
 
@@ -443,12 +445,12 @@ class AccountMutations:
                 stored, current_password=input.current_password, new_password=input.new_password
             ),
         )
+        _end_password_check(attempt, errors)
         if new is not None:
             revoked, errors = run_service(
                 info,
                 lambda: service.change_password(context.session, actor=context.principal, new=new),
             )
-        _end_password_check(attempt, errors)
         return PasswordChangePayload(
             changed=not errors, sessions_revoked=revoked or 0, errors=errors
         )
@@ -561,6 +563,7 @@ class AccountMutations:
             lambda reader: service.stored_password(reader, account_id=_own_id(context)),
             lambda stored: service.verify_current(stored, input.password, field="password"),
         )
+        _end_password_check(attempt, errors)
         if verified is not None:
             _, errors = run_service(
                 info,
@@ -568,7 +571,6 @@ class AccountMutations:
                     context.session, actor=context.principal, verified=verified
                 ),
             )
-        _end_password_check(attempt, errors)
         return AccountDeletePayload(deleted=not errors, errors=errors)
 
     @strawberry.mutation(
@@ -722,7 +724,9 @@ def _begin_password_check(context: Context) -> Attempt | AttemptRefused | None:
 
 
 def _end_password_check(attempt: Attempt | None, errors: list[UserError]) -> None:
-    """Only a wrong password counts as a failed attempt."""
+    """Only a wrong password counts as a failed attempt. Called once the password was
+    verified, before the write transaction: the limiter's database store must not wait
+    for the SQLite write lock that this very operation holds."""
     if attempt is not None and all(e.code != ErrorCode.INVALID_CREDENTIALS for e in errors):
         attempt.succeeded()
 

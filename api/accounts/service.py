@@ -73,9 +73,11 @@ def hash_for_new_account(password: str, *, email: str, display_name: str) -> str
     transaction and passed to the registering service; None when the input will be
     refused anyway (an invalid email, name or password), so no hash is wasted on it."""
     try:
+        # The password first: its list of leaked passwords is loaded on first use, here
+        # rather than in the write transaction.
+        check_password(password, email=email)
         clean_email(email)
         clean_text(display_name, field="displayName", limit=120)
-        check_password(password, email=email)
     except ServiceError:
         return None
     return hash_password(password)

@@ -151,14 +151,6 @@ def store_encoded(session: Session, *, actor: Principal, upload: EncodedUpload) 
     return save_variants(session, actor=actor, variants=upload.variants, size=upload.size)
 
 
-def store_image(session: Session, *, actor: Principal, data: bytes) -> Image:
-    """Check, clean and store an uploaded picture in one session (scripts and tests; the
-    API encodes before its write transaction)."""
-    return store_encoded(
-        session, actor=actor, upload=encode_upload(may_upload(session, actor), data)
-    )
-
-
 def save_variants(
     session: Session, *, actor: Principal, variants: Sequence[tuple[int, int, bytes]], size: int
 ) -> Image:

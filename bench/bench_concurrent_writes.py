@@ -276,7 +276,7 @@ def server(
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
@@ -288,7 +288,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("server not ready after 60 s")
+    raise RuntimeError("server not ready after 180 s")
 
 
 @contextmanager

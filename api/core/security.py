@@ -18,11 +18,18 @@ from api.core.deadline import OperationTimeoutError, seconds_left
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 10
 TOKEN_BYTES = 32
-# Argon2 as configured takes about 0.2 s of one core and 64 MiB. More hashes at once
-# than the machine has cores only share the cores, so that under a burst of logins every
-# one finishes late (past its operation's deadline) instead of most finishing in time,
-# and memory grows by 64 MiB for each: the rest wait for a slot, in this process.
-HASHING_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
+def hashing_slots(hasher: PasswordHasher) -> int:
+    """How many hashes this process computes at once: one per `parallelism` cores (each
+    hash runs that many threads). Argon2 as configured takes about 0.2 s of CPU and
+    64 MiB; more hashes at once than the cores can run only share them, so that under a
+    burst of logins every one finishes late (past its operation's deadline) instead of
+    most in time, and memory grows by 64 MiB for each. The rest wait for a slot."""
+    return max(1, (os.cpu_count() or 1) // max(1, hasher.parallelism))
+
+
+HASHING_SLOTS = threading.BoundedSemaphore(hashing_slots(_hasher))
 
 
 @contextmanager

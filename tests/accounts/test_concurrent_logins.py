@@ -58,7 +58,7 @@ DONATIONS = 60
 HASH_SECONDS = 0.25
 # The servers of the load test: the app with the hasher above, under uvicorn.
 SERVER = f"""
-import sys, time
+import sys, threading, time
 import uvicorn
 from argon2 import PasswordHasher
 from api.core import security
@@ -75,6 +75,7 @@ class SlowHasher(PasswordHasher):
         return verified
 
 security._hasher = SlowHasher(time_cost=1, memory_cost=1024, parallelism=1)
+security.HASHING_SLOTS = threading.BoundedSemaphore(security.hashing_slots(security._hasher))
 uvicorn.run("api.asgi:app", host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 # The load comes from one test process: the budgets are out of its reach; each login has

@@ -224,9 +224,13 @@ def summarize_log(backend: str, text: str) -> None:
         if re.match(r"^[\w.]+(Error|Exception|Timeout)\b", line)
     )
     named = ", ".join(f"{name}={count}" for name, count in exceptions.most_common(5))
+    # uvicorn's supervisor kills a worker that does not answer its health check in 5 s
+    # (a CPU-starved machine); its connections then end without an answer.
+    killed = len(re.findall(r"Child process \[\d+\] died", text))
     print(
         f"{backend:10} server log: {text.count('database is locked')} 'database is locked', "
-        f"{text.count('Traceback')} tracebacks{'; ' + named if named else ''}"
+        f"{text.count('Traceback')} tracebacks, {killed} workers restarted"
+        f"{'; ' + named if named else ''}"
     )
 
 

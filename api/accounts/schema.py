@@ -18,7 +18,7 @@ from api.core.errors import ErrorCode, UserError, error_message
 from api.core.i18n import translator_for
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, run_service
+from api.core.mutations import MutationInput, prepare, run_service
 from api.core.permissions import STAFF, requires
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow
@@ -344,6 +344,7 @@ class AccountMutations:
         input: MutationInput[AccountRegisterInput],
     ) -> AccountPayload | None:
         context = info.context
+        password_hash = prehash_new_password(info, input.email, input.password, input.display_name)
         row, errors = run_service(
             info,
             lambda: service.register_helper_account(
@@ -354,6 +355,7 @@ class AccountMutations:
                 kind=input.kind.value,
                 organisation_name=input.organisation_name,
                 locale=input.locale if input.locale in context.settings.instance.locales else None,
+                password_hash=password_hash,
             ),
         )
         return AccountPayload(account=Viewer.from_row(row) if row else None, errors=errors)
@@ -373,19 +375,25 @@ class AccountMutations:
                 errors=[_rate_limited(context, attempt)],
                 retry_after=attempt.retry_after,
             )
+        login, errors = prepare(
+            info,
+            lambda reader: service.login_candidate(reader, email=input.email),
+            lambda candidate: service.verify_login(candidate, input.password),
+        )
+        if login is None:
+            return TokenCreatePayload(token=None, account=None, errors=errors)
+        # The password was right: told to the limiter now, before the write transaction,
+        # whose SQLite lock its database store would wait for.
+        if attempt is not None:
+            attempt.succeeded()
         result, errors = run_service(
             info,
-            lambda: service.create_token(
-                context.session,
-                email=input.email,
-                password=input.password,
-                secret_key=context.settings.secret_key,
+            lambda: service.issue_token(
+                context.session, login=login, secret_key=context.settings.secret_key
             ),
         )
         if result is None:
             return TokenCreatePayload(token=None, account=None, errors=errors)
-        if attempt is not None:
-            attempt.succeeded()
         account, token = result
         return TokenCreatePayload(token=token, account=Viewer.from_row(account), errors=[])
 
@@ -429,16 +437,20 @@ class AccountMutations:
             return PasswordChangePayload(
                 changed=False, sessions_revoked=0, errors=[_rate_limited(context, attempt)]
             )
-        revoked, errors = run_service(
+        revoked: int | None = None
+        new, errors = prepare(
             info,
-            lambda: service.change_password(
-                context.session,
-                actor=context.principal,
-                current_password=input.current_password,
-                new_password=input.new_password,
+            lambda reader: service.stored_password(reader, account_id=_own_id(context)),
+            lambda stored: service.prepare_password_change(
+                stored, current_password=input.current_password, new_password=input.new_password
             ),
         )
         _end_password_check(attempt, errors)
+        if new is not None:
+            revoked, errors = run_service(
+                info,
+                lambda: service.change_password(context.session, actor=context.principal, new=new),
+            )
         return PasswordChangePayload(
             changed=not errors, sessions_revoked=revoked or 0, errors=errors
         )
@@ -489,14 +501,19 @@ class AccountMutations:
         input: MutationInput[PasswordResetConfirmInput],
     ) -> PasswordResetConfirmPayload:
         context = info.context
+        reset, errors = prepare(
+            info,
+            lambda reader: service.find_reset_token(
+                reader, token=input.token, secret_key=context.settings.secret_key
+            ),
+            lambda found: service.prepare_password_reset(found, new_password=input.new_password),
+        )
+        if reset is None:
+            return PasswordResetConfirmPayload(reset=False, errors=errors)
         account, errors = run_service(
             info,
             lambda: service.confirm_password_reset(
-                context.session,
-                actor=context.principal,
-                token=input.token,
-                new_password=input.new_password,
-                secret_key=context.settings.secret_key,
+                context.session, actor=context.principal, reset=reset
             ),
         )
         return PasswordResetConfirmPayload(reset=account is not None, errors=errors)
@@ -541,13 +558,19 @@ class AccountMutations:
         attempt = _begin_password_check(context)
         if isinstance(attempt, AttemptRefused):
             return AccountDeletePayload(deleted=False, errors=[_rate_limited(context, attempt)])
-        _, errors = run_service(
+        verified, errors = prepare(
             info,
-            lambda: service.delete_account(
-                context.session, actor=context.principal, password=input.password
-            ),
+            lambda reader: service.stored_password(reader, account_id=_own_id(context)),
+            lambda stored: service.verify_current(stored, input.password, field="password"),
         )
         _end_password_check(attempt, errors)
+        if verified is not None:
+            _, errors = run_service(
+                info,
+                lambda: service.delete_account(
+                    context.session, actor=context.principal, verified=verified
+                ),
+            )
         return AccountDeletePayload(deleted=not errors, errors=errors)
 
     @strawberry.mutation(
@@ -563,6 +586,7 @@ class AccountMutations:
         input: MutationInput[StaffAccountCreateInput],
     ) -> AccountPayload | None:
         context = info.context
+        password_hash = prehash_new_password(info, input.email, input.password, input.display_name)
 
         def create() -> AccountRow:
             household_id = None
@@ -588,6 +612,7 @@ class AccountMutations:
                 if input.region
                 else None,
                 household_id=household_id,
+                password_hash=password_hash,
             )
 
         row, errors = run_service(info, create)
@@ -649,6 +674,29 @@ class AccountMutations:
         return HelperPayload(helper=Helper.from_row(row) if row else None, errors=errors)
 
 
+def _own_id(context: Context) -> int:
+    account_id = context.principal.account_id
+    assert account_id is not None  # requires(): only logged-in callers get here
+    return account_id
+
+
+def prehash_new_password(
+    info: strawberry.Info[Context, Any], email: str, password: str, display_name: str
+) -> str | None:
+    """A new account's password hash, computed before the write transaction (none for an
+    email already taken or input that will be refused: the service reports why)."""
+    hashed, _ = prepare(
+        info,
+        lambda reader: service.email_taken(reader, email),
+        lambda taken: (
+            None
+            if taken
+            else service.hash_for_new_account(password, email=email, display_name=display_name)
+        ),
+    )
+    return hashed
+
+
 def _begin_attempt(
     context: Context, limiter: Callable[[Limits], AttemptLimiter], email: str
 ) -> Attempt | AttemptRefused | None:
@@ -676,7 +724,9 @@ def _begin_password_check(context: Context) -> Attempt | AttemptRefused | None:
 
 
 def _end_password_check(attempt: Attempt | None, errors: list[UserError]) -> None:
-    """Only a wrong password counts as a failed attempt."""
+    """Only a wrong password counts as a failed attempt. Called once the password was
+    verified, before the write transaction: the limiter's database store must not wait
+    for the SQLite write lock that this very operation holds."""
     if attempt is not None and all(e.code != ErrorCode.INVALID_CREDENTIALS for e in errors):
         attempt.succeeded()
 

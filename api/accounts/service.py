@@ -1,6 +1,14 @@
 """Accounts: registration, login (bearer tokens), logout, staff accounts, and what a
 person does with their own account: change or reset the password, update the profile,
-log out everywhere, delete the account."""
+log out everywhere, delete the account.
+
+Argon2 is slow on purpose (about half a second), and on SQLite a write transaction
+holds the one write lock of the database: no hash is computed or verified in one. Each
+operation with a password comes in two steps (see api/core/mutations.py `prepare`):
+a read and the Argon2 work before the write transaction (`login_candidate` and
+`verify_login`, `stored_password` and `verify_current`, `hash_for_new_account` ...),
+then the write, which checks that the hash it relied on is still the stored one
+(`_still_stored`), so a password changed in between is never bypassed."""
 
 from __future__ import annotations
 
@@ -38,10 +46,55 @@ TOKEN_LIFETIME = timedelta(days=30)
 _DUMMY_HASH = hash_password("not-a-real-password-for-timing")
 
 
+@dataclass(frozen=True)
+class StoredPassword:
+    """An account's password hash as read before it was verified: the write step
+    proceeds only while it is still the stored one. `account_id` None: no account has
+    the email (a dummy hash is verified instead, so timing does not tell)."""
+
+    account_id: int | None
+    email: str
+    password_hash: str
+    active: bool
+
+
+def email_taken(session: Session, email: str) -> bool:
+    """Whether an account has this email (as `clean_email` writes it); False for an
+    email that is not valid."""
+    try:
+        address = clean_email(email)
+    except ServiceError:
+        return False
+    return session.exec(select(Account.id).where(Account.email == address)).first() is not None
+
+
+def hash_for_new_account(password: str, *, email: str, display_name: str) -> str | None:
+    """The Argon2 hash of a new account's password, computed before the write
+    transaction and passed to the registering service; None when the input will be
+    refused anyway (an invalid email, name or password), so no hash is wasted on it."""
+    try:
+        # The password first: its list of leaked passwords is loaded on first use, here
+        # rather than in the write transaction.
+        check_password(password, email=email)
+        clean_email(email)
+        clean_text(display_name, field="displayName", limit=120)
+    except ServiceError:
+        return None
+    return hash_password(password)
+
+
 def _new_account(
-    session: Session, *, email: str, password: str, display_name: str, role: Role
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    password_hash: str | None = None,
 ) -> Account:
-    """A new account, not yet added; every input error is reported at once."""
+    """A new account, not yet added; every input error is reported at once.
+    `password_hash` is `hash_for_new_account`'s (the password is hashed here without
+    it: scripts and tests that run in one transaction)."""
     errors: list[ServiceError] = []
     clean: dict[str, str] = {}
     for name, action in (
@@ -61,7 +114,7 @@ def _new_account(
         raise ServiceErrors(errors)
     return Account(
         email=clean["email"],
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         display_name=clean["display_name"],
         role=role,
     )
@@ -76,9 +129,11 @@ def register_helper_account(
     kind: str = HelperKind.INDIVIDUAL,
     organisation_name: str | None = None,
     locale: str | None = None,
+    password_hash: str | None = None,
 ) -> Account:
     """Anyone may register to help; enterprises and organisations get an admin account,
-    and their helper profile carries the organisation's name (the person's by default)."""
+    and their helper profile carries the organisation's name (the person's by default).
+    `password_hash`: see `_new_account`."""
     individual = kind == HelperKind.INDIVIDUAL
     errors: list[ServiceError] = []
     try:
@@ -88,6 +143,7 @@ def register_helper_account(
             password=password,
             display_name=display_name,
             role=Role.HELPER if individual else Role.ORGANISATION_ADMIN,
+            password_hash=password_hash,
         )
     except ServiceErrors as invalid:
         errors.extend(invalid.errors)
@@ -107,12 +163,24 @@ def register_helper_account(
 
 
 def register_seller_account(
-    session: Session, *, email: str, password: str, display_name: str, locale: str | None = None
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    locale: str | None = None,
+    password_hash: str | None = None,
 ) -> Account:
     """An account that manages mall sellers (api/mall registers its seller): no helper
-    profile, so a cooperative that only sells is not counted as a helper."""
+    profile, so a cooperative that only sells is not counted as a helper.
+    `password_hash`: see `_new_account`."""
     account = _new_account(
-        session, email=email, password=password, display_name=display_name, role=Role.SELLER
+        session,
+        email=email,
+        password=password,
+        display_name=display_name,
+        role=Role.SELLER,
+        password_hash=password_hash,
     )
     account.locale = locale
     _insert_account(session, account)
@@ -129,15 +197,21 @@ def create_staff_account(
     role: Role,
     region_id: int | None = None,
     household_id: int | None = None,
+    password_hash: str | None = None,
 ) -> Account:
     """Admins create any staff account; caseworkers create representatives of households
-    in their own area."""
+    in their own area. `password_hash`: see `_new_account`."""
     if not actor.is_admin and not (
         actor.role == Role.CASEWORKER and role == Role.HOUSEHOLD_REPRESENTATIVE
     ):
         raise ServiceError(ErrorCode.FORBIDDEN, field="role")
     account = _new_account(
-        session, email=email, password=password, display_name=display_name, role=role
+        session,
+        email=email,
+        password=password,
+        display_name=display_name,
+        role=role,
+        password_hash=password_hash,
     )
     if role == Role.CASEWORKER:
         region = session.get(Region, region_id) if region_id is not None else None
@@ -182,14 +256,35 @@ def _insert_account(session: Session, account: Account) -> None:
         raise ServiceError(ErrorCode.DUPLICATE, field="email") from None
 
 
-def create_token(
-    session: Session, *, email: str, password: str, secret_key: str
-) -> tuple[Account, str]:
+def login_candidate(session: Session, *, email: str) -> StoredPassword:
+    """What a login's password is verified against (read before the write transaction)."""
     account = session.exec(select(Account).where(Account.email == email.strip().lower())).first()
     if account is None:
-        verify_password(_DUMMY_HASH, password)
+        return StoredPassword(account_id=None, email="", password_hash=_DUMMY_HASH, active=False)
+    return StoredPassword(
+        account_id=account.id,
+        email=account.email,
+        password_hash=account.password_hash,
+        active=account.is_active,
+    )
+
+
+def verify_login(candidate: StoredPassword, password: str) -> StoredPassword:
+    """Argon2, outside any transaction: the candidate when the password is right and the
+    account active, else INVALID_CREDENTIALS (one verification either way)."""
+    if not verify_password(candidate.password_hash, password):
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS)
-    if not verify_password(account.password_hash, password) or not account.is_active:
+    if candidate.account_id is None or not candidate.active:
+        raise ServiceError(ErrorCode.INVALID_CREDENTIALS)
+    return candidate
+
+
+def issue_token(session: Session, *, login: StoredPassword, secret_key: str) -> tuple[Account, str]:
+    """The write step of a login verified by `verify_login`: refused as a wrong
+    password when the account changed its password, was deactivated or deleted since
+    (the password given is then no longer the account's)."""
+    account = session.get(Account, login.account_id) if login.account_id is not None else None
+    if account is None or not account.is_active or account.password_hash != login.password_hash:
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS)
     assert account.id is not None
     token = new_token()
@@ -202,6 +297,14 @@ def create_token(
     )
     session.flush()
     return account, token
+
+
+def create_token(
+    session: Session, *, email: str, password: str, secret_key: str
+) -> tuple[Account, str]:
+    """A login in one session (scripts and tests; the API runs the steps apart)."""
+    candidate = login_candidate(session, email=email)
+    return issue_token(session, login=verify_login(candidate, password), secret_key=secret_key)
 
 
 def revoke_token(session: Session, *, token_id: int) -> None:
@@ -240,8 +343,30 @@ def _own_account(session: Session, account_id: int) -> Account:
     return account
 
 
-def _password_matches(account: Account, password: str, *, field: str) -> None:
-    if not verify_password(account.password_hash, password):
+def stored_password(session: Session, *, account_id: int) -> StoredPassword:
+    """The caller's own password hash, read before the write transaction to verify the
+    password they re-entered (passwordChange, accountDelete)."""
+    account = _own_account(session, account_id)
+    return StoredPassword(
+        account_id=account.id,
+        email=account.email,
+        password_hash=account.password_hash,
+        active=account.is_active,
+    )
+
+
+def verify_current(stored: StoredPassword, password: str, *, field: str) -> StoredPassword:
+    """Argon2, outside any transaction: `stored` when `password` is the account's."""
+    if not verify_password(stored.password_hash, password):
+        raise ServiceError(ErrorCode.INVALID_CREDENTIALS, field=field, message=WRONG_PASSWORD)
+    return stored
+
+
+def _still_stored(account: Account, verified: StoredPassword, *, field: str) -> None:
+    """The compare-and-set of a password verified before the write transaction: when
+    the stored hash changed since (another session changed or reset the password), the
+    password verified is no longer the account's, and the change is refused as wrong."""
+    if account.password_hash != verified.password_hash:
         raise ServiceError(ErrorCode.INVALID_CREDENTIALS, field=field, message=WRONG_PASSWORD)
 
 
@@ -271,23 +396,35 @@ def _retire_reset_tokens(session: Session, account_id: int) -> None:
     )
 
 
-def change_password(
-    session: Session,
-    *,
-    actor: Principal,
-    current_password: str,
-    new_password: str,
-) -> int:
-    """Change the caller's password. Every other session is logged out (its token
-    revoked); the token of this request keeps working, since it just proved the current
-    password. Outstanding reset links are void. Returns how many tokens were revoked."""
+@dataclass(frozen=True)
+class NewPassword:
+    """A password change checked and hashed before the write transaction."""
+
+    verified: StoredPassword
+    password_hash: str
+
+
+def prepare_password_change(
+    stored: StoredPassword, *, current_password: str, new_password: str
+) -> NewPassword:
+    """Argon2, outside any transaction: verify the current password and hash the new
+    one (every input error at once, and no hash for a refused change)."""
+    errors = FieldErrors()
+    errors.check(lambda: verify_current(stored, current_password, field="currentPassword"))
+    errors.check(lambda: check_password(new_password, email=stored.email, field="newPassword"))
+    errors.raise_if_any()
+    return NewPassword(verified=stored, password_hash=hash_password(new_password))
+
+
+def change_password(session: Session, *, actor: Principal, new: NewPassword) -> int:
+    """Change the caller's password (prepared by `prepare_password_change`). Every other
+    session is logged out (its token revoked); the token of this request keeps working,
+    since it just proved the current password. Outstanding reset links are void.
+    Returns how many tokens were revoked."""
     assert actor.account_id is not None
     account = _own_account(session, actor.account_id)
-    errors = FieldErrors()
-    errors.check(lambda: _password_matches(account, current_password, field="currentPassword"))
-    errors.check(lambda: check_password(new_password, email=account.email, field="newPassword"))
-    errors.raise_if_any()
-    account.password_hash = hash_password(new_password)
+    _still_stored(account, new.verified, field="currentPassword")
+    account.password_hash = new.password_hash
     session.add(account)
     revoked = revoke_tokens(session, account_id=actor.account_id, except_token_id=actor.token_id)
     _retire_reset_tokens(session, actor.account_id)
@@ -359,24 +496,46 @@ def request_password_reset(
     )
 
 
-def confirm_password_reset(
-    session: Session, *, actor: Principal, token: str, new_password: str, secret_key: str
-) -> Account:
-    """Set a new password with a reset token. The token is consumed by a guarded UPDATE,
-    so two uses racing each other cannot both succeed; every session of the account is
-    logged out, since whoever held them may be why the password was reset."""
-    errors = FieldErrors()
-    now = utcnow()
+@dataclass(frozen=True)
+class ResetToken:
+    """A live reset token as read before the write transaction."""
+
+    token_id: int
+    account_id: int
+    email: str
+
+
+@dataclass(frozen=True)
+class PreparedReset:
+    """A password reset checked and hashed before the write transaction."""
+
+    token: ResetToken
+    password_hash: str
+
+
+def find_reset_token(session: Session, *, token: str, secret_key: str) -> ResetToken | None:
+    """The unused, unexpired reset token of an active account, if `token` is one."""
     found = session.exec(
-        select(PasswordResetToken.id, Account)
+        select(PasswordResetToken.id, Account.id, Account.email)
         .join(Account, col(Account.id) == PasswordResetToken.account_id)
         .where(PasswordResetToken.token_hash == token_digest(token.strip(), secret_key))
         .where(col(PasswordResetToken.used_at).is_(None))
-        .where(col(PasswordResetToken.expires_at) > now)
+        .where(col(PasswordResetToken.expires_at) > utcnow())
         .where(col(Account.is_active).is_(True))
         .where(col(Account.deleted_at).is_(None))
     ).first()
-    email = found[1].email if found is not None else None
+    if found is None:
+        return None
+    token_id, account_id, email = found
+    assert token_id is not None and account_id is not None
+    return ResetToken(token_id=token_id, account_id=account_id, email=email)
+
+
+def prepare_password_reset(found: ResetToken | None, *, new_password: str) -> PreparedReset:
+    """Argon2, outside any transaction: hash the new password of a valid token (every
+    input error at once, and no hash for a refused reset)."""
+    errors = FieldErrors()
+    email = found.email if found is not None else None
     errors.check(lambda: check_password(new_password, email=email, field="newPassword"))
     if found is None:
         errors.errors.append(
@@ -384,17 +543,33 @@ def confirm_password_reset(
         )
     errors.raise_if_any()
     assert found is not None
-    token_id, account = found
-    assert account.id is not None
+    return PreparedReset(token=found, password_hash=hash_password(new_password))
+
+
+def confirm_password_reset(session: Session, *, actor: Principal, reset: PreparedReset) -> Account:
+    """Set a new password with a reset token (prepared by `prepare_password_reset`). The
+    token is consumed by a guarded UPDATE, so two uses racing each other cannot both
+    succeed, nor one after the token expired or a newer one voided it; every session of
+    the account is logged out, since whoever held them may be why the password was
+    reset."""
+    now = utcnow()
     consumed = session.execute(
         sa.update(PasswordResetToken)
-        .where(col(PasswordResetToken.id) == token_id)
+        .where(col(PasswordResetToken.id) == reset.token.token_id)
         .where(col(PasswordResetToken.used_at).is_(None))
+        .where(col(PasswordResetToken.expires_at) > now)
         .values(used_at=now)
     )
-    if consumed.rowcount != 1:  # type: ignore[attr-defined]
+    account = session.get(Account, reset.token.account_id)
+    if (
+        consumed.rowcount != 1  # type: ignore[attr-defined]
+        or account is None
+        or not account.is_active
+        or account.deleted_at is not None
+    ):
         raise ServiceError(ErrorCode.INVALID, field="token", message=RESET_TOKEN_INVALID)
-    account.password_hash = hash_password(new_password)
+    assert account.id is not None
+    account.password_hash = reset.password_hash
     session.add(account)
     revoked = revoke_tokens(session, account_id=account.id)
     _retire_reset_tokens(session, account.id)
@@ -474,8 +649,9 @@ def revoke_all_tokens(session: Session, *, actor: Principal) -> int:
     return revoked
 
 
-def delete_account(session: Session, *, actor: Principal, password: str) -> None:
-    """Delete the caller's account, confirmed with its password.
+def delete_account(session: Session, *, actor: Principal, verified: StoredPassword) -> None:
+    """Delete the caller's account, confirmed with its password (verified beforehand by
+    `verify_current`, and still the stored one).
 
     Personal data is erased: the email becomes an unusable unique placeholder, the name,
     locale and password go, every token is revoked, and an individual helper's public
@@ -492,7 +668,7 @@ def delete_account(session: Session, *, actor: Principal, password: str) -> None
     assert actor.account_id is not None
     account_id = actor.account_id
     account = _own_account(session, account_id)
-    _password_matches(account, password, field="password")
+    _still_stored(account, verified, field="password")
     if account.role == Role.PLATFORM_ADMIN:
         # Lock the admins' rows (PostgreSQL; SQLite serializes writers anyway), so two
         # last admins deleting at once cannot both see the other one still there.

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 
 from api.core.auth import ANONYMOUS, Principal, principal_for_token
-from api.core.db import open_session
+from api.core.db import open_session, read_session
 from api.core.i18n import Translator, translator_for
 from api.core.locales import negotiate_locale
 from api.core.settings import Settings
@@ -44,6 +44,8 @@ class Context:
     # (api/core/cost.py); what the rate limit charges (api/core/ratelimit.py).
     cost: int = 1
     _session: Session | None = None
+    # A mutation's reads before its write transaction (see `read_session`).
+    _reader: Session | None = None
     _principal: Principal | None = None
     _locale: str | None = None
     _translator: Translator | None = None
@@ -54,15 +56,39 @@ class Context:
 
     @property
     def session(self) -> Session:
+        """The operation's unit of work; a mutation's takes SQLite's write lock at its
+        first statement and keeps it to the commit."""
         if self._session is None:
+            self.end_reads()
             self._session = open_session(self.engine, write=self.is_mutation)
         return self._session
+
+    @property
+    def read_session(self) -> Session:
+        """Where a mutation reads before it writes (the caller's token, what a password
+        is checked against): a read-only transaction of its own, so slow work that
+        follows (api/core/mutations.py `prepare`) runs without SQLite's write lock and
+        without a PostgreSQL connection held. What it read may change before the write:
+        the write step re-checks what it relies on. Once the unit of work is open (a
+        query, or a mutation that already wrote), reads go to it and see its writes."""
+        if self._session is not None or not self.is_mutation:
+            return self.session
+        if self._reader is None:
+            self._reader = read_session(self.engine)
+        return self._reader
+
+    def end_reads(self) -> None:
+        """End the read-only transaction, if any: its snapshot and connection go back
+        before slow work or the write transaction starts."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     @property
     def principal(self) -> Principal:
         if self._principal is None:
             self._principal = (
-                principal_for_token(self.session, self.bearer_token, self.settings.secret_key)
+                principal_for_token(self.read_session, self.bearer_token, self.settings.secret_key)
                 if self.bearer_token
                 else ANONYMOUS
             )
@@ -123,6 +149,7 @@ class Context:
             entry.fields.add(field_name)
 
     def close(self) -> None:
+        self.end_reads()
         if self._session is not None:
             self._session.close()
             self._session = None

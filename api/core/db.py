@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.core.cache_generations import track_writes
+from api.core.deadline import bound_transactions
 from api.core.errors import ErrorCode, coded_error
 
 
@@ -44,18 +45,33 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     """SQLite gets WAL, foreign keys and a busy timeout; PostgreSQL a pre-pinged pool.
     Both refuse text with a NUL character (see `_refuse_nul_characters`)."""
     if url.startswith("sqlite"):
+        if "poolclass" not in kwargs and _is_file(url):
+            # Connections to a file are cheap, and the write lock, not the pool, is what
+            # writers queue on: every worker thread (40 in anyio's pool, each with a
+            # read, a write and a rate-limit connection at most) gets one at once rather
+            # than waiting 30 s and failing with an internal error.
+            kwargs = {"pool_size": 10, "max_overflow": 110, **kwargs}
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate_if_writing)
     else:
-        if "poolclass" not in kwargs:
+        if "poolclass" not in kwargs and _is_file(url):
             kwargs = {"pool_size": 10, "max_overflow": 10, **kwargs}
         engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "before_cursor_execute", _refuse_nul_characters)
     track_writes(engine)  # the response cache's generations (api/core/cache_generations.py)
+    # Now rather than at the first operation: adding the listener while other threads
+    # begin transactions on the engine fails them ("deque mutated during iteration").
+    bound_transactions(engine)
     return engine
+
+
+def _is_file(url: str) -> bool:
+    """A SQLite database in a file (pooled by a QueuePool), not in memory."""
+    database = sa.make_url(url).database
+    return bool(database) and database != ":memory:" and "mode=memory" not in url
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -114,11 +130,34 @@ def is_sqlite(engine_or_session: Engine | Session) -> bool:
 
 
 def open_session(engine: Engine, *, write: bool = False) -> Session:
-    """A session; `write=True` takes SQLite's write lock at BEGIN (no-op elsewhere)."""
+    """A session; `write=True` takes SQLite's write lock at BEGIN (no-op elsewhere).
+
+    SQLite has one write lock for the whole file, and a write session holds it from its
+    first statement to its commit: nothing slow may happen in one (no Argon2, no picture
+    encoding). Such work reads what it needs in a `read_session` first (see
+    api/core/mutations.py `prepare`), and the write session re-checks it."""
     session = Session(engine, expire_on_commit=False)
     if write and engine.dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_immediate": True})
     return session
+
+
+class ReadOnlySession(Session):
+    """A session for reading only: a deferred transaction, which on SQLite (WAL) takes no
+    lock and waits for no writer, and is never committed. Flushing a change raises, so a
+    write cannot slip into it and be lost (or, on SQLite, upgrade the lock mid-way, which
+    fails at once with "database is locked" instead of waiting)."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read session does not write: use the operation's session")
+
+
+def read_session(engine: Engine) -> Session:
+    """A `ReadOnlySession` on `engine`."""
+    return ReadOnlySession(engine, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager

@@ -57,6 +57,12 @@ def deadline(at: float, engine: Engine) -> Iterator[None]:
         _deadline.set(previous)
 
 
+def seconds_left() -> float | None:
+    """Seconds until the current deadline (at least 0), None outside one."""
+    at = _deadline.get()
+    return None if at is None else max(0.0, at - clock())
+
+
 def past_deadline() -> bool:
     at = _deadline.get()
     return at is not None and clock() > at

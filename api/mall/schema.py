@@ -10,7 +10,7 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.schema import Viewer
+from api.accounts.schema import Viewer, prehash_new_password
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
 from api.core.ids import decode_int_id
@@ -668,6 +668,7 @@ class MallMutations:
         context = info.context
         seller = input.seller
         locales = context.settings.instance.locales
+        password_hash = prehash_new_password(info, input.email, input.password, input.display_name)
 
         def register() -> service.SellerAccountRegistered:
             return service.register_seller_account(
@@ -677,6 +678,7 @@ class MallMutations:
                     password=input.password,
                     display_name=input.display_name,
                     locale=input.locale if input.locale in locales else None,
+                    password_hash=password_hash,
                     seller=service.SellerInput(
                         kind=seller.kind,
                         display_name=seller.display_name,

@@ -346,6 +346,8 @@ class SellerAccountInput:
     display_name: str
     locale: str | None
     seller: SellerInput
+    # Hashed before the write transaction (api/accounts/schema.py prehash_new_password).
+    password_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -379,6 +381,7 @@ def register_seller_account(
             password=data.password,
             display_name=data.display_name,
             locale=data.locale,
+            password_hash=data.password_hash,
         )
     )
     found.raise_if_any()

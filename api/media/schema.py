@@ -11,7 +11,7 @@ from strawberry.file_uploads import Upload
 
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError
-from api.core.mutations import run_service
+from api.core.mutations import prepare, run_service
 from api.core.permissions import requires
 from api.media import service
 from api.media.service import MAX_UPLOAD_BYTES
@@ -52,11 +52,16 @@ class MediaMutations:
         file: Annotated[Upload, strawberry.argument(description="The picture file.")],
     ) -> ImageUploadPayload:
         context = info.context
+        upload, errors = prepare(
+            info,
+            lambda reader: service.may_upload(reader, context.principal),
+            lambda allowed: service.encode_upload(allowed, read_upload(file) if allowed else b""),
+        )
+        if upload is None:
+            return ImageUploadPayload(image=None, errors=errors)
         row, errors = run_service(
             info,
-            lambda: service.store_image(
-                context.session, actor=context.principal, data=read_upload(file)
-            ),
+            lambda: service.store_encoded(context.session, actor=context.principal, upload=upload),
         )
         if row is None or row.id is None:
             return ImageUploadPayload(image=None, errors=errors)

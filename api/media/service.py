@@ -125,13 +125,30 @@ def encode_variants(picture: PILImage.Image) -> list[tuple[int, int, bytes]]:
     return variants
 
 
-def store_image(session: Session, *, actor: Principal, data: bytes) -> Image:
-    """Check, clean and store an uploaded picture; the uploader may then show it."""
+@dataclass(frozen=True)
+class EncodedUpload:
+    """An upload decoded and re-encoded before the write transaction (`encode_upload`):
+    decoding and WebP encoding take a second for a large photo, too long to hold
+    SQLite's write lock."""
+
+    variants: list[tuple[int, int, bytes]]
+    size: int
+
+
+def encode_upload(allowed: bool, data: bytes) -> EncodedUpload:
+    """Check and clean an upload outside any transaction; `allowed` is `may_upload`'s
+    answer (nothing is decoded for a caller who may not upload)."""
+    if not allowed:
+        raise ServiceError(ErrorCode.FORBIDDEN, field="file")
+    return EncodedUpload(variants=encode_variants(decode_picture(data)), size=len(data))
+
+
+def store_encoded(session: Session, *, actor: Principal, upload: EncodedUpload) -> Image:
+    """Store an upload encoded by `encode_upload`; whether the caller may upload is asked
+    again, in the write transaction."""
     if not may_upload(session, actor):
         raise ServiceError(ErrorCode.FORBIDDEN, field="file")
-    return save_variants(
-        session, actor=actor, variants=encode_variants(decode_picture(data)), size=len(data)
-    )
+    return save_variants(session, actor=actor, variants=upload.variants, size=upload.size)
 
 
 def save_variants(

@@ -247,6 +247,9 @@ def copy_sqlite_to_postgres(source: Path, engine: sa.Engine) -> int:
             with raw.cursor() as cursor:
                 cursor.execute("SET TIME ZONE 'UTC'")
                 cursor.execute("SET session_replication_role = replica")
+                # The target's own response-cache generations (bumped by its migrations and
+                # earlier writes) give way to the source's, so both hold the same rows.
+                cursor.execute("DELETE FROM cache_generation")
                 for table in target.tables.values():
                     if table.name in present and table.name != "alembic_version":
                         total += _copy_table(reader, table, cursor)

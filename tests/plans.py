@@ -68,6 +68,14 @@ def analyze(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     engine.dispose()  # new connections read the new statistics
+    forget_cached_answers(engine)
+
+
+def forget_cached_answers(engine: Engine) -> None:
+    """Every table's generation moves on, so the response cache answers nothing it kept
+    from a page measured before: the next query runs its statements again."""
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE cache_generation SET generation = generation + 1")
 
 
 def forget_statistics(engine: Engine) -> None:
@@ -78,6 +86,7 @@ def forget_statistics(engine: Engine) -> None:
         ).first():
             connection.exec_driver_sql("DELETE FROM sqlite_stat1")
     engine.dispose()  # connections keep the statistics they read
+    forget_cached_answers(engine)
 
 
 def global_id(type_name: str, pk: int) -> str:

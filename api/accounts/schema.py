@@ -20,10 +20,11 @@ from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, prepare, run_service
 from api.core.permissions import STAFF, requires
+from api.helpers import loaders as helper_loaders
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
-from api.helpers.types import Helper, load_helpers
+from api.helpers.types import Helper
 from api.households.types import Household, households_by_id
 from api.notifications import deliver_after_commit
 from api.notifications.messages import password_reset_notification
@@ -114,7 +115,7 @@ class Viewer(relay.Node):
     def helper(self, info: strawberry.Info[Context, Any]) -> Helper | None:
         if self.row.helper_id is None:
             return None
-        row = load_helpers(info.context, [self.row.helper_id]).get(self.row.helper_id)
+        row = helper_loaders.helper.many(info.context, [self.row.helper_id]).get(self.row.helper_id)
         return Helper.from_row(row) if row else None
 
     @strawberry.field(description="Household representatives: the household they speak for.")

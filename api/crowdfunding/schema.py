@@ -336,9 +336,7 @@ class CampaignQueries:
                 )
             )
         if filter and filter.status:
-            statement = statement.where(
-                service.shown_status_condition(filter.status, utcnow())
-            )
+            statement = statement.where(service.shown_status_condition(filter.status, utcnow()))
         if filter and filter.target_kind:
             statement = statement.where(
                 col(CampaignRow.target_kind).in_([k.value for k in filter.target_kind])

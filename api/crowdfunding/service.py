@@ -1188,9 +1188,7 @@ def shown_status_condition(
     branches: list[sa.ColumnElement[bool]] = []
     for status in sorted(set(statuses)):
         if status == CampaignStatus.ACTIVE:
-            branches.append(
-                sa.and_(col(Campaign.status) == status, col(Campaign.deadline) > now)
-            )
+            branches.append(sa.and_(col(Campaign.status) == status, col(Campaign.deadline) > now))
         elif status == CampaignStatus.SUCCEEDED:
             branches.append(sa.or_(col(Campaign.status) == status, sa.and_(overdue, _succeeds())))
         elif status == CampaignStatus.FAILED:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Self
 
@@ -10,9 +9,9 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.enums import graphql_enum
 from api.core.i18n import N_
-from api.core.loading import load_many
 from api.core.money import Money, money_or_none
-from api.helpers import service
+from api.graphql.nodes import LoadedNode
+from api.helpers import loaders
 from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
 
@@ -44,7 +43,7 @@ class HelperPreferences:
 
 
 @strawberry.type(description="A person, enterprise or organisation that gives help.")
-class Helper(relay.Node):
+class Helper(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[HelperRow]
 
@@ -94,20 +93,5 @@ class Helper(relay.Node):
         return cls(id=row.id, row=row)
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Helper | None]:
-        ids = [int(i) for i in node_ids if str(i).isdigit()]
-        rows = load_helpers(info.context, ids)
-        return [
-            cls.from_row(rows[int(i)]) if str(i).isdigit() and int(i) in rows else None
-            for i in node_ids
-        ]
-
-
-def load_helpers(context: Context, ids: Iterable[int]) -> dict[int, HelperRow]:
-    return load_many(context, "helper", ids, lambda m: service.helpers_by_id(context.session, m))
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        return {key: cls.from_row(row) for key, row in loaders.helper.many(context, keys).items()}

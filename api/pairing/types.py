@@ -21,7 +21,8 @@ from api.core.db import utcnow
 from api.core.enums import graphql_enum
 from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
-from api.helpers.types import Helper, load_helpers
+from api.helpers import loaders as helper_loaders
+from api.helpers.types import Helper
 from api.households import service as household_service
 from api.households.types import Household, households_by_id
 from api.pairing import models, service
@@ -394,7 +395,7 @@ class Pairing(relay.Node):
 
     @strawberry.field(description="The enterprise (or other helper) that committed. Public.")
     def helper(self, info: strawberry.Info[Context, Any]) -> Helper | None:
-        rows = load_helpers(info.context, {r.helper_id for r in self.page})
+        rows = helper_loaders.helper.many(info.context, {r.helper_id for r in self.page})
         row = rows.get(self.row.helper_id)
         return Helper.from_row(row) if row else None
 

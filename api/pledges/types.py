@@ -18,8 +18,9 @@ from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.core.translations import LocalizedText, localized_field
 from api.help_requests.models import HelpRequest as HelpRequestRow
+from api.helpers import loaders as helper_loaders
 from api.helpers.models import Helper as HelperRow
-from api.helpers.types import FORMER_HELPER, Helper, load_helpers
+from api.helpers.types import FORMER_HELPER, Helper
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
 from api.pledges.models import PledgeStatus as PledgeStatusValue
@@ -127,7 +128,7 @@ class Pledge(relay.Node):
 
     @strawberry.field(description="Who pledged (the helper's public profile).")
     def helper(self, info: strawberry.Info[Context, Any]) -> Helper | None:
-        found = load_helpers(info.context, [p.helper_id for p in self.page])
+        found = helper_loaders.helper.many(info.context, [p.helper_id for p in self.page])
         row = found.get(self.row.helper_id)
         return Helper.from_row(row) if row else None
 

@@ -35,7 +35,7 @@ from api.help_requests import service
 from api.help_requests.facets import RequestFacets
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.models import RequestStatus
-from api.households import service as household_service
+from api.households import loaders as household_loaders
 from api.households.types import Household, households_by_id
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions, remember_regions
@@ -388,12 +388,7 @@ def load_page_households(context: Context, rows: list[HelpRequestRow]) -> dict[i
         return done[1]
     found = households_by_id(context, {r.household_id for r in rows})
     remember_household_page(context, found)
-    load_many(
-        context,
-        "household_causes",
-        found,
-        lambda ids: household_service.causes_by_household(context.session, ids),
-    )
+    household_loaders.causes.many(context, found)
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(h.region_path, level) for h in found.values()})
     context.cache[_PAGE_HOUSEHOLDS][id(rows)] = (rows, found)  # keeps `rows`: ids stay unique

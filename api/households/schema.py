@@ -12,7 +12,6 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
 from api.core.ids import decode_id, decode_int_id
-from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, MoneyInput
 from api.core.mutations import MutationInput, run_service
 from api.core.pagination import (
@@ -26,6 +25,7 @@ from api.core.pagination import (
 )
 from api.core.permissions import STAFF, requires
 from api.help_requests.types import remember_household_page
+from api.households import loaders as household_loaders
 from api.households import service
 from api.households.models import Household as HouseholdRow
 from api.households.models import PovertyStatus as PovertyStatusValue
@@ -111,12 +111,7 @@ def _prime(context: Context, nodes: list[Household]) -> None:
     per-household lists (open requests, thanks) load for the whole page at once."""
     ids = [n.row.id for n in nodes if n.row.id is not None]
     remember_household_page(context, ids)
-    load_many(
-        context,
-        "household_causes",
-        ids,
-        lambda m: service.causes_by_household(context.session, m),
-    )
+    household_loaders.causes.many(context, ids)
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(n.region_path, level) for n in nodes})
 

@@ -21,6 +21,7 @@ from api.core.money import MinorUnits, Money, money_or_none
 from api.core.numbers import formatted_count_field
 from api.core.permissions import deny
 from api.core.taxonomy import TaxonomyTerm, cause_terms
+from api.households import loaders as household_loaders
 from api.households import models, service
 from api.households.models import Household as HouseholdRow
 from api.households.models import HouseholdStatusChange, HouseholdSubsidy
@@ -142,13 +143,7 @@ class Household(relay.Node):
     @strawberry.field(description="Causes of poverty, from the instance taxonomy.")
     def causes(self, info: strawberry.Info[Context, Any]) -> list[TaxonomyTerm]:
         context = info.context
-        codes = load_many(
-            context,
-            "household_causes",
-            [self.row.id],
-            lambda ids: service.causes_by_household(context.session, ids),
-        )
-        return cause_terms(context, codes.get(self.row.id, []))
+        return cause_terms(context, household_loaders.causes.one(context, self.row.id) or [])
 
     @strawberry.field(
         description=(

@@ -23,7 +23,7 @@ from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
 from api.helpers import loaders as helper_loaders
 from api.helpers.types import Helper
-from api.households import service as household_service
+from api.households import loaders as household_loaders
 from api.households.types import Household, households_by_id
 from api.pairing import models, service
 from api.pairing.models import MONEY_KINDS
@@ -135,12 +135,7 @@ def _deliveries(context: Context, report_ids: Iterable[int]) -> dict[int, list[D
 def _households(context: Context, rows: Iterable[PairingRow]) -> dict[int, Household]:
     """Public views of the page's households, with causes and public regions primed."""
     found = households_by_id(context, {r.household_id for r in rows if r.household_id})
-    load_many(
-        context,
-        "household_causes",
-        found,
-        lambda ids: household_service.causes_by_household(context.session, ids),
-    )
+    household_loaders.causes.many(context, found)
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(h.region_path, level) for h in found.values()})
     return found

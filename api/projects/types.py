@@ -18,7 +18,7 @@ from api.core.money import MinorUnits, Money
 from api.disbursements.models import DisbursementTargetKind
 from api.disbursements.service import TargetMoney, target_money
 from api.help_requests.types import remember_household_page
-from api.households import service as household_service
+from api.households import loaders as household_loaders
 from api.households.types import Household
 from api.projects import models, service
 from api.projects.models import Project as ProjectRow
@@ -239,12 +239,7 @@ def prime_households(context: Context, nodes: list[Household]) -> None:
     remember_household_page(context, ids)
     for node in nodes:
         context.cache["household"][node.row.id] = node
-    load_many(
-        context,
-        "household_causes",
-        ids,
-        lambda m: household_service.causes_by_household(context.session, m),
-    )
+    household_loaders.causes.many(context, ids)
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(node.region_path, level) for node in nodes})
 

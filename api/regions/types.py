@@ -14,24 +14,23 @@ import strawberry
 from strawberry import relay
 
 from api.core.context import Context
-from api.core.loading import load_many
 from api.core.locales import match_locale
 from api.core.taxonomy import ADMIN_LEVELS
 from api.core.translations import LocalizedText, localized_field
-from api.regions import service
+from api.regions import loaders, service
 from api.regions.models import Region as RegionRow
 
-_CACHE = "region"
+_CACHE = loaders.region.name
 
 
 def load_regions(context: Context, ids: Iterable[int]) -> dict[int, RegionRow]:
     """Regions by id, cached for the request (the one way regions are read for display)."""
-    return load_many(context, _CACHE, ids, lambda m: service.regions_by_id(context.session, m))
+    return loaders.region.many(context, ids)
 
 
 def remember_regions(context: Context, rows: Iterable[RegionRow]) -> None:
     """Cache regions read by a list, so their relations load with the others'."""
-    context.cache[_CACHE].update({row.id: row for row in rows if row.id is not None})
+    loaders.region.prime(context, {row.id: row for row in rows if row.id is not None})
 
 
 def _cached_regions(context: Context) -> list[RegionRow]:

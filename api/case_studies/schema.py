@@ -4,34 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
-from api.case_studies import models, service
+from api.case_studies import loaders, models, queries, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
-from api.case_studies.models import CaseStudyCause, CaseStudyHousehold, CaseStudyTranslation
 from api.case_studies.types import CaseStudy
 from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
+from api.core.errors import ErrorCode, ServiceError, UserError
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MinorUnits
 from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
+from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
 from api.core.permissions import requires
-from api.households.models import Household as HouseholdRow
-from api.projects.schema import region_or_error
-from api.regions.visibility import mixed_region_condition
+from api.projects.schema import region_id_or_error
 
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN, Role.CASEWORKER)
 
@@ -85,76 +72,31 @@ class CaseStudyQueries:
         after: After = None,
     ) -> Connection[CaseStudy]:
         context = info.context
-        statement = select(CaseStudyRow).where(
-            service.visible_case_studies_condition(context.principal)
-        )
-        if filter is not None:
-            if filter.region is not None:
-                region = region_or_error(context, filter.region, "filter.region")
-                if region is None:
-                    return build_connection([], [], has_next=False, has_previous=False)
-                names_households = sa.exists().where(
-                    col(CaseStudyHousehold.case_study_id) == CaseStudyRow.id
-                )
-                statement = statement.where(
-                    mixed_region_condition(
-                        context.principal,
-                        region,
-                        public_level=context.settings.instance.public_region_level,
-                        path=CaseStudyRow.region_path,
-                        located_by_household=names_households,
-                    )
-                )
-            if filter.cause:
-                statement = statement.where(
-                    col(CaseStudyRow.id).in_(
-                        select(CaseStudyCause.case_study_id).where(
-                            CaseStudyCause.cause_code == filter.cause
-                        )
-                    )
-                )
-            if filter.intervention_type:
-                statement = statement.where(
-                    col(CaseStudyRow.intervention_type).in_(
-                        [t.value for t in filter.intervention_type]
-                    )
-                )
-            if filter.status:
-                statement = statement.where(
-                    col(CaseStudyRow.status).in_([s.value for s in filter.status])
-                )
-            text = (filter.text or "").strip()
-            if len(text) > service.TEXT_LIMIT:
-                raise coded_error(
-                    ErrorCode.TOO_LONG, reported_as="BAD_USER_INPUT", limit=service.TEXT_LIMIT
-                )
-            if text:
-                # LIKE on lower(): the same on SQLite and PostgreSQL; % and _ match literally.
-                translated = sa.exists().where(
-                    col(CaseStudyTranslation.case_study_id) == CaseStudyRow.id,
-                    col(CaseStudyTranslation.title).icontains(text, autoescape=True)
-                    | col(CaseStudyTranslation.summary).icontains(text, autoescape=True)
-                    | col(CaseStudyTranslation.lessons).icontains(text, autoescape=True),
-                )
-                statement = statement.where(
-                    col(CaseStudyRow.title).icontains(text, autoescape=True)
-                    | col(CaseStudyRow.summary).icontains(text, autoescape=True)
-                    | col(CaseStudyRow.lessons).icontains(text, autoescape=True)
-                    | translated
-                )
-        rows, more, cursors = keyset_page(
+        page = queries.list_case_studies(
             context.session,
-            statement,
-            [SortKey(col(CaseStudyRow.id), descending=True)],
+            context.principal,
+            _criteria(filter),
+            public_level=context.settings.instance.public_region_level,
             first=first,
             after=after,
-            key_of=lambda r: (r[0].id,),
         )
-        page = [row for (row,) in rows]
-        for row in page:
-            context.cache["case_study"][row.id] = row
-        nodes = CaseStudy.from_rows(page)
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        loaders.case_study.prime(context, {row.id: row for row in page.rows if row.id is not None})
+        return page_connection(page, CaseStudy.from_rows(page.rows))
+
+
+def _criteria(given: CaseStudyFilter | None) -> queries.CaseStudyFilter:
+    """The list's filter as plain values (a bad region id is a top-level input error)."""
+    if given is None:
+        return queries.CaseStudyFilter()
+    return queries.CaseStudyFilter(
+        region_id=region_id_or_error(given.region, "filter.region")
+        if given.region is not None
+        else None,
+        cause=given.cause,
+        intervention_types=[t.value for t in given.intervention_type or []],
+        statuses=[s.value for s in given.status or []],
+        text=given.text,
+    )
 
 
 # --- Mutations -------------------------------------------------------------------------------
@@ -297,12 +239,10 @@ def _household_pks(context: Context, global_ids: list[relay.GlobalID]) -> list[i
     codes = {decode_id(g, "Household", field="households") for g in global_ids}
     if not codes:
         return []
-    found = context.session.exec(
-        select(HouseholdRow.id).where(col(HouseholdRow.public_code).in_(codes))
-    ).all()
+    found = queries.household_ids_by_code(context.session, codes)
     if len(found) != len(codes):
         raise ServiceError(ErrorCode.NOT_FOUND, field="households")
-    return [pk for pk in found if pk is not None]
+    return found
 
 
 def _details(

@@ -13,16 +13,16 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.case_studies import models, service
+from api.case_studies import loaders, models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.core.context import Context
 from api.core.dates import optional_formatted_day_field
 from api.core.enums import graphql_enum
-from api.core.loading import load_many
 from api.core.money import Money, money_or_none
 from api.core.numbers import optional_formatted_count_field
 from api.core.taxonomy import TaxonomyTerm, cause_terms
 from api.core.translations import LocalizedText, localized_field
+from api.graphql.nodes import LoadedNode
 from api.households.types import Household, households_by_id
 from api.pairing.types import Pairing, pairings_by_id
 from api.projects.types import Project, load_projects, prime_households
@@ -83,12 +83,7 @@ class CaseStudyIndicators:
 
 
 def load_case_studies(context: Context, ids: Iterable[int]) -> dict[int, CaseStudyRow]:
-    return load_many(
-        context,
-        "case_study",
-        ids,
-        lambda m: service.case_studies_by_id(context.session, context.principal, m),
-    )
+    return loaders.case_study.many(context, ids)
 
 
 @strawberry.type(
@@ -100,7 +95,7 @@ def load_case_studies(context: Context, ids: Iterable[int]) -> dict[int, CaseStu
         "organisation; platform admins all."
     )
 )
-class CaseStudy(relay.Node):
+class CaseStudy(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[CaseStudyRow]
     page: strawberry.Private[list[CaseStudyRow]]
@@ -152,16 +147,11 @@ class CaseStudy(relay.Node):
     )
     def region(self, info: strawberry.Info[Context, Any]) -> Region:
         context = info.context
-        links = load_many(
-            context,
-            "case_study_households",
-            self._page_ids(),
-            lambda m: service.households_by_case_study(context.session, m),
-        )
+        links = loaders.households.many(context, self._page_ids())
         level = context.settings.instance.public_region_level
 
         def shown(row: CaseStudyRow) -> int:
-            if not links.get(row.id):
+            if row.id is None or not links.get(row.id):
                 return row.region_id
             return shown_region_id(context.principal, row.region_path, level)
 
@@ -175,13 +165,8 @@ class CaseStudy(relay.Node):
     @strawberry.field(description="Causes of poverty it addressed, from the instance taxonomy.")
     def causes(self, info: strawberry.Info[Context, Any]) -> list[TaxonomyTerm]:
         context = info.context
-        codes = load_many(
-            context,
-            "case_study_causes",
-            self._page_ids(),
-            lambda m: service.causes_by_case_study(context.session, m),
-        )
-        return cause_terms(context, codes.get(self.row.id, []))
+        codes = loaders.causes.many(context, self._page_ids())
+        return cause_terms(context, codes.get(self.id, []))
 
     @strawberry.field(description="Indicators before and after.")
     def indicators(self) -> CaseStudyIndicators:
@@ -216,17 +201,12 @@ class CaseStudy(relay.Node):
     @strawberry.field(description="Projects it reports on that you can see, oldest first.")
     def projects(self, info: strawberry.Info[Context, Any]) -> list[Project]:
         context = info.context
-        links = load_many(
-            context,
-            "case_study_projects",
-            self._page_ids(),
-            lambda m: service.projects_by_case_study(context.session, m),
-        )
+        links = loaders.projects.many(context, self._page_ids())
         rows = load_projects(context, {pid for ids in links.values() for pid in ids})
         page = [rows[pid] for pid in sorted(rows)]
         return [
             Project(id=pid, row=rows[pid], page=page)
-            for pid in links.get(self.row.id, [])
+            for pid in links.get(self.id, [])
             if pid in rows
         ]
 
@@ -238,15 +218,10 @@ class CaseStudy(relay.Node):
     )
     def households(self, info: strawberry.Info[Context, Any]) -> list[Household]:
         context = info.context
-        links = load_many(
-            context,
-            "case_study_households",
-            self._page_ids(),
-            lambda m: service.households_by_case_study(context.session, m),
-        )
+        links = loaders.households.many(context, self._page_ids())
         found = households_by_id(context, {hid for ids in links.values() for hid in ids})
         prime_households(context, list(found.values()))
-        return [found[hid] for hid in links.get(self.row.id, []) if hid in found]
+        return [found[hid] for hid in links.get(self.id, []) if hid in found]
 
     @strawberry.field(
         description=(
@@ -256,31 +231,16 @@ class CaseStudy(relay.Node):
     )
     def pairings(self, info: strawberry.Info[Context, Any]) -> list[Pairing]:
         context = info.context
-        links = load_many(
-            context,
-            "case_study_pairings",
-            self._page_ids(),
-            lambda m: service.pairings_by_case_study(context.session, m),
-        )
+        links = loaders.pairings.many(context, self._page_ids())
         found = pairings_by_id(context, {pid for ids in links.values() for pid in ids})
-        return [found[pid] for pid in links.get(self.row.id, []) if pid in found]
+        return [found[pid] for pid in links.get(self.id, []) if pid in found]
 
     @classmethod
     def from_rows(cls, rows: list[CaseStudyRow]) -> list[Self]:
         return [cls(id=row.id, row=row, page=rows) for row in rows]  # type: ignore[arg-type]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[CaseStudy | None]:
-        wanted = [str(i) for i in node_ids]
-        rows = load_case_studies(info.context, [int(i) for i in wanted if i.isdigit()])
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = load_case_studies(context, keys)
         page = list(rows.values())
-        return [
-            cls(id=int(i), row=rows[int(i)], page=page) if i.isdigit() and int(i) in rows else None
-            for i in wanted
-        ]
+        return {key: cls(id=key, row=row, page=page) for key, row in rows.items()}

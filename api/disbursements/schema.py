@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
@@ -14,17 +13,9 @@ from api.core.i18n import N_
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
+from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
 from api.core.permissions import STAFF, requires
-from api.disbursements import models, service
+from api.disbursements import models, queries, service
 from api.disbursements.models import Disbursement as DisbursementRow
 from api.disbursements.types import (
     TARGET_TYPE_NAMES,
@@ -33,7 +24,6 @@ from api.disbursements.types import (
     MoneyTotals,
 )
 from api.donation.schema import KEY_DESCRIPTION, DonationTargetInput, decode_target
-from api.households.models import Household as HouseholdRow
 from api.regions.models import Region as RegionRow
 
 # A household id that no row has: a filter by an unknown household matches nothing.
@@ -85,10 +75,7 @@ class DisbursementTargetInput:
 
 def _household_pk(context: Context, global_id: relay.GlobalID) -> int | None:
     code = decode_id(global_id, "Household", field="target")
-    found: int | None = context.session.exec(
-        select(HouseholdRow.id).where(HouseholdRow.public_code == code)
-    ).first()
-    return found
+    return queries.household_id_by_code(context.session, code)
 
 
 def _decode(
@@ -181,7 +168,7 @@ def _region(context: Context, global_id: strawberry.ID) -> RegionRow:
         region_id = decode_int_id(global_id, "Region", field="region")
     except ServiceError:
         raise bad_id_error("region", "Region") from None
-    region = context.session.get(RegionRow, region_id)
+    region = queries.region_by_id(context.session, region_id)
     if region is None:
         raise api_error("NOT_FOUND", N_("No such region."))
     return region
@@ -209,16 +196,10 @@ class DisbursementQueries:
     ) -> Connection[Disbursement]:
         context = info.context
         criteria = filter.criteria(context) if filter else service.DisbursementCriteria()
-        rows, more, cursors = keyset_page(
-            context.session,
-            service.list_statement(context.principal, criteria),
-            [SortKey(col(DisbursementRow.id), descending=True)],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].id,),
+        page = queries.list_disbursements(
+            context.session, context.principal, criteria, first=first, after=after
         )
-        nodes = Disbursement.from_rows([row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, Disbursement.from_rows(page.rows))
 
     @strawberry.field(
         description=(

@@ -4,21 +4,18 @@ loads for the whole page in one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Self
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
 from api.core.enums import graphql_enum
-from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
-from api.disbursements import models, service
+from api.disbursements import loaders, models, service
 from api.disbursements.models import Disbursement as DisbursementRow
-from api.households.models import Household as HouseholdRow
+from api.graphql.nodes import LoadedNode
 from api.households.types import Household, households_by_id
 from api.stats.types import SuppressionReason, suppression_reason
 
@@ -54,27 +51,10 @@ TARGET_TYPE_NAMES = {
     models.DisbursementTargetKind.CAMPAIGN: "Campaign",
     models.DisbursementTargetKind.HOUSEHOLD: "Household",
 }
-CONFIRMATIONS = "disbursement_confirmed_at"
-PUBLIC_CODES = "household_public_code"
 
 
 def _money(amount_minor: int, currency: str) -> Money:
     return Money(amount_minor=MinorUnits(amount_minor), currency=currency)
-
-
-def _public_codes(context: Context, household_ids: Iterable[int | None]) -> dict[Any, str]:
-    """Households' pseudonymous codes (their global IDs) by id: whoever sees a
-    disbursement may know which household it paid."""
-
-    def fetch(ids: set[Any]) -> dict[Any, str]:
-        rows = context.session.exec(
-            select(HouseholdRow.id, HouseholdRow.public_code).where(
-                col(HouseholdRow.id).in_(sorted(ids))
-            )
-        ).all()
-        return dict(rows)
-
-    return load_many(context, PUBLIC_CODES, household_ids, fetch)
 
 
 @strawberry.type(description="Who or what a disbursement paid.")
@@ -93,8 +73,10 @@ class DisbursementTarget:
         kind = models.DisbursementTargetKind(self.row.target_kind)
         node_id = str(self.row.target_id)
         if kind == models.DisbursementTargetKind.HOUSEHOLD:
-            codes = _public_codes(info.context, [r.household_id for r in self.page])
-            node_id = codes[self.row.household_id]
+            household_id = self.row.household_id
+            assert household_id is not None, "a household disbursement names its household"
+            codes = loaders.household_code.many(info.context, [r.household_id for r in self.page])
+            node_id = codes[household_id]
         return relay.GlobalID(TARGET_TYPE_NAMES[kind], node_id)
 
     @strawberry.field(
@@ -121,7 +103,7 @@ class DisbursementTarget:
         "`moneyTotals`."
     )
 )
-class Disbursement(relay.Node):
+class Disbursement(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[DisbursementRow]
     page: strawberry.Private[list[DisbursementRow]]
@@ -168,35 +150,17 @@ class Disbursement(relay.Node):
         "always when not `confirmable`)."
     )
     def confirmed_at(self, info: strawberry.Info[Context, Any]) -> datetime | None:
-        context = info.context
-        found = load_many(
-            context,
-            CONFIRMATIONS,
-            [r.id for r in self.page],
-            lambda ids: service.confirmed_at(context.session, ids),
-        )
-        moment: datetime | None = found.get(self.row.id)
-        return moment
+        found = loaders.confirmed_at.many(info.context, [r.id for r in self.page])
+        return found.get(self.row.id) if self.row.id is not None else None
 
     @classmethod
     def from_rows(cls, rows: list[DisbursementRow]) -> list[Self]:
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Disbursement | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        found = service.disbursements_by_id(
-            context.session, context.principal, [int(i) for i in ids if i.isdigit()]
-        )
-        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        found = service.disbursements_by_id(context.session, context.principal, keys)
+        return {node.id: node for node in cls.from_rows(list(found.values()))}
 
 
 @strawberry.type(

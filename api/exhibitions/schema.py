@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
@@ -15,17 +14,9 @@ from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors, UserError
 from api.core.ids import decode_int_id
 from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
+from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
 from api.core.permissions import requires
-from api.exhibitions import models, service
+from api.exhibitions import loaders, models, queries, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.types import (
     Exhibition,
@@ -66,29 +57,18 @@ class ExhibitionQueries:
         after: After = None,
     ) -> Connection[Exhibition]:
         context = info.context
-        statement = select(ExhibitionRow).where(
-            service.visible_exhibitions_condition(context.principal)
-        )
-        if filter and filter.status:
-            statement = statement.where(
-                col(ExhibitionRow.status).in_([s.value for s in filter.status])
+        wanted = queries.ExhibitionFilter()
+        if filter is not None:
+            wanted = queries.ExhibitionFilter(
+                statuses=[s.value for s in filter.status or []],
+                current=filter.current,
+                today=utcnow().date(),
             )
-        if filter and filter.current is not None:
-            current = service.current_condition(utcnow().date())
-            statement = statement.where(current if filter.current else ~current)
-        rows, more, cursors = keyset_page(
-            context.session,
-            statement,
-            [SortKey(col(ExhibitionRow.id), descending=True)],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].id,),
+        page = queries.list_exhibitions(
+            context.session, context.principal, wanted, first=first, after=after
         )
-        page = [row for (row,) in rows]
-        for row in page:
-            context.cache["exhibition"][row.id] = row
-        nodes = Exhibition.from_rows(page)
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        loaders.exhibition.prime(context, {row.id: row for row in page.rows if row.id is not None})
+        return page_connection(page, Exhibition.from_rows(page.rows))
 
 
 # --- Mutations -------------------------------------------------------------------------------
@@ -219,12 +199,13 @@ def _items(
         and spec.target_global_id
         and service.FOREIGN_TARGET_WORDS[spec.kind] in (spec.target_type or "")  # type: ignore[index]
     ]
-    resolve_targets(info, [spec.target_global_id for _, spec in foreign if spec.target_global_id])
-    cache = info.context.cache["exhibit_target"]
+    found = resolve_targets(
+        info, [spec.target_global_id for _, spec in foreign if spec.target_global_id]
+    )
     missing = [
         ServiceError(ErrorCode.NOT_FOUND, field=f"items.{i}.target")
         for i, spec in foreign
-        if cache.get(spec.target_global_id) is None
+        if found.get(spec.target_global_id or "") is None
     ]
     if missing:
         raise ServiceErrors(missing)

@@ -15,11 +15,11 @@ from api.core.context import Context
 from api.core.dates import formatted_day_field
 from api.core.db import utcnow
 from api.core.enums import graphql_enum
-from api.core.loading import load_many
 from api.core.translations import LocalizedText, localized_field
-from api.exhibitions import models, service
+from api.exhibitions import loaders, models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.models import ExhibitionItem as ExhibitionItemRow
+from api.graphql.nodes import LoadedNode
 from api.media.types import Image, images_of
 from api.regions.types import Region, load_regions
 
@@ -53,20 +53,24 @@ ExhibitionItemKind = graphql_enum(
 def load_exhibition_items(
     context: Context, ids: Iterable[int]
 ) -> dict[int, list[ExhibitionItemRow]]:
-    return load_many(
-        context,
-        "exhibition_items",
-        ids,
-        lambda m: service.items_by_exhibition(context.session, m),
-    )
+    return loaders.items.many(context, ids)
 
 
-def resolve_targets(info: strawberry.Info[Context, Any], global_ids: Iterable[str]) -> None:
-    """Resolve global IDs into the request cache, one `resolve_nodes` call per type. Types
-    added later (products, campaigns) resolve the same way once they are in the schema."""
-    cache = info.context.cache["exhibit_target"]
+# Exhibit targets resolved in this request, by global ID: GraphQL nodes (of whatever type
+# the ID names) or None, so not a row loader.
+_TARGETS = "exhibit_target"
+
+
+def resolve_targets(
+    info: strawberry.Info[Context, Any], global_ids: Iterable[str]
+) -> dict[str, relay.Node | None]:
+    """The nodes of these global IDs (None where absent or not visible), resolved once per
+    request with one `resolve_nodes` call per type. Types added later (products,
+    campaigns) resolve the same way once they are in the schema."""
+    cache = info.context.cache[_TARGETS]
+    wanted = list(global_ids)
     by_type: dict[str, list[str]] = defaultdict(list)
-    for global_id in global_ids:
+    for global_id in wanted:
         if global_id in cache:
             continue
         cache[global_id] = None
@@ -83,6 +87,7 @@ def resolve_targets(info: strawberry.Info[Context, Any], global_ids: Iterable[st
         nodes = node_type.resolve_nodes(info=info, node_ids=node_ids, required=False)
         for node_id, node in zip(node_ids, list(nodes), strict=True):  # type: ignore[arg-type]
             cache[str(relay.GlobalID(type_name, node_id))] = node
+    return {global_id: cache.get(global_id) for global_id in wanted}
 
 
 @strawberry.type(description="One exhibit: an object shown with a caption, or a media file.")
@@ -155,7 +160,7 @@ class ExhibitionItem:
         if not self.row.target_global_id:
             return None
         items = load_exhibition_items(info.context, self.page_ids)
-        resolve_targets(
+        found = resolve_targets(
             info,
             {
                 item.target_global_id
@@ -165,10 +170,7 @@ class ExhibitionItem:
             }
             | {self.row.target_global_id},
         )
-        node: relay.Node | None = info.context.cache["exhibit_target"].get(
-            self.row.target_global_id
-        )
-        return node
+        return found.get(self.row.target_global_id)
 
 
 @strawberry.type(
@@ -178,7 +180,7 @@ class ExhibitionItem:
         "organisation admins also their organisation's drafts; platform admins all."
     )
 )
-class Exhibition(relay.Node):
+class Exhibition(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[ExhibitionRow]
     page: strawberry.Private[list[ExhibitionRow]]
@@ -259,23 +261,7 @@ class Exhibition(relay.Node):
         return [cls(id=row.id, row=row, page=rows) for row in rows]  # type: ignore[arg-type]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Exhibition | None]:
-        context = info.context
-        wanted = [str(i) for i in node_ids]
-        rows = load_many(
-            context,
-            "exhibition",
-            [int(i) for i in wanted if i.isdigit()],
-            lambda m: service.exhibitions_by_id(context.session, context.principal, m),
-        )
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = loaders.exhibition.many(context, keys)
         page = list(rows.values())
-        return [
-            cls(id=int(i), row=rows[int(i)], page=page) if i.isdigit() and int(i) in rows else None
-            for i in wanted
-        ]
+        return {key: cls(id=key, row=row, page=page) for key, row in rows.items()}

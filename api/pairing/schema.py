@@ -8,7 +8,6 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
@@ -17,18 +16,9 @@ from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
+from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
 from api.core.permissions import STAFF, requires
-from api.households.models import Household as HouseholdRow
-from api.pairing import models, service
+from api.pairing import loaders, models, queries, service
 from api.pairing.models import Pairing as PairingRow
 from api.pairing.types import (
     Pairing,
@@ -36,7 +26,6 @@ from api.pairing.types import (
     PairingMilestone,
     PairingReport,
 )
-from api.regions.models import Region as RegionRow
 
 # Who may work on a pairing at all; which pairing is decided in the service.
 PAIRING_ROLES = (Role.HELPER, Role.ORGANISATION_ADMIN, *STAFF)
@@ -83,53 +72,36 @@ class PairingQueries:
         after: After = None,
     ) -> Connection[Pairing]:
         context = info.context
-        statement = select(PairingRow).where(service.visible_pairings_condition(context.principal))
-        if filter is not None:
-            conditions = _filter_conditions(context, filter)
-            if conditions is None:
-                return build_connection([], [], has_next=False, has_previous=False)
-            statement = statement.where(*conditions)
-        rows, more, cursors = keyset_page(
+        page = queries.list_pairings(
             context.session,
-            statement,
-            [SortKey(col(PairingRow.id), descending=True)],
+            context.principal,
+            _criteria(filter),
+            public_level=context.settings.instance.public_region_level,
             first=first,
             after=after,
-            key_of=lambda r: [r[0].id],
         )
-        nodes = Pairing.from_rows([row for (row,) in rows])
-        for node in nodes:
-            context.cache["pairing"][node.row.id] = node.row
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        loaders.pairing.prime(context, {row.id: row for row in page.rows if row.id is not None})
+        return page_connection(page, Pairing.from_rows(page.rows))
 
 
-def _filter_conditions(context: Context, given: PairingFilter) -> list[Any] | None:
-    """The filter as SQL conditions; None when it cannot match anything (unknown ids)."""
-    conditions: list[Any] = []
-    if given.region is not None:
-        try:
-            region_id = decode_int_id(given.region, "Region", field="region")
-        except ServiceError:
-            raise bad_id_error("region", "Region") from None
-        region = context.session.get(RegionRow, region_id)
-        if region is None:
-            return None
-        conditions.append(
-            service.area_condition(
-                context.principal, region, context.settings.instance.public_region_level
-            )
-        )
-    if given.kind is not None:
-        conditions.append(col(PairingRow.kind) == given.kind.value)
-    if given.status:
-        conditions.append(col(PairingRow.status).in_([s.value for s in given.status]))
-    if given.helper is not None:
-        try:
-            helper_id = decode_int_id(given.helper, "Helper", field="helper")
-        except ServiceError:
-            raise bad_id_error("helper", "Helper") from None
-        conditions.append(col(PairingRow.helper_id) == helper_id)
-    return conditions
+def _decoded(global_id: relay.GlobalID, type_name: str, argument: str) -> int:
+    """Queries have no payload for typed errors: a bad id is a top-level input error."""
+    try:
+        return decode_int_id(global_id, type_name, field=argument)
+    except ServiceError:
+        raise bad_id_error(argument, type_name) from None
+
+
+def _criteria(given: PairingFilter | None) -> queries.PairingFilter:
+    """The list's filter as plain values."""
+    if given is None:
+        return queries.PairingFilter()
+    return queries.PairingFilter(
+        region_id=_decoded(given.region, "Region", "region") if given.region is not None else None,
+        kind=given.kind.value if given.kind is not None else None,
+        statuses=[s.value for s in given.status or []],
+        helper_id=_decoded(given.helper, "Helper", "helper") if given.helper is not None else None,
+    )
 
 
 # --- Mutations -------------------------------------------------------------------------------
@@ -298,7 +270,7 @@ def _pairing_payload(
 ) -> PairingPayload:
     if row is None:
         return PairingPayload(pairing=None, errors=errors)
-    context.cache["pairing"][row.id] = row
+    loaders.pairing.prime(context, {row.id: row} if row.id is not None else {})
     return PairingPayload(pairing=Pairing.from_row(row, [row]), errors=errors)
 
 
@@ -310,9 +282,7 @@ def _household_pk(context: Context, global_id: relay.GlobalID | None) -> int | N
     if global_id is None:
         return None
     code = decode_id(global_id, "Household", field="household")
-    pk = context.session.exec(
-        select(HouseholdRow.id).where(col(HouseholdRow.public_code) == code)
-    ).first()
+    pk = queries.household_id_by_code(context.session, code)
     if pk is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="household")
     return pk

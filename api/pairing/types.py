@@ -19,13 +19,13 @@ from api.core.context import Context
 from api.core.dates import formatted_day_field
 from api.core.db import utcnow
 from api.core.enums import graphql_enum
-from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, money_or_none
+from api.graphql.nodes import LoadedNode
 from api.helpers import loaders as helper_loaders
 from api.helpers.types import Helper
 from api.households import loaders as household_loaders
 from api.households.types import Household, households_by_id
-from api.pairing import models, service
+from api.pairing import loaders, models, service
 from api.pairing.models import MONEY_KINDS
 from api.pairing.models import Pairing as PairingRow
 from api.pairing.models import PairingCommitment as CommitmentRow
@@ -86,50 +86,25 @@ class PairingMilestoneStatus(Enum):
 
 def load_pairings(context: Context, ids: Iterable[int]) -> dict[int, PairingRow]:
     """Visible pairings by id, cached per operation."""
-    return load_many(
-        context,
-        "pairing",
-        ids,
-        lambda wanted: service.pairings_by_id(context.session, context.principal, wanted),
-    )
+    return loaders.pairing.many(context, ids)
 
 
 def _commitments(
     context: Context, pairing_ids: Iterable[int]
 ) -> dict[int, list[CommitmentProgress]]:
-    return load_many(
-        context,
-        "pairing_commitments",
-        pairing_ids,
-        lambda ids: service.commitments_of(context.session, ids),
-    )
+    return loaders.commitments.many(context, pairing_ids)
 
 
 def _milestones(context: Context, pairing_ids: Iterable[int]) -> dict[int, list[MilestoneRow]]:
-    return load_many(
-        context,
-        "pairing_milestones",
-        pairing_ids,
-        lambda ids: service.milestones_of(context.session, ids),
-    )
+    return loaders.milestones.many(context, pairing_ids)
 
 
 def _reports(context: Context, pairing_ids: Iterable[int]) -> dict[int, list[ReportRow]]:
-    return load_many(
-        context,
-        "pairing_reports",
-        pairing_ids,
-        lambda ids: service.reports_of(context.session, ids),
-    )
+    return loaders.reports.many(context, pairing_ids)
 
 
 def _deliveries(context: Context, report_ids: Iterable[int]) -> dict[int, list[DeliveryRow]]:
-    return load_many(
-        context,
-        "pairing_deliveries",
-        report_ids,
-        lambda ids: service.deliveries_of(context.session, ids),
-    )
+    return loaders.deliveries.many(context, report_ids)
 
 
 def _households(context: Context, rows: Iterable[PairingRow]) -> dict[int, Household]:
@@ -154,7 +129,7 @@ def _page_ids(rows: Iterable[PairingRow]) -> list[int]:
         "here is the helper's own spending as reported, not money held by the platform."
     )
 )
-class PairingCommitment(relay.Node):
+class PairingCommitment(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     progress_row: strawberry.Private[CommitmentProgress]
 
@@ -212,29 +187,19 @@ class PairingCommitment(relay.Node):
         return done / target if target else 0.0
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[PairingCommitment | None]:
-        context = info.context
-        ids = [str(i) for i in node_ids]
-        rows = service.visible_children(
-            context.session, context.principal, CommitmentRow, [int(i) for i in ids if i.isdigit()]
-        )
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = service.visible_children(context.session, context.principal, CommitmentRow, keys)
         pairing_ids = {row.pairing_id for row in rows.values()}
-        by_id = {
-            progress.commitment.id: cls(id=progress.commitment.id or 0, progress_row=progress)
+        return {
+            progress.commitment.id: cls(id=progress.commitment.id, progress_row=progress)
             for group in _commitments(context, pairing_ids).values()
             for progress in group
+            if progress.commitment.id in rows
         }
-        return [by_id.get(int(i)) if i.isdigit() and int(i) in rows else None for i in ids]
 
 
 @strawberry.type(description="A dated step of a pairing's plan.")
-class PairingMilestone(relay.Node):
+class PairingMilestone(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[MilestoneRow]
 
@@ -259,22 +224,9 @@ class PairingMilestone(relay.Node):
         return PairingMilestoneStatus.PLANNED
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[PairingMilestone | None]:
-        context = info.context
-        ids = [str(i) for i in node_ids]
-        rows = service.visible_children(
-            context.session, context.principal, MilestoneRow, [int(i) for i in ids if i.isdigit()]
-        )
-        return [
-            cls(id=int(i), row=rows[int(i)]) if i.isdigit() and int(i) in rows else None
-            for i in ids
-        ]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = service.visible_children(context.session, context.principal, MilestoneRow, keys)
+        return {key: cls(id=key, row=row) for key, row in rows.items()}
 
 
 @strawberry.type(description="What one report delivered towards one commitment.")
@@ -294,7 +246,7 @@ class PairingDelivery:
         "is their sum. The narrative is public as written."
     )
 )
-class PairingReport(relay.Node):
+class PairingReport(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[ReportRow]
     # Report and pairing ids loaded together with this one (deliveries and the commitments
@@ -343,26 +295,14 @@ class PairingReport(relay.Node):
         return result
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[PairingReport | None]:
-        context = info.context
-        ids = [str(i) for i in node_ids]
-        rows = service.visible_children(
-            context.session, context.principal, ReportRow, [int(i) for i in ids if i.isdigit()]
-        )
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = service.visible_children(context.session, context.principal, ReportRow, keys)
         page = list(rows)
         pairing_page = sorted({row.pairing_id for row in rows.values()})
-        return [
-            cls(id=int(i), row=rows[int(i)], page=page, pairing_page=pairing_page)
-            if i.isdigit() and int(i) in rows
-            else None
-            for i in ids
-        ]
+        return {
+            key: cls(id=key, row=row, page=page, pairing_page=pairing_page)
+            for key, row in rows.items()
+        }
 
 
 @strawberry.type(
@@ -374,7 +314,7 @@ class PairingReport(relay.Node):
         "admins."
     )
 )
-class Pairing(relay.Node):
+class Pairing(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[PairingRow]
     # The rows of the page this node was loaded with (relations load for all at once).
@@ -472,16 +412,9 @@ class Pairing(relay.Node):
         return [cls.from_row(row, rows) for row in rows]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Pairing | None]:
-        ids = [str(i) for i in node_ids]
-        found = pairings_by_id(info.context, [int(i) for i in ids if i.isdigit()])
-        return [found.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = load_pairings(context, keys)
+        return {node.id: node for node in cls.from_rows(list(rows.values()))}
 
 
 def pairings_by_id(context: Context, ids: Iterable[int]) -> dict[int, Pairing]:

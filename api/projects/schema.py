@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
@@ -16,19 +15,18 @@ from api.core.i18n import N_
 from api.core.ids import decode_id, decode_int_id
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, run_service
+from api.core.pages import Page
 from api.core.pagination import (
     DEFAULT_PAGE_SIZE,
     After,
     Connection,
     First,
-    SortKey,
-    build_connection,
-    keyset_page,
+    page_connection,
 )
 from api.core.permissions import STAFF, deny, requires
 from api.households.models import Household as HouseholdRow
 from api.households.types import Household
-from api.projects import models, service
+from api.projects import models, queries, service
 from api.projects.models import Project as ProjectRow
 from api.projects.types import (
     HouseholdCoverage,
@@ -52,13 +50,17 @@ class ProjectFilter:
     )
 
 
-def region_or_error(context: Context, global_id: relay.GlobalID, argument: str) -> RegionRow | None:
+def region_id_or_error(global_id: relay.GlobalID, argument: str) -> int:
     """Queries have no payload for typed errors: a bad id is a top-level input error."""
     try:
-        region_id = decode_int_id(global_id, "Region", field=argument)
+        return decode_int_id(global_id, "Region", field=argument)
     except ServiceError:
         raise bad_id_error(argument, "Region") from None
-    return context.session.get(RegionRow, region_id)
+
+
+def region_or_error(context: Context, global_id: relay.GlobalID, argument: str) -> RegionRow | None:
+    """The region a query argument names; None when there is none."""
+    return queries.region_by_id(context.session, region_id_or_error(global_id, argument))
 
 
 def _staff_region(info: strawberry.Info[Context, Any], global_id: relay.GlobalID) -> RegionRow:
@@ -71,29 +73,11 @@ def _staff_region(info: strawberry.Info[Context, Any], global_id: relay.GlobalID
     return region
 
 
-def _households_in_area(region: RegionRow) -> Any:
-    return (
-        select(HouseholdRow, RegionRow.path)
-        .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
-        .where(col(RegionRow.path).startswith(region.path))
-    )
-
-
-def _household_page(
-    context: Context, statement: Any, first: int, after: str | None
-) -> tuple[list[Household], list[str], bool]:
-    """Households oldest registration first (by id), a keyset page."""
-    rows, more, cursors = keyset_page(
-        context.session,
-        statement,
-        [SortKey(col(HouseholdRow.id))],
-        first=first,
-        after=after,
-        key_of=lambda r: (r[0].id,),
-    )
-    nodes = [Household.from_row(row, path) for row, path in rows]
+def _households(context: Context, page: Page[tuple[HouseholdRow, str]]) -> list[Household]:
+    """The page's households as nodes, cached with their causes and public regions."""
+    nodes = [Household.from_row(row, path) for row, path in page.rows]
     prime_households(context, nodes)
-    return nodes, cursors, more
+    return nodes
 
 
 @strawberry.type
@@ -115,30 +99,19 @@ class ProjectQueries:
         after: After = None,
     ) -> Connection[Project]:
         context = info.context
-        statement = select(ProjectRow).where(service.visible_projects_condition(context.principal))
-        if filter and filter.region is not None:
-            region = region_or_error(context, filter.region, "filter.region")
-            if region is None:
-                return build_connection([], [], has_next=False, has_previous=False)
-            statement = statement.where(col(ProjectRow.region_path).startswith(region.path))
-        if filter and filter.type:
-            statement = statement.where(
-                col(ProjectRow.project_type).in_([t.value for t in filter.type])
+        wanted = queries.ProjectFilter()
+        if filter is not None:
+            wanted = queries.ProjectFilter(
+                region_id=region_id_or_error(filter.region, "filter.region")
+                if filter.region is not None
+                else None,
+                types=[t.value for t in filter.type or []],
+                statuses=[s.value for s in filter.status or []],
             )
-        if filter and filter.status:
-            statement = statement.where(
-                col(ProjectRow.status).in_([s.value for s in filter.status])
-            )
-        rows, more, cursors = keyset_page(
-            context.session,
-            statement,
-            [SortKey(col(ProjectRow.id), descending=True)],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].id,),
+        page = queries.list_projects(
+            context.session, context.principal, wanted, first=first, after=after
         )
-        nodes = projects_of_rows(context, [row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, projects_of_rows(context, page.rows))
 
     @strawberry.field(
         description=(
@@ -167,19 +140,16 @@ class ProjectQueries:
         after: After = None,
     ) -> Connection[HouseholdCoverage]:  # type: ignore[type-var]  # edges of a non-Node
         context = info.context
-        statement = _households_in_area(_staff_region(info, region))
-        if covered is not None:
-            any_cover = select(service.ProjectHousehold.household_id).where(
-                service.ProjectHousehold.household_id == HouseholdRow.id
-            )
-            statement = statement.where(any_cover.exists() if covered else ~any_cover.exists())
-        nodes, cursors, more = _household_page(context, statement, first, after)
+        page = queries.list_coverage(
+            context.session, _staff_region(info, region), covered, first=first, after=after
+        )
+        nodes = _households(context, page)
         page_ids = [node.row.id for node in nodes]
         coverage = [
             HouseholdCoverage(household=node, household_id=node.row.id, page_ids=page_ids)  # type: ignore[arg-type]
             for node in nodes
         ]
-        return build_connection(coverage, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, coverage)
 
     @strawberry.field(
         description=(
@@ -212,11 +182,14 @@ class ProjectQueries:
                 limit=service.MAX_NO_HELP_DAYS,
             )
         context = info.context
-        statement = _households_in_area(_staff_region(info, region)).where(
-            *service.uncovered_households_conditions(no_help_met_for_days)
+        page = queries.list_uncovered(
+            context.session,
+            _staff_region(info, region),
+            no_help_met_for_days,
+            first=first,
+            after=after,
         )
-        nodes, cursors, more = _household_page(context, statement, first, after)
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, _households(context, page))
 
 
 # --- Mutations -------------------------------------------------------------------------------
@@ -290,13 +263,7 @@ def _household_pks(context: Context, global_ids: list[relay.GlobalID]) -> list[i
     codes = [decode_id(g, "Household", field="households") for g in global_ids]
     if not codes:
         return []
-    found = dict(
-        context.session.execute(
-            select(HouseholdRow.public_code, HouseholdRow.id).where(
-                col(HouseholdRow.public_code).in_(set(codes))
-            )
-        ).all()
-    )
+    found = queries.household_ids_by_code(context.session, codes)
     if len(found) != len(set(codes)):
         raise ServiceError(ErrorCode.NOT_FOUND, field="households")
     return [found[code] for code in codes]

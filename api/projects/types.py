@@ -13,14 +13,13 @@ from strawberry import relay
 from api.core.context import Context
 from api.core.dates import optional_formatted_day_field
 from api.core.enums import graphql_enum
-from api.core.loading import load_many
 from api.core.money import MinorUnits, Money
-from api.disbursements.models import DisbursementTargetKind
-from api.disbursements.service import TargetMoney, target_money
+from api.disbursements.service import TargetMoney
+from api.graphql.nodes import LoadedNode
 from api.help_requests.types import remember_household_page
 from api.households import loaders as household_loaders
 from api.households.types import Household
-from api.projects import models, service
+from api.projects import loaders, models
 from api.projects.models import Project as ProjectRow
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions
@@ -62,12 +61,7 @@ ProjectStatus = graphql_enum(
 
 def load_projects(context: Context, ids: Iterable[int]) -> dict[int, ProjectRow]:
     """Visible projects by id, cached per request."""
-    return load_many(
-        context,
-        "project",
-        ids,
-        lambda m: service.projects_by_id(context.session, context.principal, m),
-    )
+    return loaders.project.many(context, ids)
 
 
 @strawberry.type(
@@ -77,7 +71,7 @@ def load_projects(context: Context, ids: Iterable[int]) -> dict[int, ProjectRow]
         "COMPLETED projects; caseworkers also the others touching their area; admins all."
     )
 )
-class Project(relay.Node):
+class Project(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[ProjectRow]
     # The rows of the page this node was loaded with (relations load for all at once).
@@ -149,13 +143,8 @@ class Project(relay.Node):
 
     def _coverage(self, info: strawberry.Info[Context, Any]) -> tuple[int, Withheld | None]:
         context = info.context
-        counts = load_many(
-            context,
-            "project_covered_count",
-            [row.id for row in self.page],
-            lambda m: service.covered_counts(context.session, m),
-        )
-        count = int(counts.get(self.row.id, 0))
+        counts = loaders.covered_count.many(context, [row.id for row in self.page])
+        count = int(counts.get(self.id, 0))
         disclosure = disclosure_for_path(
             context.principal, self.row.region_path, context.settings.instance
         )
@@ -189,13 +178,8 @@ class Project(relay.Node):
 
     def _money(self, context: Context) -> TargetMoney:
         """The page's fund balances and disbursements, in two statements for all of it."""
-        found = load_many(
-            context,
-            "project_money",
-            [row.id for row in self.page],
-            lambda ids: target_money(context.session, DisbursementTargetKind.PROJECT, ids),
-        )
-        return found.get(self.row.id) or TargetMoney()
+        found = loaders.money.many(context, [row.id for row in self.page])
+        return found.get(self.id) or TargetMoney()
 
     @strawberry.field(description="When the project was recorded.")
     def created_at(self) -> datetime:
@@ -210,26 +194,15 @@ class Project(relay.Node):
         return [cls(id=row.id, row=row, page=rows) for row in rows]  # type: ignore[arg-type]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Project | None]:
-        wanted = [str(i) for i in node_ids]
-        rows = load_projects(info.context, [int(i) for i in wanted if i.isdigit()])
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = load_projects(context, keys)
         page = list(rows.values())
-        return [
-            cls(id=int(i), row=rows[int(i)], page=page) if i.isdigit() and int(i) in rows else None
-            for i in wanted
-        ]
+        return {key: cls(id=key, row=row, page=page) for key, row in rows.items()}
 
 
 def projects_of_rows(context: Context, rows: list[ProjectRow]) -> list[Project]:
     """Nodes for a page of rows, with the rows cached for later look-ups by id."""
-    for row in rows:
-        context.cache["project"][row.id] = row
+    loaders.project.prime(context, {row.id: row for row in rows if row.id is not None})
     return Project.from_rows(rows)
 
 
@@ -264,12 +237,7 @@ class HouseholdCoverage:
     )
     def projects(self, info: strawberry.Info[Context, Any]) -> list[Project]:
         context = info.context
-        by_household = load_many(
-            context,
-            "projects_covering",
-            self.page_ids,
-            lambda m: service.covering_project_ids(context.session, context.principal, m),
-        )
+        by_household = loaders.covering.many(context, self.page_ids)
         all_ids = {pid for ids in by_household.values() for pid in ids}
         rows = load_projects(context, all_ids)
         page = [rows[pid] for pid in sorted(rows)]

@@ -1,0 +1,72 @@
+"""The read side of disbursements: the list, a service function taking a plain filter and
+returning a page of rows, and the look-ups its resolvers need. Nothing here writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from api.core.auth import Principal
+from api.core.pages import Page, SortKey, fetch_page
+from api.disbursements.models import Disbursement
+from api.disbursements.service import DisbursementCriteria, list_statement
+from api.households.models import Household
+from api.regions.models import Region
+
+# The list's filter: plain values (decoded ids, model enums).
+DisbursementFilter = DisbursementCriteria
+
+
+class DisbursementOrder(StrEnum):
+    NEWEST = "NEWEST"
+
+
+def list_disbursements(
+    session: Session,
+    principal: Principal,
+    filter: DisbursementFilter,
+    order: DisbursementOrder = DisbursementOrder.NEWEST,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[Disbursement]:
+    """Disbursements visible to `principal` meeting `filter`, newest first."""
+    page = fetch_page(
+        session,
+        list_statement(principal, filter),
+        [SortKey(col(Disbursement.id), descending=True)],
+        first=first,
+        after=after,
+        key_of=lambda r: (r[0].id,),
+    )
+    return Page(
+        rows=[row for (row,) in page.rows],
+        cursors=page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+    )
+
+
+def household_id_by_code(session: Session, code: str) -> int | None:
+    """The database id of the household with this public code, if any."""
+    found: int | None = session.exec(
+        select(Household.id).where(Household.public_code == code)
+    ).first()
+    return found
+
+
+def household_codes(session: Session, household_ids: Iterable[int]) -> dict[int, str]:
+    """Households' pseudonymous public codes by id, in one statement."""
+    wanted = sorted(set(household_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Household.id, Household.public_code).where(col(Household.id).in_(wanted))
+    ).all()
+    return {pk: code for pk, code in rows if pk is not None}
+
+
+def region_by_id(session: Session, region_id: int) -> Region | None:
+    return session.get(Region, region_id)

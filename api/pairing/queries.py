@@ -1,0 +1,80 @@
+"""The read side of pairings: the pairing ledger, a service function taking a plain filter
+and returning a page of rows, and the look-ups its resolvers need. Nothing here writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from api.core.auth import Principal
+from api.core.pages import Page, SortKey, fetch_page
+from api.households.models import Household
+from api.pairing.models import Pairing
+from api.pairing.service import area_condition, visible_pairings_condition
+from api.regions.models import Region
+
+
+class PairingOrder(StrEnum):
+    NEWEST = "NEWEST"
+
+
+@dataclass
+class PairingFilter:
+    """Conditions on pairings; None (or empty) means "any"."""
+
+    region_id: int | None = None
+    kind: str | None = None
+    statuses: list[str] = field(default_factory=list)
+    helper_id: int | None = None
+
+
+def list_pairings(
+    session: Session,
+    principal: Principal,
+    filter: PairingFilter,
+    order: PairingOrder = PairingOrder.NEWEST,
+    *,
+    public_level: int,
+    first: int,
+    after: str | None,
+) -> Page[Pairing]:
+    """Pairings visible to `principal` meeting `filter`, newest first. An unknown region
+    matches nothing; below `public_level` household pairings match a region only for
+    those who may see the household's exact region."""
+    conditions: list[Any] = [visible_pairings_condition(principal)]
+    if filter.region_id is not None:
+        region = session.get(Region, filter.region_id)
+        if region is None:
+            return Page(rows=[], cursors=[], has_next=False, has_previous=False)
+        conditions.append(area_condition(principal, region, public_level))
+    if filter.kind is not None:
+        conditions.append(col(Pairing.kind) == filter.kind)
+    if filter.statuses:
+        conditions.append(col(Pairing.status).in_(filter.statuses))
+    if filter.helper_id is not None:
+        conditions.append(col(Pairing.helper_id) == filter.helper_id)
+    page = fetch_page(
+        session,
+        select(Pairing).where(*conditions),
+        [SortKey(col(Pairing.id), descending=True)],
+        first=first,
+        after=after,
+        key_of=lambda r: [r[0].id],
+    )
+    return Page(
+        rows=[row for (row,) in page.rows],
+        cursors=page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+    )
+
+
+def household_id_by_code(session: Session, code: str) -> int | None:
+    """The database id of the household with this public code, if any."""
+    pk: int | None = session.exec(
+        select(Household.id).where(col(Household.public_code) == code)
+    ).first()
+    return pk

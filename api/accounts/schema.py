@@ -3,7 +3,7 @@ settings (password, reset, profile, sessions, deletion)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Self
 
 import strawberry
@@ -17,9 +17,11 @@ from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode, UserError, error_message
 from api.core.i18n import translator_for
 from api.core.ids import decode_id, decode_int_id
+from api.core.loading import row_id_key
 from api.core.money import MoneyInput
 from api.core.mutations import MutationInput, prepare, run_service
 from api.core.permissions import STAFF, requires
+from api.graphql.nodes import LoadedNode
 from api.helpers import loaders as helper_loaders
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow
@@ -56,15 +58,22 @@ Role = graphql_enum(
 )
 
 
+def _account_key(node_id: str) -> int | None:
+    """The account id of a node ID written the way `me.id` writes it (no leading zeros)."""
+    key = row_id_key(node_id)
+    return key if key is not None and str(key) == node_id else None
+
+
 @strawberry.type(
     description=(
         "An account as its owner sees it: the logged-in account (`me`), or one just "
         "created by its creator. Through `node`, only your own account resolves."
     )
 )
-class Viewer(relay.Node):
+class Viewer(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[AccountRow]
+    node_key = staticmethod(_account_key)
 
     @classmethod
     def from_row(cls, row: AccountRow) -> Self:
@@ -72,21 +81,13 @@ class Viewer(relay.Node):
         return cls(id=row.id, row=row)
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Viewer | None]:
-        own = info.context.principal.account_id
-        wanted = [str(i) for i in node_ids]
-        row = (
-            info.context.session.get(AccountRow, own)
-            if own is not None and str(own) in wanted
-            else None
-        )
-        return [cls.from_row(row) if row and i == str(own) else None for i in wanted]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        """Only your own account resolves."""
+        own = context.principal.account_id
+        if own is None or own not in keys:
+            return {}
+        row = service.own_account(context.session, context.principal)
+        return {own: cls.from_row(row)} if row else {}
 
     @strawberry.field(description="Login email.")
     def email(self) -> str:
@@ -129,10 +130,7 @@ class Viewer(relay.Node):
 class AccountQueries:
     @strawberry.field(description="The logged-in account, or null for anonymous callers.")
     def me(self, info: strawberry.Info[Context, Any]) -> Viewer | None:
-        principal = info.context.principal
-        if principal.account_id is None:
-            return None
-        row = info.context.session.get(AccountRow, principal.account_id)
+        row = service.own_account(info.context.session, info.context.principal)
         return Viewer.from_row(row) if row else None
 
 
@@ -592,14 +590,8 @@ class AccountMutations:
         def create() -> AccountRow:
             household_id = None
             if input.household is not None:
-                from sqlmodel import select
-
-                from api.households.models import Household as HouseholdRow
-
                 code = decode_id(input.household, "Household", field="household")
-                household_id = context.session.exec(
-                    select(HouseholdRow.id).where(HouseholdRow.public_code == code)
-                ).first()
+                household_id = service.household_id_by_code(context.session, code)
                 if household_id is None:
                     household_id = -1
             return service.create_staff_account(
@@ -631,7 +623,7 @@ class AccountMutations:
         context = info.context
 
         def update() -> HelperRow:
-            helper = context.session.get(HelperRow, context.principal.helper_id)
+            helper = service.own_helper(context.session, context.principal)
             assert helper is not None
             return helper_service.update_helper_profile(
                 context.session,

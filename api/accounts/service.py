@@ -242,6 +242,11 @@ def create_staff_account(
     return account
 
 
+def household_id_by_code(session: Session, code: str) -> int | None:
+    """The id of the household with this public code, if there is one."""
+    return session.exec(select(Household.id).where(Household.public_code == code)).first()
+
+
 def _insert_account(session: Session, account: Account) -> None:
     """Insert in a savepoint: when a concurrent request took the same email between the
     check and the insert, the unique index refuses it and the caller gets DUPLICATE."""
@@ -313,6 +318,23 @@ def revoke_token(session: Session, *, token_id: int) -> None:
         access.revoked_at = utcnow()
         session.add(access)
         session.flush()
+
+
+# --- Reading accounts ------------------------------------------------------------------------
+
+
+def own_account(session: Session, principal: Principal) -> Account | None:
+    """The caller's account (None for anonymous callers): only the owner sees an account."""
+    if principal.account_id is None:
+        return None
+    return session.get(Account, principal.account_id)
+
+
+def own_helper(session: Session, principal: Principal) -> Helper | None:
+    """The helper profile the caller acts for, if any."""
+    if principal.helper_id is None:
+        return None
+    return session.get(Helper, principal.helper_id)
 
 
 # --- The account's own settings ------------------------------------------------------------

@@ -21,6 +21,7 @@ from api.core.pagination import (
     Connection,
     First,
     build_connection,
+    page_connection,
 )
 from api.core.permissions import STAFF, requires
 from api.households.types import households_by_code
@@ -103,7 +104,7 @@ class AuditQueries:
                 actor_id = decode_int_id(wanted.actor, "Viewer", field="filter.actor")
             except ServiceError:
                 raise bad_id_error("filter.actor", "Viewer") from None
-        rows, more, cursors = service.audit_events_page(
+        page = service.list_audit_events(
             context.session,
             context.principal,
             service.AuditFilter(
@@ -117,6 +118,4 @@ class AuditQueries:
             first=first,
             after=after,
         )
-        return build_connection(
-            AuditEvent.from_rows(rows), cursors, has_next=more, has_previous=after is not None
-        )
+        return page_connection(page, AuditEvent.from_rows(page.rows))

@@ -4,19 +4,19 @@ for events located in their area)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
+from api.accounts.models import Account, Role
 from api.audit.locations import locate
 from api.audit.models import AuditEvent, AuditOutcome
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.pagination import SortKey, keyset_page
+from api.core.pages import Page, SortKey, fetch_page
 
 
 def record_audit(
@@ -106,16 +106,16 @@ def audit_events_statement(principal: Principal, wanted: AuditFilter) -> sa.Sele
     return statement
 
 
-def audit_events_page(
+def list_audit_events(
     session: Session,
     principal: Principal,
     wanted: AuditFilter,
     *,
     first: int,
     after: str | None,
-) -> tuple[list[AuditEvent], bool, list[str]]:
+) -> Page[AuditEvent]:
     """One page of the trail the principal may read, newest first."""
-    rows, more, cursors = keyset_page(
+    page = fetch_page(
         session,
         audit_events_statement(principal, wanted),
         NEWEST_FIRST,
@@ -123,7 +123,7 @@ def audit_events_page(
         after=after,
         key_of=lambda row: (row[0].at, row[0].id),
     )
-    return [row for (row,) in rows], more, cursors
+    return replace(page, rows=[row for (row,) in page.rows])
 
 
 def audit_events_by_id(
@@ -139,6 +139,17 @@ def audit_events_by_id(
         .where(visible_audit_condition(principal))
     ).all()
     return {row.id: row for row in rows if row.id is not None}
+
+
+def account_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Current display names of the accounts `ids` (the actors of a page of events)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Account.id, Account.display_name).where(col(Account.id).in_(wanted))
+    ).all()
+    return {account_id: name for account_id, name in rows if account_id is not None}
 
 
 def field_names(event: AuditEvent) -> Sequence[str]:

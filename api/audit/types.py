@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Self
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.models import Account as AccountRow
 from api.accounts.models import Role as RoleValue
-from api.audit import service
+from api.audit import loaders, service
 from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.models import AuditOutcome as AuditOutcomeValue
 from api.core.context import Context
 from api.core.enums import graphql_enum
-from api.core.loading import load_many
+from api.graphql.nodes import LoadedNode
 from api.households.types import Household, households_by_id
 
 AuditOutcome = graphql_enum(
@@ -74,7 +71,7 @@ class AuditActor:
         "located in their area."
     )
 )
-class AuditEvent(relay.Node):
+class AuditEvent(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[AuditEventRow]
     page: strawberry.Private[list[AuditEventRow]]
@@ -146,38 +143,15 @@ class AuditEvent(relay.Node):
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[AuditEvent | None]:
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
         """The same rule as `auditEvents`: an event you may not read is null."""
-        wanted = [str(i) for i in node_ids]
-        context = info.context
-        found = service.audit_events_by_id(
-            context.session, context.principal, [int(i) for i in wanted if i.isdigit()]
-        )
-        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in wanted]
+        rows = list(loaders.event.many(context, keys).values())
+        return {node.id: node for node in cls.from_rows(rows)}
 
 
 def _actor_names(context: Context, page: list[AuditEventRow]) -> dict[int, str]:
     """Display names of the page's actors, in one statement."""
-    session = context.session
-    return load_many(
-        context,
-        "audit_actor_name",
-        [row.actor_account_id for row in page],
-        lambda ids: dict(
-            session.exec(
-                select(AccountRow.id, AccountRow.display_name).where(
-                    col(AccountRow.id).in_(sorted(ids))
-                )
-            ).all()
-        ),
-    )
+    return loaders.actor_name.many(context, [row.actor_account_id for row in page])
 
 
 def _households(context: Context, page: list[AuditEventRow]) -> dict[int, Household]:

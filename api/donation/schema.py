@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
@@ -20,12 +19,10 @@ from api.core.pagination import (
     After,
     Connection,
     First,
-    SortKey,
-    build_connection,
-    keyset_page,
+    page_connection,
 )
 from api.core.permissions import requires
-from api.donation import service
+from api.donation import queries, service
 from api.donation.models import Donation as DonationRow
 from api.donation.models import DonationStatus as DonationStatusValue
 from api.donation.models import TargetKind
@@ -174,8 +171,8 @@ class DonationFilter:
         "quote on a transfer), matched exactly, ignoring case and surrounding spaces.",
     )
 
-    def criteria(self) -> service.ReconciliationCriteria:
-        return service.ReconciliationCriteria(
+    def criteria(self) -> queries.ReconciliationCriteria:
+        return queries.ReconciliationCriteria(
             status=DonationStatusValue[self.status.name] if self.status else None,
             created_from=_utc(self.created_from),
             created_before=_utc(self.created_before),
@@ -260,21 +257,10 @@ class DonationQueries:
         after: After = None,
     ) -> Connection[Donation]:
         context = info.context
-        rows, more, cursors = keyset_page(
-            context.session,
-            select(DonationRow).where(
-                col(DonationRow.donor_account_id) == context.principal.account_id
-            ),
-            [
-                SortKey(col(DonationRow.created_at), descending=True, kind="datetime"),
-                SortKey(col(DonationRow.id), descending=True),
-            ],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].created_at, r[0].id),
+        page = queries.list_my_donations(
+            context.session, context.principal, first=first, after=after
         )
-        nodes = Donation.from_rows([row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, Donation.from_rows(page.rows))
 
     @strawberry.field(
         description=(
@@ -295,22 +281,11 @@ class DonationQueries:
         after: After = None,
     ) -> Connection[Donation]:
         context = info.context
-        criteria = filter.criteria() if filter else service.ReconciliationCriteria()
-        rows, more, cursors = keyset_page(
-            context.session,
-            service.reconciliation_statement(criteria),
-            [
-                SortKey(col(DonationRow.created_at), descending=True, kind="datetime"),
-                SortKey(col(DonationRow.id), descending=True),
-            ],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].created_at, r[0].id),
-        )
+        criteria = filter.criteria() if filter else queries.ReconciliationCriteria()
+        page = queries.list_donations(context.session, criteria, first=first, after=after)
         # The page's payment references came with it: its fields need no more statements.
-        prime_payment_references(context, {row.payment_id: reference for row, reference in rows})
-        nodes = Donation.from_rows([row for row, _ in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        prime_payment_references(context, page.extra[queries.PAYMENT_REFERENCES])
+        return page_connection(page, Donation.from_rows(page.rows))
 
     @strawberry.field(
         description=(
@@ -325,21 +300,10 @@ class DonationQueries:
         after: After = None,
     ) -> Connection[DonationWallEntry]:  # type: ignore[type-var]
         # Wall entries are deliberately not nodes: no ID leads from the wall to a donation.
-        context = info.context
-        rows, more, cursors = keyset_page(
-            context.session,
-            select(DonationRow).where(DonationRow.status == DonationStatusValue.RECEIVED),
-            [
-                SortKey(col(DonationRow.received_at), descending=True, kind="datetime"),
-                SortKey(col(DonationRow.id), descending=True),
-            ],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].received_at, r[0].id),
+        page = queries.list_donation_wall(info.context.session, first=first, after=after)
+        return page_connection(
+            page, [DonationWallEntry(row=row, page=page.rows) for row in page.rows]
         )
-        page = [row for (row,) in rows]
-        nodes = [DonationWallEntry(row=row, page=page) for row in page]
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
 
     @strawberry.field(
         description=(

@@ -10,8 +10,6 @@ so they are sequential without gaps on both backends, also under concurrency."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -84,36 +82,6 @@ def visible_donations_condition(principal: Principal) -> sa.ColumnElement[bool]:
     if principal.account_id is not None:
         return col(Donation.donor_account_id) == principal.account_id
     return sa.false()
-
-
-@dataclass(frozen=True)
-class ReconciliationCriteria:
-    """A plain filter of the admins' donation list (None: no condition)."""
-
-    status: DonationStatus | None = None
-    created_from: datetime | None = None
-    created_before: datetime | None = None
-    payment_reference: str | None = None
-
-
-def reconciliation_statement(criteria: ReconciliationCriteria) -> Any:
-    """Donations with their payment references, for reconciliation (unordered). A status
-    and a date range walk ix_donation_status_created_at_id, dates alone
-    ix_donation_created_at_id; a payment reference is one unique-index look-up."""
-    statement = select(Donation, Payment.reference).join(
-        Payment, col(Payment.id) == Donation.payment_id
-    )
-    if criteria.status is not None:
-        statement = statement.where(col(Donation.status) == criteria.status.value)
-    if criteria.created_from is not None:
-        statement = statement.where(col(Donation.created_at) >= criteria.created_from)
-    if criteria.created_before is not None:
-        statement = statement.where(col(Donation.created_at) < criteria.created_before)
-    if criteria.payment_reference is not None:
-        statement = statement.where(
-            col(Payment.reference) == criteria.payment_reference.strip().upper()
-        )
-    return statement
 
 
 def donation_by_receipt(

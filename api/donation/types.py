@@ -10,24 +10,21 @@ from enum import Enum
 from typing import Any, Self
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.context import Context
 from api.core.dates import formatted_day_field
 from api.core.i18n import N_
-from api.core.loading import load_many
 from api.core.money import MinorUnits, Money, format_money
-from api.donation import service
+from api.donation import loaders
 from api.donation.models import Donation as DonationRow
 from api.donation.models import TargetKind
-from api.donation.targets import source_for, titles
+from api.donation.targets import source_for
+from api.graphql.nodes import LoadedNode
 from api.payments.base import Instructions
-from api.payments.models import Payment
 from api.receipts.html import receipt_html
 
 ANONYMOUS_NAME = N_("Anonymous")
-PAYMENT_REFERENCES = "donation_payment_refs"
 GENERIC_TITLES = {
     TargetKind.GENERAL_FUND: N_("General fund"),
     TargetKind.HELP_REQUEST: N_("A help request"),
@@ -63,13 +60,10 @@ def _money(amount_minor: int, currency: str) -> Money:
 
 
 def _target_title(context: Context, rows: Iterable[DonationRow], row: DonationRow) -> str:
-    found = load_many(
-        context,
-        "donation_target_titles",
-        [(r.target_kind, r.target_id) for r in rows],
-        lambda wanted: titles(context.session, wanted),
+    found = loaders.target_title.many(
+        context, [(r.target_kind, r.target_id) for r in rows if r.target_id is not None]
     )
-    title = found.get((row.target_kind, row.target_id))
+    title = found.get((row.target_kind, row.target_id)) if row.target_id is not None else None
     return title or context.translator.gettext(GENERIC_TITLES[TargetKind(row.target_kind)])
 
 
@@ -179,7 +173,7 @@ class DonationReceipt:
 
 
 @strawberry.type(description="A donation: seen by its donor (logged in) and by admins.")
-class Donation(relay.Node):
+class Donation(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[DonationRow]
     page: strawberry.Private[list[DonationRow]]
@@ -214,17 +208,7 @@ class Donation(relay.Node):
 
     @strawberry.field(description="The reference to quote when paying (e.g. PAY-7QK2M9XA).")
     def payment_reference(self, info: strawberry.Info[Context, Any]) -> str:
-        context = info.context
-        found = load_many(
-            context,
-            PAYMENT_REFERENCES,
-            [r.payment_id for r in self.page],
-            lambda ids: dict(
-                context.session.exec(
-                    select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(ids)))
-                ).all()
-            ),
-        )
+        found = loaders.payment_reference.many(info.context, [r.payment_id for r in self.page])
         return str(found.get(self.row.payment_id, ""))
 
     @strawberry.field(description="The receipt number, once the money was received.")
@@ -274,30 +258,15 @@ class Donation(relay.Node):
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Donation | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        wanted = sorted({int(i) for i in ids if i.isdigit()})
-        rows = list(
-            context.session.exec(
-                select(DonationRow)
-                .where(col(DonationRow.id).in_(wanted))
-                .where(service.visible_donations_condition(context.principal))
-            ).all()
-        )
-        nodes = {node.row.id: node for node in cls.from_rows(rows)}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        """Yours (logged in) or any for admins; others are null."""
+        rows = list(loaders.donation.many(context, keys).values())
+        return {node.id: node for node in cls.from_rows(rows)}
 
 
 def prime_payment_references(context: Context, references: dict[int, str]) -> None:
     """Cache payment references a list loaded with its rows (by payment id)."""
-    context.cache[PAYMENT_REFERENCES].update(references)
+    loaders.payment_reference.prime(context, references)
 
 
 @strawberry.type(

@@ -8,8 +8,7 @@ from typing import Annotated
 import strawberry
 
 from api.core.context import Context
-from api.core.loading import load_many
-from api.media import service
+from api.media import loaders
 from api.media.service import StoredImage
 
 MEDIA_PATH = "/media"
@@ -78,11 +77,6 @@ class Image:
 
 def images_of(context: Context, ids: Iterable[int], page_ids: Iterable[int]) -> list[Image]:
     """The pictures `ids`, in order, loading those of the whole page (`page_ids`) at once."""
-    found = load_many(
-        context,
-        "media.image",
-        list(page_ids),
-        lambda missing: service.stored_images(context.session, missing),
-    )
+    found = loaders.image.many(context, page_ids)
     base = media_base(context)
     return [Image(stored=found[i], base=base) for i in ids if i in found]

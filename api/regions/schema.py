@@ -18,9 +18,7 @@ from api.core.pagination import (
     After,
     Connection,
     First,
-    SortKey,
-    build_connection,
-    keyset_page,
+    page_connection,
 )
 from api.core.permissions import requires
 from api.regions import service
@@ -62,25 +60,17 @@ class RegionQueries:
         after: After = None,
     ) -> Connection[Region]:
         context = info.context
-        statement = service.child_regions_statement(
+        page = service.list_child_regions(
             context.session,
-            parent_id=None if parent is None else _parent_id_or_error(parent),
-            include_retired=include_retired,
-        )
-        if statement is None:
-            return build_connection([], [], has_next=False, has_previous=after is not None)
-        rows, more, cursors = keyset_page(
-            context.session,
-            statement,
-            [SortKey(RegionRow.code, kind="str"), SortKey(RegionRow.id)],
+            service.ChildRegionFilter(
+                parent_id=None if parent is None else _parent_id_or_error(parent),
+                include_retired=include_retired,
+            ),
             first=first,
             after=after,
-            key_of=lambda r: (r[0].code, r[0].id),
         )
-        found = [row for (row,) in rows]
-        remember_regions(context, found)
-        nodes = [Region.from_row(row) for row in found]
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        remember_regions(context, page.rows)
+        return page_connection(page, [Region.from_row(row) for row in page.rows])
 
     @strawberry.field(description="The area with this code, if any, retired or not.")
     def region_by_code(

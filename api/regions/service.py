@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_, Label
+from api.core.pages import Page, SortKey, fetch_page
 from api.core.settings import Instance
 from api.core.taxonomy import ADMIN_LEVELS
 from api.core.translations import TextField, Translatable, check_source_language
@@ -240,6 +242,18 @@ def retired_among(regions: Iterable[Region], ancestors: dict[int, Region]) -> se
 # --- Reading ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ChildRegionFilter:
+    """The areas directly under `parent_id` (top level when None), retired ones only when
+    `include_retired`."""
+
+    parent_id: int | None = None
+    include_retired: bool = False
+
+
+BY_CODE = (SortKey(col(Region.code), kind="str"), SortKey(col(Region.id)))
+
+
 def child_regions_statement(
     session: Session, *, parent_id: int | None, include_retired: bool
 ) -> Any | None:
@@ -257,6 +271,21 @@ def child_regions_statement(
         if parent is not None and is_retired(session, parent):
             return None
     return statement.where(col(Region.retired_at).is_(None))
+
+
+def list_child_regions(
+    session: Session, wanted: ChildRegionFilter, *, first: int, after: str | None
+) -> Page[Region]:
+    """One page of the areas `wanted`, by code."""
+    statement = child_regions_statement(
+        session, parent_id=wanted.parent_id, include_retired=wanted.include_retired
+    )
+    if statement is None:
+        return Page(rows=[], cursors=[], has_next=False, has_previous=after is not None)
+    page = fetch_page(
+        session, statement, BY_CODE, first=first, after=after, key_of=lambda r: (r[0].code, r[0].id)
+    )
+    return replace(page, rows=[row for (row,) in page.rows])
 
 
 def regions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Region]:

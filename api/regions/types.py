@@ -17,6 +17,7 @@ from api.core.context import Context
 from api.core.locales import match_locale
 from api.core.taxonomy import ADMIN_LEVELS
 from api.core.translations import LocalizedText, localized_field
+from api.graphql.nodes import LoadedNode
 from api.regions import loaders, service
 from api.regions.models import Region as RegionRow
 
@@ -71,7 +72,7 @@ def _is_retired(context: Context, row: RegionRow) -> bool:
         "were."
     )
 )
-class Region(relay.Node):
+class Region(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[RegionRow]
 
@@ -156,16 +157,5 @@ class Region(relay.Node):
         return cls(id=row.id, row=row)
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Region | None]:
-        ids = [int(i) for i in node_ids if str(i).isdigit()]
-        rows = load_regions(info.context, ids)
-        return [
-            cls.from_row(rows[int(i)]) if str(i).isdigit() and int(i) in rows else None
-            for i in node_ids
-        ]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        return {key: cls.from_row(row) for key, row in load_regions(context, keys).items()}

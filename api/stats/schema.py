@@ -18,10 +18,10 @@ from api.core.numbers import formatted_count_field
 from api.helpers.models import HelperKind as HelperKindValue
 from api.helpers.types import HelperKind  # noqa: F401  (registers the enum for HelperKindValue)
 from api.regions.types import Region, load_regions
-from api.stats import sections
+from api.stats import loaders, sections
 from api.stats.disclosure import Disclosure, disclosure_for
 from api.stats.metrics import ANSWER_WINDOW_DAYS, INSTANCE_SCOPE
-from api.stats.sections import SectionTotals, read_section_totals
+from api.stats.sections import SectionTotals
 from api.stats.service import StatsSnapshot, read_stats
 from api.stats.types import (
     StatsFigure,
@@ -280,10 +280,8 @@ class Stats:
         return self._count(self._sections(info).counters[counter])
 
     def _sections(self, info: strawberry.Info[Context, Any]) -> SectionTotals:
-        cache = info.context.cache["section_totals"]
-        if self.scope_id not in cache:
-            cache[self.scope_id] = read_section_totals(info.context.session, scope_id=self.scope_id)
-        totals: SectionTotals = cache[self.scope_id]
+        totals = loaders.section_totals.one(info.context, self.scope_id)
+        assert totals is not None
         return totals
 
     def _money(self, info: strawberry.Info[Context, Any], prefix: str) -> list[Money] | None:

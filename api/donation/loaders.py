@@ -1,0 +1,26 @@
+"""Donation relations loaded for a whole page at once: one statement per kind and request."""
+
+from __future__ import annotations
+
+from api.core.loading import Loader
+from api.donation import queries
+from api.donation.models import Donation
+from api.donation.targets import titles
+
+# Donations the caller may see, by id (others are absent).
+donation: Loader[int, Donation] = Loader(
+    "donation",
+    lambda scope, ids: queries.visible_donations_by_id(scope.session, scope.principal, ids),
+)
+
+# Payment references (PAY-...) by payment id.
+payment_reference: Loader[int, str] = Loader(
+    "donation_payment_reference",
+    lambda scope, ids: queries.payment_references(scope.session, ids),
+)
+
+# Public titles of donation targets by (target kind, target id); a target no longer
+# public is absent (it shows a generic title).
+target_title: Loader[tuple[str, int], str] = Loader(
+    "donation_target_title", lambda scope, keys: titles(scope.session, keys)
+)

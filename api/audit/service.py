@@ -11,12 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.locations import locate
 from api.audit.models import AuditEvent, AuditOutcome
 from api.core.auth import Principal
 from api.core.db import utcnow
-from api.core.pagination import SortKey, keyset_page
+from api.core.pages import SortKey, keyset_page
+from api.core.roles import Role
 
 
 def record_audit(

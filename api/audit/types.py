@@ -11,13 +11,13 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Account as AccountRow
-from api.accounts.models import Role as RoleValue
 from api.audit import service
 from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.models import AuditOutcome as AuditOutcomeValue
-from api.core.context import Context
-from api.core.enums import graphql_enum
 from api.core.loading import load_many
+from api.core.roles import Role as RoleValue
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
 from api.households.types import Household, households_by_id
 
 AuditOutcome = graphql_enum(

@@ -9,26 +9,20 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.models import Role
 from api.case_studies import models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.case_studies.models import CaseStudyCause, CaseStudyHousehold, CaseStudyTranslation
 from api.case_studies.types import CaseStudy
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MinorUnits
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError, coded_error
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import Role
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MinorUnits
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.permissions import requires
 from api.households.models import Household as HouseholdRow
 from api.projects.schema import region_or_error
 from api.regions.visibility import mixed_region_condition

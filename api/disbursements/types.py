@@ -12,12 +12,12 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.enums import graphql_enum
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money
 from api.disbursements import models, service
 from api.disbursements.models import Disbursement as DisbursementRow
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
 from api.households.models import Household as HouseholdRow
 from api.households.types import Household, households_by_id
 from api.stats.types import SuppressionReason, suppression_reason

@@ -9,28 +9,22 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors, UserError
-from api.core.ids import decode_int_id
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import Role
 from api.exhibitions import models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.types import (
     Exhibition,
     resolve_targets,
 )
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_int_id
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.permissions import requires
 
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN)
 

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from api.core.context import Context
 from api.core.loading import load_many
+from api.graphql.context import Context
 from api.media import service
 from api.media.service import StoredImage
 

@@ -10,13 +10,13 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import optional_formatted_day_field
-from api.core.enums import graphql_enum
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money
 from api.disbursements.models import DisbursementTargetKind
 from api.disbursements.service import TargetMoney, target_money
+from api.graphql.context import Context
+from api.graphql.dates import optional_formatted_day_field
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
 from api.help_requests.types import remember_household_page
 from api.households import loaders as household_loaders
 from api.households.types import Household

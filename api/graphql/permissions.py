@@ -12,9 +12,9 @@ import strawberry
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
-from api.accounts.models import Role
-from api.core.context import Context
 from api.core.errors import ErrorCode, coded_error
+from api.core.roles import Role
+from api.graphql.context import Context
 
 
 def deny(info: strawberry.Info[Context, Any], code: ErrorCode) -> Exception:

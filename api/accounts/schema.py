@@ -13,6 +13,7 @@ from api.accounts import service
 from api.accounts.models import Account as AccountRow
 from api.core.errors import ErrorCode, error_message
 from api.core.i18n import translator_for
+from api.core.roles import STAFF
 from api.core.roles import Role as RoleValue
 from api.graphql.context import Context
 from api.graphql.enums import graphql_enum
@@ -20,7 +21,7 @@ from api.graphql.errors import UserError
 from api.graphql.ids import decode_id, decode_int_id
 from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, prepare, run_service
-from api.graphql.permissions import STAFF, requires
+from api.graphql.permissions import requires
 from api.helpers import loaders as helper_loaders
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow

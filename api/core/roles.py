@@ -14,3 +14,7 @@ class Role(StrEnum):
     PLATFORM_ADMIN = "PLATFORM_ADMIN"
     # Manages mall sellers without being a helper (no helper profile): api/mall.
     SELLER = "SELLER"
+
+
+# The roles that register and verify households: caseworkers and platform admins.
+STAFF = (Role.CASEWORKER, Role.PLATFORM_ADMIN)

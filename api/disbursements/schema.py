@@ -11,6 +11,7 @@ from strawberry import relay
 from api.core.errors import ErrorCode, ServiceError, api_error, bad_id_error
 from api.core.i18n import N_
 from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import STAFF
 from api.disbursements import models, service
 from api.disbursements.models import Disbursement as DisbursementRow
 from api.disbursements.types import (
@@ -26,7 +27,7 @@ from api.graphql.ids import decode_id, decode_int_id
 from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, build_connection
-from api.graphql.permissions import STAFF, requires
+from api.graphql.permissions import requires
 from api.households.models import Household as HouseholdRow
 from api.regions.models import Region as RegionRow
 

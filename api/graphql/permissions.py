@@ -51,6 +51,3 @@ def requires(*roles: Role) -> list[FieldExtension]:
     """`extensions=requires(Role.CASEWORKER, ...)`; no roles means any logged-in account."""
     permission: BasePermission = RoleIn(*roles) if roles else IsAuthenticated()
     return [PermissionExtension(permissions=[permission], use_directives=False)]
-
-
-STAFF = (Role.CASEWORKER, Role.PLATFORM_ADMIN)

@@ -13,7 +13,7 @@ from strawberry import relay
 from api.core.errors import ErrorCode, ServiceError, api_error, bad_id_error, coded_error
 from api.core.i18n import N_
 from api.core.pages import DEFAULT_PAGE_SIZE, keyset_page
-from api.core.roles import Role
+from api.core.roles import STAFF, Role
 from api.core.validation import check_currency
 from api.graphql.context import Context
 from api.graphql.errors import UserError
@@ -21,7 +21,7 @@ from api.graphql.ids import decode_id, decode_int_id
 from api.graphql.money import MinorUnits, MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, OrderDirection, build_connection
-from api.graphql.permissions import STAFF, deny, requires
+from api.graphql.permissions import deny, requires
 from api.help_requests import facets, matching, service
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.types import (

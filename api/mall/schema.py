@@ -13,6 +13,7 @@ from strawberry import relay
 from api.accounts.schema import Viewer, prehash_new_password
 from api.core.errors import ErrorCode, ServiceError, coded_error
 from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import STAFF
 from api.donation.types import PaymentInstructions
 from api.graphql.context import Context
 from api.graphql.errors import UserError
@@ -20,7 +21,7 @@ from api.graphql.ids import decode_int_id
 from api.graphql.money import MinorUnits, Money, MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, OrderDirection, build_connection
-from api.graphql.permissions import STAFF, requires
+from api.graphql.permissions import requires
 from api.households.types import Household
 from api.mall import models, service
 from api.mall.models import Order as OrderRow

@@ -10,14 +10,14 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
-from api.core.roles import Role
+from api.core.roles import STAFF, Role
 from api.graphql.context import Context
 from api.graphql.errors import UserError
 from api.graphql.ids import decode_int_id
 from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, build_connection
-from api.graphql.permissions import STAFF, requires
+from api.graphql.permissions import requires
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
 from api.pledges.models import ProgressUpdate as ProgressUpdateRow

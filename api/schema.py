@@ -15,6 +15,7 @@ from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
 from api.exhibitions.schema import ExhibitionMutations, ExhibitionQueries
+from api.graphql.compiled import CompiledExecutionContext
 from api.graphql.execution import schema_extensions
 from api.graphql.in_context import in_context
 from api.graphql.labels import LabelQueries
@@ -91,6 +92,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         extensions=[*schema_extensions(), IntrospectionSwitch],
         directives=[in_context],
+        execution_context_class=CompiledExecutionContext,
         config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
     )
 

@@ -28,9 +28,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.core.context import Context
 from api.core.db import create_db_engine
-from api.core.execution import INTERNAL_ERROR_MESSAGE
 from api.core.headers import GRAPHIQL_CSP, SecurityHeaders, cors_middleware
 from api.core.http_errors import (
     LOCALE_HEADER,
@@ -46,14 +44,16 @@ from api.core.http_limits import (
     parse_json,
 )
 from api.core.i18n import N_, Translator, UnknownLocalizerError, localizer_for
-from api.core.persisted import PersistedOperations, PersistedQueryError
-from api.core.profile import log_unexpected
-from api.core.response_cache import GZIP_MINIMUM_SIZE, ResponseCache
 from api.core.response_json import encode_response
 from api.core.settings import ConfigError, Settings, load_settings
 from api.crowdfunding.closer import campaign_closer
 from api.frontend.build import cached_site
 from api.frontend.serve import frontend_endpoint
+from api.graphql.context import Context
+from api.graphql.execution import INTERNAL_ERROR_MESSAGE
+from api.graphql.persisted import PersistedOperations, PersistedQueryError
+from api.graphql.profile import log_unexpected
+from api.graphql.response_cache import GZIP_MINIMUM_SIZE, ResponseCache
 from api.media.http import media_endpoint
 from api.media.service import MAX_UPLOAD_BYTES
 from api.migrations import MIGRATIONS_DIR
@@ -485,7 +485,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Any method: the view answers 405 in GraphQL's shape. Answers are gzipped for
         # clients that ask (a page of requests shrinks about four times on a slow line).
         # Every answer within the client's hourly budget (api/ratelimit) says what is left.
-        # Anonymous queries may be answered from the response cache (api/core/response_cache.py).
+        # Anonymous queries may be answered from the response cache (api/graphql/response_cache.py).
         Route(
             "/graphql",
             GZipMiddleware(

@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "i18n":
         return _i18n(args)
     if args.command == "operations":
-        from api.core.persisted import manifest_json
+        from api.graphql.persisted import manifest_json
 
         sys.stdout.write(manifest_json() + "\n")
         return 0
@@ -295,11 +295,11 @@ def _close_campaigns(args: argparse.Namespace, settings: Settings) -> int:
 def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from api.accounts.models import Role
     from api.accounts.service import create_staff_account
     from api.core.auth import Principal
     from api.core.db import create_db_engine, unit_of_work
     from api.core.errors import ServiceError, ServiceErrors
+    from api.core.roles import Role
 
     password = os.environ.get("AIDBRIDGE_ADMIN_PASSWORD") or getpass.getpass("Password: ")
     engine = create_db_engine(settings.database_url)

@@ -11,16 +11,17 @@ from strawberry.schema.config import StrawberryConfig
 from api.accounts.schema import AccountMutations, AccountQueries
 from api.audit.schema import AuditQueries
 from api.case_studies.schema import CaseStudyMutations, CaseStudyQueries
-from api.core.execution import schema_extensions
-from api.core.in_context import in_context
-from api.core.labels import LabelQueries
-from api.core.money import MINOR_UNITS_SCALAR, MinorUnits
-from api.core.numbers import NumberQueries
-from api.core.profile import IntrospectionSwitch, ProfiledSchema
 from api.crowdfunding.schema import CampaignMutations, CampaignQueries
 from api.disbursements.schema import DisbursementMutations, DisbursementQueries
 from api.donation.schema import DonationMutations, DonationQueries
 from api.exhibitions.schema import ExhibitionMutations, ExhibitionQueries
+from api.graphql.compiled import CompiledExecutionContext
+from api.graphql.execution import schema_extensions
+from api.graphql.in_context import in_context
+from api.graphql.labels import LabelQueries
+from api.graphql.money import MINOR_UNITS_SCALAR, MinorUnits
+from api.graphql.numbers import NumberQueries
+from api.graphql.profile import IntrospectionSwitch, ProfiledSchema
 from api.help_requests.schema import HelpRequestMutations, HelpRequestQueries
 from api.households.schema import HouseholdMutations, HouseholdQueries
 from api.instance.schema import InstanceQueries
@@ -84,13 +85,14 @@ class Mutation(
 
 
 def build_schema() -> strawberry.Schema:
-    """One schema; the production profile (api.core.profile) applies per request, by the
+    """One schema; the production profile (api.graphql.profile) applies per request, by the
     server's settings: introspection off, no suggestions, terse error logs."""
     return ProfiledSchema(
         query=Query,
         mutation=Mutation,
         extensions=[*schema_extensions(), IntrospectionSwitch],
         directives=[in_context],
+        execution_context_class=CompiledExecutionContext,
         config=StrawberryConfig(relay_max_results=100, scalar_map={MinorUnits: MINOR_UNITS_SCALAR}),
     )
 

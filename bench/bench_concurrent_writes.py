@@ -102,8 +102,9 @@ def seed_accounts(database_url: str, count: int) -> None:
     """The accounts the logins use, all with PASSWORD (hashed once, as in production)."""
     import sqlalchemy as sa
 
-    from api.accounts.models import Account, Role
+    from api.accounts.models import Account
     from api.core.db import create_db_engine, utcnow
+    from api.core.roles import Role
     from api.core.security import hash_password
 
     password_hash = hash_password(PASSWORD)

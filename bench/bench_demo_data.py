@@ -27,12 +27,12 @@ from sqlmodel import col
 
 from api.core.db import create_db_engine, open_session, unit_of_work
 from api.core.settings import DEFAULT_INSTANCE_FILE, load_instance
-from api.core.tables import metadata
 from api.demo.generate import generate_demo_data
 from api.migrations import alembic_config
 from api.regions.models import Region
 from api.stats.metrics import INSTANCE_SCOPE
 from api.stats.service import read_stats, rebuild_stats
+from api.tables import metadata
 
 TODAY = date(2026, 3, 1)
 READS = 200

@@ -29,9 +29,9 @@ from api.audit.guard import append_only_triggers_lifted
 from api.core import security
 from api.core.db import create_db_engine
 from api.core.settings import RateLimitSettings, Settings, load_settings
-from api.core.tables import metadata
 from api.ledger.guard import ledger_triggers_lifted
 from api.migrations import alembic_config
+from api.tables import metadata
 
 POSTGRES_ENV = "AIDBRIDGE_TEST_POSTGRES_URL"
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from api.accounts.models import Role
 from api.accounts.service import create_staff_account, create_token, register_helper_account
 from api.core.auth import Principal
 from api.core.db import unit_of_work
+from api.core.roles import Role
 from api.core.settings import Settings
 from api.households.service import HouseholdDetails, register_household, verify_household
 from api.regions.models import Region
@@ -34,6 +34,7 @@ def region_tree(engine: Engine, settings: Settings) -> dict[str, Region]:
     """Two provinces; P1 has counties C1 and C2, each with one village."""
     regions: dict[str, Region] = {}
     with unit_of_work(engine) as session:
+
         def add(code: str, parent: str | None) -> None:
             regions[code] = create_region(
                 session,

@@ -16,9 +16,9 @@ from api.core.translations import (
     check_source_language,
     check_target_locale,
     digest_of,
-    localize,
     source_digest,
 )
+from api.graphql.translations import localize
 from api.mall.models import ProductTranslation
 
 LOCALES = ("en", "zh_Hans", "fr", "es", "ar", "ru", "sw", "pt")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api.accounts.models import Role
 from api.core.db import utcnow
+from api.core.roles import Role
 from tests import factories
 
 PASSWORD = "a-long-enough-password"

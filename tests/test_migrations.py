@@ -15,8 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from api.core.db import create_db_engine
-from api.core.tables import metadata
 from api.migrations import alembic_config
+from api.tables import metadata
 from tests.conftest import BACKENDS, _postgres_database
 
 HOW_TO_FIX = (

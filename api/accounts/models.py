@@ -1,21 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
 from api.core.models import foreign_key_after_create, timestamp
-
-
-class Role(StrEnum):
-    HELPER = "HELPER"
-    HOUSEHOLD_REPRESENTATIVE = "HOUSEHOLD_REPRESENTATIVE"
-    CASEWORKER = "CASEWORKER"
-    ORGANISATION_ADMIN = "ORGANISATION_ADMIN"
-    PLATFORM_ADMIN = "PLATFORM_ADMIN"
-    # Manages mall sellers without being a helper (no helper profile): api/mall.
-    SELLER = "SELLER"
 
 
 class Account(SQLModel, table=True):

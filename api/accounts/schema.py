@@ -11,17 +11,19 @@ from strawberry import relay
 
 from api.accounts import service
 from api.accounts.models import Account as AccountRow
-from api.accounts.models import Role as RoleValue
-from api.core.context import Context
-from api.core.enums import graphql_enum
-from api.core.errors import ErrorCode, UserError, error_message
+from api.core.errors import ErrorCode, error_message
 from api.core.i18n import translator_for
-from api.core.ids import decode_id, decode_int_id
 from api.core.loading import row_id_key
-from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, prepare, run_service
-from api.core.permissions import STAFF, requires
+from api.core.roles import STAFF
+from api.core.roles import Role as RoleValue
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MoneyInput
+from api.graphql.mutations import MutationInput, prepare, run_service
 from api.graphql.nodes import LoadedNode
+from api.graphql.permissions import requires
 from api.helpers import loaders as helper_loaders
 from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow

@@ -4,7 +4,7 @@ log out everywhere, delete the account.
 
 Argon2 is slow on purpose (about half a second), and on SQLite a write transaction
 holds the one write lock of the database: no hash is computed or verified in one. Each
-operation with a password comes in two steps (see api/core/mutations.py `prepare`):
+operation with a password comes in two steps (see api/graphql/mutations.py `prepare`):
 a read and the Argon2 work before the write transaction (`login_candidate` and
 `verify_login`, `stored_password` and `verify_current`, `hash_for_new_account` ...),
 then the write, which checks that the hash it relied on is still the stored one
@@ -19,13 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from api.accounts.models import AccessToken, Account, PasswordResetToken, Role
+from api.accounts.models import AccessToken, Account, PasswordResetToken
 from api.accounts.passwords import check_password
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
+from api.core.roles import Role
 from api.core.security import (
     hash_password,
     new_token,

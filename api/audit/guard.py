@@ -18,9 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from api.audit.models import AuditEvent
-
-TABLE = AuditEvent.__tablename__
+TABLE = "audit_event"
 MESSAGE = f"{TABLE} is append-only"
 
 
@@ -31,13 +29,18 @@ class AppendOnlyError(RuntimeError):
         super().__init__(f"{MESSAGE}: refusing to {action} audit events")
 
 
-@event.listens_for(AuditEvent, "before_update")
-def _refuse_update(mapper: Any, connection: Any, target: AuditEvent) -> None:
+def guard_audit_events(model: type) -> None:
+    """Refuse to flush a changed or deleted row of `model` (the `AuditEvent` table)."""
+    assert model.__tablename__ == TABLE  # type: ignore[attr-defined]
+    event.listen(model, "before_update", _refuse_update)
+    event.listen(model, "before_delete", _refuse_delete)
+
+
+def _refuse_update(mapper: Any, connection: Any, target: Any) -> None:
     raise AppendOnlyError("update")
 
 
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_delete(mapper: Any, connection: Any, target: AuditEvent) -> None:
+def _refuse_delete(mapper: Any, connection: Any, target: Any) -> None:
     raise AppendOnlyError("delete")
 
 

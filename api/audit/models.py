@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from api.audit.guard import guard_audit_events
 from api.core.models import json_column, timestamp
 
 
@@ -48,5 +49,5 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = json_column(default={})
 
 
-# Registers the append-only guard wherever the model is used; it needs the class above.
-import api.audit.guard  # noqa: E402, F401
+# The append-only guard holds wherever the model is used.
+guard_audit_events(AuditEvent)

@@ -11,19 +11,14 @@ from strawberry import relay
 from api.audit import service
 from api.audit.models import AuditOutcome as AuditOutcomeValue
 from api.audit.types import AuditEvent
-from api.core.context import Context
 from api.core.errors import ServiceError, api_error, bad_id_error
 from api.core.i18n import N_
-from api.core.ids import decode_id, decode_int_id
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    build_connection,
-    page_connection,
-)
-from api.core.permissions import STAFF, requires
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import STAFF
+from api.graphql.context import Context
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.pagination import After, Connection, First, build_connection, page_connection
+from api.graphql.permissions import requires
 from api.households.types import households_by_code
 
 

@@ -11,12 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.audit.locations import locate
 from api.audit.models import AuditEvent, AuditOutcome
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.pages import Page, SortKey, fetch_page
+from api.core.roles import Role
 
 
 def record_audit(

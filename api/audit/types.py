@@ -8,12 +8,12 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.accounts.models import Role as RoleValue
 from api.audit import loaders, service
 from api.audit.models import AuditEvent as AuditEventRow
 from api.audit.models import AuditOutcome as AuditOutcomeValue
-from api.core.context import Context
-from api.core.enums import graphql_enum
+from api.core.roles import Role as RoleValue
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
 from api.graphql.nodes import LoadedNode
 from api.households.types import Household, households_by_id
 

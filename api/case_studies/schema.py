@@ -7,17 +7,19 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.accounts.models import Role
 from api.case_studies import loaders, models, queries, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
 from api.case_studies.types import CaseStudy
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MinorUnits
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import Role
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MinorUnits
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import requires
 from api.projects.schema import region_id_or_error
 
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN, Role.CASEWORKER)

@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.case_studies.models import (
     CaseStudy,
@@ -31,6 +30,7 @@ from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import check_amount, check_currency, clean_text, optional_text

@@ -15,14 +15,14 @@ from strawberry import relay
 
 from api.case_studies import loaders, models, service
 from api.case_studies.models import CaseStudy as CaseStudyRow
-from api.core.context import Context
-from api.core.dates import optional_formatted_day_field
-from api.core.enums import graphql_enum
-from api.core.money import Money, money_or_none
-from api.core.numbers import optional_formatted_count_field
-from api.core.taxonomy import TaxonomyTerm, cause_terms
-from api.core.translations import LocalizedText, localized_field
+from api.graphql.context import Context
+from api.graphql.dates import optional_formatted_day_field
+from api.graphql.enums import graphql_enum
+from api.graphql.money import Money, money_or_none
 from api.graphql.nodes import LoadedNode
+from api.graphql.numbers import optional_formatted_count_field
+from api.graphql.taxonomy import TaxonomyTerm, cause_terms
+from api.graphql.translations import LocalizedText, localized_field
 from api.households.types import Household, households_by_id
 from api.pairing.types import Pairing, pairings_by_id
 from api.projects.types import Project, load_projects, prime_households

@@ -1,15 +1,11 @@
-"""Who is calling: the principal behind a request, resolved from a bearer token."""
+"""Who is calling: the principal behind a request (api/accounts/tokens.py resolves it from a
+bearer token)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
-
-from api.accounts.models import AccessToken, Account, Role
-from api.core.db import utcnow
-from api.core.security import token_digest
-from api.regions.models import Region
+from api.core.roles import Role
 
 
 @dataclass(frozen=True)
@@ -47,27 +43,3 @@ class Principal:
 
 
 ANONYMOUS = Principal()
-
-
-def principal_for_token(session: Session, token: str, secret_key: str) -> Principal:
-    """An unknown, expired or revoked token is treated as no token at all."""
-    row = session.exec(
-        select(AccessToken, Account, Region.path)
-        .join(Account, Account.id == AccessToken.account_id)  # type: ignore[arg-type]
-        .outerjoin(Region, Region.id == Account.region_id)  # type: ignore[arg-type]
-        .where(AccessToken.token_hash == token_digest(token, secret_key))
-    ).first()
-    if row is None:
-        return ANONYMOUS
-    access, account, region_path = row
-    if access.revoked_at is not None or access.expires_at <= utcnow() or not account.is_active:
-        return ANONYMOUS
-    return Principal(
-        account_id=account.id,
-        role=Role(account.role),
-        region_path=region_path,
-        household_id=account.household_id,
-        helper_id=account.helper_id,
-        token_id=access.id,
-        locale=account.locale,
-    )

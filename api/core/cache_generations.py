@@ -1,5 +1,5 @@
 """A generation number per table, bumped after every committed write to it: how the
-response cache (api/core/response_cache.py) knows, across processes and replicas, that
+response cache (api/graphql/response_cache.py) knows, across processes and replicas, that
 an answer it keeps may no longer be what the database says.
 
 Every engine made by `create_db_engine` is tracked: each statement is read for the

@@ -135,7 +135,7 @@ def open_session(engine: Engine, *, write: bool = False) -> Session:
     SQLite has one write lock for the whole file, and a write session holds it from its
     first statement to its commit: nothing slow may happen in one (no Argon2, no picture
     encoding). Such work reads what it needs in a `read_session` first (see
-    api/core/mutations.py `prepare`), and the write session re-checks it."""
+    api/graphql/mutations.py `prepare`), and the write session re-checks it."""
     session = Session(engine, expire_on_commit=False)
     if write and engine.dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_immediate": True})

@@ -1,7 +1,7 @@
 """An operation's time limit, enforced in Python and in the database.
 
 While an operation runs, its deadline lives in a context variable of the worker thread
-that runs it. Resolvers check it between fields (api/core/execution.py); every database
+that runs it. Resolvers check it between fields (api/graphql/execution.py); every database
 transaction begun meanwhile is bounded too, so one slow statement cannot outlive it:
 PostgreSQL gets `SET LOCAL statement_timeout`, SQLite a progress handler that interrupts
 the statement once the deadline has passed."""

@@ -7,61 +7,56 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-import strawberry
-
 from api.core.i18n import N_, Translator
 
 
-@strawberry.enum(description="Stable, machine-readable reason for a failed input or action.")
 class ErrorCode(Enum):
-    INVALID = strawberry.enum_value("INVALID", description="The value is not acceptable.")
-    REQUIRED = strawberry.enum_value("REQUIRED", description="A value is required.")
-    TOO_LONG = strawberry.enum_value("TOO_LONG", description="The text is longer than allowed.")
-    OUT_OF_RANGE = strawberry.enum_value(
-        "OUT_OF_RANGE", description="The number or date is outside the allowed range."
-    )
-    UNKNOWN_CODE = strawberry.enum_value(
-        "UNKNOWN_CODE", description="The code is not in this instance's taxonomy."
-    )
-    CURRENCY_MISMATCH = strawberry.enum_value(
-        "CURRENCY_MISMATCH", description="The currency differs from the one required here."
-    )
-    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="No such object is visible to you.")
-    DUPLICATE = strawberry.enum_value("DUPLICATE", description="The value is already taken.")
-    INVALID_STATE = strawberry.enum_value(
-        "INVALID_STATE", description="The object's current state does not allow this action."
-    )
-    FORBIDDEN = strawberry.enum_value(
-        "FORBIDDEN", description="Your role or region does not allow this action."
-    )
-    UNAUTHENTICATED = strawberry.enum_value(
-        "UNAUTHENTICATED", description="Log in first (send a bearer token)."
-    )
-    INVALID_CREDENTIALS = strawberry.enum_value(
-        "INVALID_CREDENTIALS", description="The email or password is wrong."
-    )
-    WEAK_PASSWORD = strawberry.enum_value(
-        "WEAK_PASSWORD",
-        description="The password is too short, too common, or contains the email.",
-    )
-    IDEMPOTENCY_KEY_REUSED = strawberry.enum_value(
-        "IDEMPOTENCY_KEY_REUSED",
-        description=(
-            "This idempotency key was already used with a different input; use a new key "
-            "for a new operation."
-        ),
-    )
-    OUT_OF_STOCK = strawberry.enum_value(
-        "OUT_OF_STOCK",
-        description="Not enough of the product is in stock for the quantity asked for.",
-    )
-    RATE_LIMITED = strawberry.enum_value(
-        "RATE_LIMITED",
-        description=(
-            "Too many attempts from this account or address: wait the payload's "
-            "`retryAfter` seconds before trying again."
-        ),
-    )
+    """Stable, machine-readable reason for a failed input or action (the GraphQL enum
+    `ErrorCode`, registered in api/graphql/errors.py)."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    UNKNOWN_CODE = "UNKNOWN_CODE"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    INVALID_STATE = "INVALID_STATE"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    WEAK_PASSWORD = "WEAK_PASSWORD"  # noqa: S105  (a code, not a password)
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+# What each code means, as the schema describes it.
+ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
+    "INVALID": "The value is not acceptable.",
+    "REQUIRED": "A value is required.",
+    "TOO_LONG": "The text is longer than allowed.",
+    "OUT_OF_RANGE": "The number or date is outside the allowed range.",
+    "UNKNOWN_CODE": "The code is not in this instance's taxonomy.",
+    "CURRENCY_MISMATCH": "The currency differs from the one required here.",
+    "NOT_FOUND": "No such object is visible to you.",
+    "DUPLICATE": "The value is already taken.",
+    "INVALID_STATE": "The object's current state does not allow this action.",
+    "FORBIDDEN": "Your role or region does not allow this action.",
+    "UNAUTHENTICATED": "Log in first (send a bearer token).",
+    "INVALID_CREDENTIALS": "The email or password is wrong.",
+    "WEAK_PASSWORD": "The password is too short, too common, or contains the email.",
+    "IDEMPOTENCY_KEY_REUSED": (
+        "This idempotency key was already used with a different input; use a new key for "
+        "a new operation."
+    ),
+    "OUT_OF_STOCK": "Not enough of the product is in stock for the quantity asked for.",
+    "RATE_LIMITED": (
+        "Too many attempts from this account or address: wait the payload's `retryAfter` "
+        "seconds before trying again."
+    ),
+}
 
 
 # English source messages, translated by the catalogs in i18n/. Messages with a count
@@ -137,23 +132,6 @@ class ServiceErrors(Exception):  # noqa: N818  (plural of ServiceError, not a ne
     def __init__(self, errors: list[ServiceError]) -> None:
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
-
-
-@strawberry.type(description="An expected failure of a mutation, tied to an input field.")
-class UserError:
-    field: str | None = strawberry.field(
-        description="The input field at fault, in camelCase, or null for the whole input."
-    )
-    code: ErrorCode = strawberry.field(description="Stable, machine-readable reason.")
-    message: str = strawberry.field(description="Human-readable reason in the request's locale.")
-
-
-def to_user_errors(error: ServiceError | ServiceErrors, translator: Translator) -> list[UserError]:
-    errors = error.errors if isinstance(error, ServiceErrors) else [error]
-    return [
-        UserError(field=e.field, code=e.code, message=e.localized_message(translator))
-        for e in errors
-    ]
 
 
 class CodedError(Exception):

@@ -139,7 +139,7 @@ class RateLimitSettings:
 
     store: str = "auto"
     redis_url: str | None = field(default=None, repr=False)
-    # Cost points (api/core/cost.py) one client may spend per hour on /graphql.
+    # Cost points (api/graphql/cost.py) one client may spend per hour on /graphql.
     points_per_hour: int = 5000
     # Peers whose X-Forwarded-For is believed (CIDRs); the loopback by default, where a
     # reverse proxy on the same host connects from.
@@ -170,7 +170,7 @@ DEFAULT_RESPONSE_CACHE_MAX_AGE = 60.0
 
 @dataclass(frozen=True)
 class ResponseCacheSettings:
-    """The cache of anonymous GraphQL answers (api/core/response_cache.py,
+    """The cache of anonymous GraphQL answers (api/graphql/response_cache.py,
     docs/response-cache.md): on or off, how many answers and bytes a process keeps (in
     Redis when AIDBRIDGE_REDIS_URL is set), how long an answer may be served at most, and
     the max-age browsers and proxies are told (0: they revalidate every time)."""
@@ -205,7 +205,7 @@ class Settings:
     # Origins whose pages may call the API from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
     rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
-    # What one GraphQL operation may ask for and take (api/core/cost.py, docs/security.md):
+    # What one GraphQL operation may ask for and take (api/graphql/cost.py, docs/security.md):
     # requested objects (AIDBRIDGE_MAX_QUERY_NODES) and seconds (AIDBRIDGE_OPERATION_TIMEOUT).
     max_query_nodes: int = DEFAULT_MAX_QUERY_NODES
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT

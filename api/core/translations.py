@@ -15,17 +15,14 @@ every field of the translation stale."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import strawberry
 from sqlmodel import Session, col, select
 
-from api.core.context import Context
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
-from api.core.loading import load_many
 from api.core.locales import match_locale
 from api.core.validation import optional_text
 
@@ -33,28 +30,6 @@ DIGEST_LENGTH = 16  # hex characters of sha256: 64 bits, plenty to notice an edi
 # Joins the fields before hashing: the ASCII unit separator, which no text field holds, so
 # ("ab", "c") and ("a", "bc") differ.
 _SEPARATOR = "\x1f"
-
-
-@strawberry.type(
-    description=(
-        "A text in the reader's language when a translation exists, else the original; "
-        "`language` says which, so the client can mark it (lang attribute)."
-    )
-)
-class LocalizedText:
-    text: str = strawberry.field(description="The text.")
-    language: str = strawberry.field(
-        description="The locale the text is written in, e.g. zh_Hans or en."
-    )
-    is_translation: bool = strawberry.field(
-        description="True when this is a translation, false for the original text."
-    )
-    is_stale: bool = strawberry.field(
-        description=(
-            "True when the original text changed after this translation was written; false "
-            "for the original."
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -95,92 +70,17 @@ def digest_of(content: Translatable, original: Any) -> str:
     return source_digest(getattr(original, f.name) for f in content.fields)
 
 
-def localize(
-    original: str,
-    source_language: str,
-    translations: Mapping[str, str | None],
-    locale: str,
-    *,
-    stale: Collection[str] = (),
-) -> LocalizedText:
-    """The text for `locale`: the original when written in it, else a translation that
-    matches on language and script (zh_Hans_CN reads zh_Hans), else the original.
-    `stale` names the locales whose translation was written for an older original."""
-    if match_locale(locale, [source_language]) is None:
-        usable = [tag for tag, text in translations.items() if text]
-        chosen = match_locale(locale, usable)
-        if chosen is not None:
-            return LocalizedText(
-                text=translations[chosen] or "",
-                language=chosen,
-                is_translation=True,
-                is_stale=chosen in stale,
-            )
-    return LocalizedText(
-        text=original, language=source_language, is_translation=False, is_stale=False
-    )
-
-
-def _fetch_translations(
-    context: Context, content: Translatable, ids: Iterable[int]
+def fetch_translations(
+    session: Session, content: Translatable, ids: Iterable[int]
 ) -> dict[int, dict[str, Any]]:
+    """Translation rows by original id, then locale (every id present, maybe empty)."""
     wanted = sorted(set(ids))
     subject = getattr(content.model, content.subject_column)
     found: dict[int, dict[str, Any]] = {i: {} for i in wanted}
     if wanted:
-        for row in context.session.exec(select(content.model).where(col(subject).in_(wanted))):
+        for row in session.exec(select(content.model).where(col(subject).in_(wanted))):
             found[getattr(row, content.subject_column)][row.locale] = row
     return found
-
-
-def load_translations(
-    context: Context, content: Translatable, originals: Iterable[Any]
-) -> dict[int, dict[str, Any]]:
-    """Translation rows by original id, then locale, for every original given (a page),
-    in one statement, cached for the request."""
-    ids = [row.id for row in originals if row.id is not None]
-    return load_many(
-        context,
-        content.cache_kind,
-        ids,
-        lambda missing: _fetch_translations(context, content, missing),
-    )
-
-
-def prime_translations(context: Context, content: Translatable, originals: Iterable[Any]) -> None:
-    """Load the translations of these originals now, in one statement even when some are
-    cached already: for relations loaded in bulk whose overlap with rows read earlier
-    varies, so the request's statement count does not depend on it."""
-    ids = [row.id for row in originals if row.id is not None]
-    if ids:
-        context.cache[content.cache_kind].update(_fetch_translations(context, content, ids))
-
-
-def localized_field(
-    context: Context,
-    content: Translatable,
-    original: Any,
-    page: Iterable[Any],
-    field: str,
-    *,
-    source_language: str | None = None,
-) -> LocalizedText:
-    """`original.<field>` in the request's locale. Translations load for the whole `page`
-    (the originals listed with this one) at once. The original's language is its
-    `source_language` unless given (parts of an object share the object's)."""
-    cached = context.cache[content.cache_kind]
-    if original.id in cached:  # loaded with its page (every row of a page asks)
-        translations = cached[original.id] or {}
-    else:
-        translations = load_translations(context, content, [original, *page]).get(original.id, {})
-    current = digest_of(content, original) if translations else ""
-    return localize(
-        getattr(original, field),
-        source_language or original.source_language,
-        {tag: getattr(row, field) for tag, row in translations.items()},
-        context.locale,
-        stale={tag for tag, row in translations.items() if row.source_digest != current},
-    )
 
 
 # --- Writing ---------------------------------------------------------------------------------

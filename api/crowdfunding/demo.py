@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.core.auth import Principal
 from api.core.db import utcnow
+from api.core.roles import Role
 from api.core.settings import Instance, Settings
 from api.core.translations import digest_of
 from api.crowdfunding import service

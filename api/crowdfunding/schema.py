@@ -10,23 +10,10 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError, bad_id_error
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import Role
 from api.crowdfunding import models, service
 from api.crowdfunding.models import Backing as BackingRow
 from api.crowdfunding.models import Campaign as CampaignRow
@@ -37,6 +24,13 @@ from api.crowdfunding.types import (
     CampaignUpdate,
 )
 from api.donation.types import PaymentInstructions
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.permissions import requires
 from api.payments.models import Payment
 from api.payments.registry import get_provider
 from api.regions.models import Region as RegionRow

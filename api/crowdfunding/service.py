@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.audit.service import record_audit
 from api.core import translations
 from api.core.auth import Principal
@@ -52,6 +52,7 @@ from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
+from api.core.roles import Role
 from api.core.settings import Instance, Settings
 from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import FieldErrors, check_money, clean_text, optional_text

@@ -15,30 +15,24 @@ from sqlmodel import Session, col, select
 from strawberry import relay
 
 from api.accounts.models import Account
-from api.core.context import Context
-from api.core.dates import formatted_day_field, optional_formatted_day_field
 from api.core.db import utcnow
-from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.i18n import N_
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money, format_money
-from api.core.numbers import formatted_count_field
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import deny
-from api.core.translations import LocalizedText, localized_field
+from api.core.money import format_money
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
 from api.crowdfunding import models, service
 from api.crowdfunding.models import Backing as BackingRow
 from api.crowdfunding.models import Campaign as CampaignRow
 from api.crowdfunding.models import CampaignPost as CampaignPostRow
+from api.graphql.context import Context
+from api.graphql.dates import formatted_day_field, optional_formatted_day_field
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
+from api.graphql.numbers import formatted_count_field
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.permissions import deny
+from api.graphql.translations import LocalizedText, localized_field
 from api.households.types import Household, households_by_id
 from api.payments.models import Payment
 from api.projects.types import Project, load_projects

@@ -41,8 +41,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.core.db import unit_of_work, utcnow
+from api.core.roles import Role
 from api.core.security import hash_password
 from api.core.settings import Instance, load_settings
 from api.core.validation import minor_unit_digits

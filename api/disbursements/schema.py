@@ -7,14 +7,10 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error, bad_id_error
+from api.core.errors import ErrorCode, ServiceError, api_error, bad_id_error
 from api.core.i18n import N_
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
-from api.core.permissions import STAFF, requires
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import STAFF
 from api.disbursements import models, queries, service
 from api.disbursements.models import Disbursement as DisbursementRow
 from api.disbursements.types import (
@@ -24,6 +20,13 @@ from api.disbursements.types import (
     MoneyTotals,
 )
 from api.donation.schema import KEY_DESCRIPTION, DonationTargetInput, decode_target
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import requires
 from api.regions.models import Region as RegionRow
 
 # A household id that no row has: a filter by an unknown household matches nothing.

@@ -40,7 +40,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
@@ -48,6 +47,7 @@ from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
 from api.core.money import MoneyParam
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.validation import FieldErrors, check_money, clean_text, optional_text
 from api.crowdfunding.models import Campaign, CampaignStatus

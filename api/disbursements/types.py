@@ -10,11 +10,11 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.enums import graphql_enum
-from api.core.money import MinorUnits, Money
 from api.disbursements import loaders, models, service
 from api.disbursements.models import Disbursement as DisbursementRow
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
 from api.graphql.nodes import LoadedNode
 from api.households.types import Household, households_by_id
 from api.stats.types import SuppressionReason, suppression_reason

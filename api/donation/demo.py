@@ -10,8 +10,9 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.core.auth import Principal
+from api.core.roles import Role
 from api.core.settings import Instance, Settings
 from api.donation.models import TargetKind
 from api.donation.service import DonationInput, create_donation, reconcile_donation

@@ -8,20 +8,9 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError
-from api.core.ids import decode_int_id
-from api.core.money import MinorUnits, Money, MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    page_connection,
-)
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import Role
 from api.donation import queries, service
 from api.donation.models import Donation as DonationRow
 from api.donation.models import DonationStatus as DonationStatusValue
@@ -36,6 +25,13 @@ from api.donation.types import (
     PaymentProviderInfo,
     prime_payment_references,
 )
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_int_id
+from api.graphql.money import MinorUnits, Money, MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import requires
 from api.ledger import service as ledger
 from api.payments.base import Confirmation
 from api.payments.registry import get_provider, provider_names

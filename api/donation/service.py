@@ -15,13 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.idempotency import check_key, claim_key
+from api.core.roles import Role
 from api.core.settings import Settings
 from api.core.validation import FieldErrors, check_money, optional_text
 from api.donation import metrics

@@ -12,14 +12,15 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import formatted_day_field
 from api.core.i18n import N_
-from api.core.money import MinorUnits, Money, format_money
+from api.core.money import format_money
 from api.donation import loaders
 from api.donation.models import Donation as DonationRow
 from api.donation.models import TargetKind
 from api.donation.targets import source_for
+from api.graphql.context import Context
+from api.graphql.dates import formatted_day_field
+from api.graphql.money import MinorUnits, Money
 from api.graphql.nodes import LoadedNode
 from api.payments.base import Instructions
 from api.receipts.html import receipt_html

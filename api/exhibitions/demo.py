@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 from strawberry import relay
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.case_studies.models import CaseStudy, CaseStudyStatus
 from api.core.auth import Principal
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.translations import digest_of
 from api.exhibitions.models import (

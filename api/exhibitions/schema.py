@@ -8,20 +8,22 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
 from api.core.db import utcnow
-from api.core.errors import ErrorCode, ServiceError, ServiceErrors, UserError
-from api.core.ids import decode_int_id
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import Role
 from api.exhibitions import loaders, models, queries, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.types import (
     Exhibition,
     resolve_targets,
 )
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_int_id
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import requires
 
 EDITORS = (Role.PLATFORM_ADMIN, Role.ORGANISATION_ADMIN)
 

@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import clean_text, optional_text

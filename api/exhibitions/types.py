@@ -11,15 +11,15 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import formatted_day_field
 from api.core.db import utcnow
-from api.core.enums import graphql_enum
-from api.core.translations import LocalizedText, localized_field
 from api.exhibitions import loaders, models, service
 from api.exhibitions.models import Exhibition as ExhibitionRow
 from api.exhibitions.models import ExhibitionItem as ExhibitionItemRow
+from api.graphql.context import Context
+from api.graphql.dates import formatted_day_field
+from api.graphql.enums import graphql_enum
 from api.graphql.nodes import LoadedNode
+from api.graphql.translations import LocalizedText, localized_field
 from api.media.types import Image, images_of
 from api.regions.types import Region, load_regions
 

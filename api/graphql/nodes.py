@@ -7,8 +7,8 @@ from typing import Any, ClassVar, Self
 
 import strawberry
 
-from api.core.context import Context
 from api.core.loading import resolve_nodes, row_id_key
+from api.graphql.context import Context
 
 
 class LoadedNode:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
-from api.core.pagination import SortKey
+from api.core.pages import SortKey
 from api.core.settings import Instance
 from api.core.sqlhints import unindexed
 from api.help_requests.models import (

@@ -10,24 +10,18 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error, bad_id_error, coded_error
+from api.core.errors import ErrorCode, ServiceError, api_error, bad_id_error, coded_error
 from api.core.i18n import N_
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MinorUnits, MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    OrderDirection,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import STAFF, deny, requires
+from api.core.pages import DEFAULT_PAGE_SIZE, keyset_page
+from api.core.roles import STAFF, Role
 from api.core.validation import check_currency
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MinorUnits, MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, OrderDirection, build_connection
+from api.graphql.permissions import deny, requires
 from api.help_requests import facets, matching, service
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.types import (

@@ -15,13 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.i18n import N_
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.sqlhints import constants, likely
 from api.core.translations import TextField, Translatable, check_source_language

@@ -16,21 +16,16 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import optional_formatted_day_field
-from api.core.labels import enum_label
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money, money_or_none
-from api.core.numbers import formatted_count_field
 from api.core.settings import TaxonomyEntry
-from api.core.taxonomy import (
-    NEED_CATEGORIES,
-    POVERTY_CAUSES,
-    TaxonomyTerm,
-    category_term,
-    taxonomy_label,
-)
-from api.core.translations import LocalizedText, localized_field, prime_translations
+from api.core.taxonomy import NEED_CATEGORIES, POVERTY_CAUSES, taxonomy_label
+from api.graphql.context import Context
+from api.graphql.dates import optional_formatted_day_field
+from api.graphql.labels import enum_label
+from api.graphql.money import MinorUnits, Money, money_or_none
+from api.graphql.numbers import formatted_count_field
+from api.graphql.taxonomy import TaxonomyTerm, category_term
+from api.graphql.translations import LocalizedText, localized_field, prime_translations
 from api.help_requests import service
 from api.help_requests.facets import RequestFacets
 from api.help_requests.models import HelpRequest as HelpRequestRow

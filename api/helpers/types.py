@@ -6,10 +6,10 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.enums import graphql_enum
 from api.core.i18n import N_
-from api.core.money import Money, money_or_none
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
+from api.graphql.money import Money, money_or_none
 from api.graphql.nodes import LoadedNode
 from api.helpers import loaders
 from api.helpers.models import Helper as HelperRow

@@ -9,21 +9,16 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MinorUnits, Money, MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import STAFF, requires
+from api.core.errors import ErrorCode, ServiceError, bad_id_error
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import STAFF
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MinorUnits, Money, MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.permissions import requires
 from api.help_requests.types import remember_household_page
 from api.households import loaders as household_loaders
 from api.households import service

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.roles import Role
 from api.core.security import new_public_code
 from api.core.settings import Instance
 from api.core.sqlhints import constant

@@ -13,14 +13,14 @@ from strawberry import relay
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
-from api.core.context import Context
-from api.core.enums import graphql_enum
 from api.core.errors import ErrorCode
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money, money_or_none
-from api.core.numbers import formatted_count_field
-from api.core.permissions import deny
-from api.core.taxonomy import TaxonomyTerm, cause_terms
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money, money_or_none
+from api.graphql.numbers import formatted_count_field
+from api.graphql.permissions import deny
+from api.graphql.taxonomy import TaxonomyTerm, cause_terms
 from api.households import loaders as household_loaders
 from api.households import models, service
 from api.households.models import Household as HouseholdRow

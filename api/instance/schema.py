@@ -7,13 +7,14 @@ from typing import Any
 
 import strawberry
 
-from api.core.context import Context
-from api.core.enums import graphql_enum
 from api.core.i18n import locale_names, localizer_for, text_direction
-from api.core.money import MinorUnits, Money
 from api.core.settings import Instance
-from api.core.taxonomy import ADMIN_LEVELS, NEED_CATEGORIES, POVERTY_CAUSES, TaxonomyTerm
+from api.core.taxonomy import ADMIN_LEVELS, NEED_CATEGORIES, POVERTY_CAUSES
 from api.core.validation import minor_unit_digits
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
+from api.graphql.taxonomy import TaxonomyTerm
 
 
 class TextDirection(Enum):

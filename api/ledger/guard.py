@@ -24,8 +24,6 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from api.ledger.models import LEDGER_TABLES, LedgerAccount, LedgerEntry, LedgerTransaction
-
 
 class LedgerAppendOnlyError(RuntimeError):
     """Code tried to change or delete a recorded ledger row."""
@@ -34,8 +32,9 @@ class LedgerAppendOnlyError(RuntimeError):
         super().__init__(f"{table} is append-only: refusing to {action} ledger rows")
 
 
-# Every table guarded here: the ledger's own and those registered by other sections.
-APPEND_ONLY_TABLES: set[str] = set(LEDGER_TABLES)
+# Every table guarded here: the ledger's own (api/ledger/models.py registers them) and
+# those registered by other sections.
+APPEND_ONLY_TABLES: set[str] = set()
 
 
 def _refuse(action: str) -> Any:
@@ -51,9 +50,6 @@ def register_append_only(*models: type) -> None:
         event.listen(model, "before_update", _refuse("update"))
         event.listen(model, "before_delete", _refuse("delete"))
         APPEND_ONLY_TABLES.add(model.__tablename__)  # type: ignore[attr-defined]
-
-
-register_append_only(LedgerAccount, LedgerTransaction, LedgerEntry)
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.core.models import timestamp
+from api.ledger.guard import register_append_only
 
 
 class AccountKind(StrEnum):
@@ -77,5 +78,5 @@ LEDGER_TABLES = (
     LedgerEntry.__tablename__,
 )
 
-# Registers the append-only guard wherever the models are used; it needs the classes above.
-import api.ledger.guard  # noqa: E402, F401
+# The append-only guard holds wherever the models are used.
+register_append_only(LedgerAccount, LedgerTransaction, LedgerEntry)

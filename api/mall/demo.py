@@ -17,9 +17,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.core.auth import Principal
 from api.core.errors import ServiceError, ServiceErrors
+from api.core.roles import Role
 from api.core.settings import Instance, Settings
 from api.core.translations import digest_of
 from api.core.validation import minor_unit_digits

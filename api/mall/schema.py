@@ -11,23 +11,17 @@ from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.schema import Viewer, prehash_new_password
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, coded_error
-from api.core.ids import decode_int_id
-from api.core.money import MinorUnits, Money, MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    OrderDirection,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import STAFF, requires
+from api.core.errors import ErrorCode, ServiceError, coded_error
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import STAFF
 from api.donation.types import PaymentInstructions
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_int_id
+from api.graphql.money import MinorUnits, Money, MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, OrderDirection, build_connection
+from api.graphql.permissions import requires
 from api.households.types import Household
 from api.mall import models, service
 from api.mall.models import Order as OrderRow

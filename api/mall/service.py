@@ -39,13 +39,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from api.accounts import service as accounts
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.audit.service import record_audit
 from api.core import translations
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
 from api.core.idempotency import Claim, check_key, claim_key
+from api.core.roles import Role
 from api.core.settings import Instance, Settings
 from api.core.translations import TextField, Translatable
 from api.core.validation import FieldErrors, check_amount, check_money, clean_text, optional_text

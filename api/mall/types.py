@@ -21,22 +21,15 @@ from babel.numbers import format_percent
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import formatted_day_field
-from api.core.enums import graphql_enum
 from api.core.loading import load_many
-from api.core.money import MinorUnits, Money
-from api.core.numbers import formatted_count_field
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.translations import LocalizedText, load_translations, localized_field
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.graphql.context import Context
+from api.graphql.dates import formatted_day_field
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
+from api.graphql.numbers import formatted_count_field
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.translations import LocalizedText, load_translations, localized_field
 from api.households.types import Household, households_by_id
 from api.mall import models, service
 from api.mall.models import Order as OrderRow

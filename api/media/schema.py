@@ -9,10 +9,11 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.file_uploads import Upload
 
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError
-from api.core.mutations import prepare, run_service
-from api.core.permissions import requires
+from api.core.errors import ErrorCode, ServiceError
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.mutations import prepare, run_service
+from api.graphql.permissions import requires
 from api.media import service
 from api.media.service import MAX_UPLOAD_BYTES
 from api.media.types import Image, images_of

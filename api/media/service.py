@@ -20,7 +20,7 @@ from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
-from api.core.permissions import STAFF
+from api.core.roles import STAFF
 from api.media.models import Image, ImageVariant
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.core.context import Context
+from api.graphql.context import Context
 from api.media import loaders
 from api.media.service import StoredImage
 

@@ -7,9 +7,9 @@ from alembic import context
 from alembic.operations import ops
 from sqlalchemy import pool
 
-import api.core.tables  # noqa: F401  (registers every table)
+import api.tables  # noqa: F401  (registers every table)
 from api.core.db import create_db_engine
-from api.core.tables import metadata
+from api.tables import metadata
 
 config = context.config
 

@@ -10,14 +10,16 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, bad_id_error
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import DEFAULT_PAGE_SIZE, After, Connection, First, page_connection
-from api.core.permissions import STAFF, requires
+from api.core.errors import ErrorCode, ServiceError, bad_id_error
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import STAFF, Role
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import requires
 from api.pairing import loaders, models, queries, service
 from api.pairing.models import Pairing as PairingRow
 from api.pairing.types import (

@@ -26,11 +26,11 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core.auth import Principal
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.validation import FieldErrors, check_amount, check_money, clean_text, optional_text
 from api.helpers.models import Helper, HelperKind

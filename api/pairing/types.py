@@ -15,11 +15,11 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import formatted_day_field
 from api.core.db import utcnow
-from api.core.enums import graphql_enum
-from api.core.money import MinorUnits, Money, money_or_none
+from api.graphql.context import Context
+from api.graphql.dates import formatted_day_field
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money, money_or_none
 from api.graphql.nodes import LoadedNode
 from api.helpers import loaders as helper_loaders
 from api.helpers.types import Helper

@@ -9,22 +9,15 @@ import strawberry
 from sqlmodel import col, select
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
-from api.core.errors import UserError
-from api.core.ids import decode_int_id
-from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    SortKey,
-    build_connection,
-    keyset_page,
-)
-from api.core.permissions import STAFF, requires
+from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.roles import STAFF, Role
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_int_id
+from api.graphql.money import MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.permissions import requires
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
 from api.pledges.models import ProgressUpdate as ProgressUpdateRow

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.audit.service import record_audit
 from api.core import translations
 from api.core.auth import Principal
@@ -27,6 +26,7 @@ from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.idempotency import claim_key
 from api.core.money import MoneyParam
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.translations import TextField, Translatable, check_source_language
 from api.core.validation import FieldErrors, check_money, clean_text, is_currency, optional_text

@@ -12,11 +12,11 @@ import strawberry
 from sqlmodel import col
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import formatted_day_field
 from api.core.loading import load_many
-from api.core.money import Money, money_or_none
-from api.core.translations import LocalizedText, localized_field
+from api.graphql.context import Context
+from api.graphql.dates import formatted_day_field
+from api.graphql.money import Money, money_or_none
+from api.graphql.translations import LocalizedText, localized_field
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.helpers import loaders as helper_loaders
 from api.helpers.models import Helper as HelperRow

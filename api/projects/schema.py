@@ -9,21 +9,17 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.errors import ErrorCode, ServiceError, UserError, api_error, bad_id_error
+from api.core.errors import ErrorCode, ServiceError, api_error, bad_id_error
 from api.core.i18n import N_
-from api.core.ids import decode_id, decode_int_id
-from api.core.money import MoneyInput
-from api.core.mutations import MutationInput, run_service
-from api.core.pages import Page
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    page_connection,
-)
-from api.core.permissions import STAFF, deny, requires
+from api.core.pages import DEFAULT_PAGE_SIZE, Page
+from api.core.roles import STAFF
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_id, decode_int_id
+from api.graphql.money import MoneyInput
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import deny, requires
 from api.households.models import Household as HouseholdRow
 from api.households.types import Household
 from api.projects import models, queries, service

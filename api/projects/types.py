@@ -10,11 +10,11 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
-from api.core.dates import optional_formatted_day_field
-from api.core.enums import graphql_enum
-from api.core.money import MinorUnits, Money
 from api.disbursements.service import TargetMoney
+from api.graphql.context import Context
+from api.graphql.dates import optional_formatted_day_field
+from api.graphql.enums import graphql_enum
+from api.graphql.money import MinorUnits, Money
 from api.graphql.nodes import LoadedNode
 from api.help_requests.types import remember_household_page
 from api.households import loaders as household_loaders

@@ -165,7 +165,7 @@ def rate_limited_error(translator: Translator, budget: Budget, cost: int) -> Gra
 
 class RateLimit(SchemaExtension):
     """Charges the operation's cost before it executes; it must come after the extension
-    that computes the cost (api/core/cost.py), whose hooks run first."""
+    that computes the cost (api/graphql/cost.py), whose hooks run first."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context

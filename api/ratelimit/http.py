@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.core.auth import principal_for_token
+from api.accounts.tokens import principal_for_token
 from api.core.http_errors import request_translator
 from api.core.settings import Settings
 from api.ratelimit.budget import (

@@ -8,19 +8,15 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from api.accounts.models import Role
-from api.core.context import Context
-from api.core.errors import ServiceError, UserError, bad_id_error
-from api.core.ids import decode_int_id
-from api.core.mutations import MutationInput, run_service
-from api.core.pagination import (
-    DEFAULT_PAGE_SIZE,
-    After,
-    Connection,
-    First,
-    page_connection,
-)
-from api.core.permissions import requires
+from api.core.errors import ServiceError, bad_id_error
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.roles import Role
+from api.graphql.context import Context
+from api.graphql.errors import UserError
+from api.graphql.ids import decode_int_id
+from api.graphql.mutations import MutationInput, run_service
+from api.graphql.pagination import After, Connection, First, page_connection
+from api.graphql.permissions import requires
 from api.regions import service
 from api.regions.models import Region as RegionRow
 from api.regions.types import Region, remember_regions

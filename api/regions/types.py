@@ -13,11 +13,11 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from api.core.context import Context
 from api.core.locales import match_locale
 from api.core.taxonomy import ADMIN_LEVELS
-from api.core.translations import LocalizedText, localized_field
+from api.graphql.context import Context
 from api.graphql.nodes import LoadedNode
+from api.graphql.translations import LocalizedText, localized_field
 from api.regions import loaders, service
 from api.regions.models import Region as RegionRow
 

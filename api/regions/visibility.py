@@ -12,10 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from api.accounts.models import Role
 from api.core.auth import Principal
 from api.core.errors import CodedError, api_error
 from api.core.i18n import N_, Label
+from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.taxonomy import ADMIN_LEVELS
 from api.regions.models import Region

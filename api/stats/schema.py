@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.core.context import Context
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, api_error, coded_error
 from api.core.i18n import N_
-from api.core.ids import decode_int_id
-from api.core.money import MinorUnits, Money, format_money
-from api.core.numbers import formatted_count_field
+from api.core.money import format_money
+from api.graphql.context import Context
+from api.graphql.ids import decode_int_id
+from api.graphql.money import MinorUnits, Money
+from api.graphql.numbers import formatted_count_field
 from api.helpers.models import HelperKind as HelperKindValue
 from api.helpers.types import HelperKind  # noqa: F401  (registers the enum for HelperKindValue)
 from api.regions.types import Region, load_regions

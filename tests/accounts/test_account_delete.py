@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from api.accounts.models import AccessToken, Account, Role
+from api.accounts.models import AccessToken, Account
 from api.audit.models import AuditEvent
+from api.core.roles import Role
 from api.crowdfunding.models import Backing
 from api.donation.models import Donation
 from api.helpers.models import Helper

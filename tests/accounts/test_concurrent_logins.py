@@ -33,11 +33,12 @@ from PIL import Image as PILImage
 from sqlalchemy.engine import Engine, make_url
 
 from api.accounts import service
-from api.accounts.models import AccessToken, Account, Role
+from api.accounts.models import AccessToken, Account
 from api.core import security
 from api.core.auth import ANONYMOUS, Principal
 from api.core.db import create_db_engine, read_session, unit_of_work, utcnow
 from api.core.errors import ErrorCode, ServiceError
+from api.core.roles import Role
 from api.donation.models import Donation
 from api.media import service as media
 from api.migrations import alembic_config

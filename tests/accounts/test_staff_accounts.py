@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import Session, select
 from strawberry import relay
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
+from api.core.roles import Role
 from tests import factories
 
 CREATE = """

@@ -17,10 +17,15 @@ import sqlalchemy as sa
 from graphql import OperationDefinitionNode, parse, print_ast
 from sqlmodel import Session, select
 
-from api.accounts.models import Role
 from api.app import create_app
-from api.core import cost
-from api.core.cost import (
+from api.core.deadline import clock, deadline
+from api.core.http_limits import MAX_JSON_ARRAY
+from api.core.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from api.core.roles import Role
+from api.core.settings import ConfigError, load_settings
+from api.frontend.build import operation_documents
+from api.graphql import cost
+from api.graphql.cost import (
     DEFAULT_MAX_NODES,
     INTROSPECTION_NODES,
     LIST_ESTIMATE,
@@ -28,11 +33,6 @@ from api.core.cost import (
     measure,
     operation_of,
 )
-from api.core.deadline import clock, deadline
-from api.core.http_limits import MAX_JSON_ARRAY
-from api.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from api.core.settings import ConfigError, load_settings
-from api.frontend.build import operation_documents
 from api.regions import service as regions
 from api.regions.models import Region
 from api.schema import schema

@@ -12,14 +12,14 @@ import pytest
 import strawberry
 
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
-from api.core.execution import (
+from api.core.pages import MAX_PAGE_SIZE
+from api.graphql.execution import (
     MAX_ALIASES,
     MAX_DEPTH,
     MAX_TOKENS,
     ThreadedSchema,
     schema_extensions,
 )
-from api.core.pagination import MAX_PAGE_SIZE
 
 INSTANCE = "{ instance { name } }"
 REGIONS_PAGE = "query($first: Int!) { regions(first: $first) { nodes { id } } }"
@@ -259,7 +259,7 @@ def _explode(*args: Any, **kwargs: Any) -> Any:
 
 
 def test_an_unexpected_resolver_error_is_masked(api, monkeypatch, caplog):
-    monkeypatch.setattr("api.core.context.principal_for_token", _explode)
+    monkeypatch.setattr("api.graphql.context.principal_for_token", _explode)
     response = api.http.post(
         "/graphql", json={"query": "{ me { email } }"}, headers={"Authorization": "Bearer x"}
     )
@@ -271,7 +271,7 @@ def test_an_unexpected_resolver_error_is_masked(api, monkeypatch, caplog):
 
 
 def test_a_failure_while_committing_is_masked(api, monkeypatch):
-    monkeypatch.setattr("api.core.execution.write_audit_reads", _explode)
+    monkeypatch.setattr("api.graphql.execution.write_audit_reads", _explode)
     response = post(api, {"query": "{ regions { nodes { id } } }"})
     assert response.status_code == 200
     assert response.json()["data"] is None

@@ -18,8 +18,8 @@ from strawberry.extensions.validation_cache import _get_validate_cache
 from strawberry.permission import PermissionExtension
 
 from api.app import create_app
-from api.core import execution
-from api.core.field_resolvers import DEFINITION
+from api.graphql import execution
+from api.graphql.field_resolvers import DEFINITION
 from api.schema import schema
 from tests import factories
 from tests.conftest import LiveServer

@@ -1,6 +1,6 @@
 """graphql-core's own messages (syntax, validation, coercion) and the operation limits reach
 the client in its locale, with the same code as in English, over real HTTP; and every
-template of api/core/graphql_messages.py still matches what graphql-core writes, checked
+template of api/graphql/graphql_messages.py still matches what graphql-core writes, checked
 with real documents, so an upgrade that rewords a message fails here.
 
 Expected texts come straight from the `.po` files (Babel's reader) and from Babel's CLDR
@@ -18,10 +18,10 @@ from graphql import GraphQLError, execute, parse, validate
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from api.app import create_app
-from api.core import graphql_messages
-from api.core.execution import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from api.core.graphql_messages import ALL_TEMPLATES, Template, templates_of
 from api.core.redaction import redact
+from api.graphql import graphql_messages
+from api.graphql.execution import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from api.graphql.graphql_messages import ALL_TEMPLATES, Template, templates_of
 from api.schema import schema
 from tests.conftest import GraphQLClient, LiveServer
 from tests.http.conftest import production

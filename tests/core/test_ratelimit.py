@@ -249,7 +249,7 @@ TWO_POINTS = "{ campaigns(first: 100) { nodes { backers(first: 1) { nodes { name
 
 
 def test_each_operation_is_charged_the_cost_computed_before_it_runs(limited):
-    """The cost api/core/cost.py computes (requested objects / 100) is what is charged."""
+    """The cost api/graphql/cost.py computes (requested objects / 100) is what is charged."""
     ip = random_ip()
     assert post(limited, ip).headers["x-ratelimit-used"] == "1"
     # 100 campaigns and 10 backers each: 1,100 objects, 11 points; 4 are left.

@@ -9,9 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from api.accounts.models import Role
 from api.core.auth import ANONYMOUS, Principal
 from api.core.db import unit_of_work, utcnow
+from api.core.roles import Role
 from api.crowdfunding import service
 from api.crowdfunding.models import (
     Backing,

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from api.accounts.models import Account, Role
+from api.accounts.models import Account
 from api.core.db import unit_of_work
+from api.core.roles import Role
 from api.core.security import verify_password
 from api.core.settings import Settings
 from api.demo.generate import (

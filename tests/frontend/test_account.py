@@ -13,8 +13,9 @@ import httpx
 import pytest
 from sqlmodel import Session, col, select
 
-from api.accounts.models import AccessToken, Account, PasswordResetToken, Role
+from api.accounts.models import AccessToken, Account, PasswordResetToken
 from api.core.db import utcnow
+from api.core.roles import Role
 from api.core.security import token_digest
 from tests.frontend.conftest import (
     DEMO_PASSWORD,

@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.accounts.models import AccessToken, Account, Role
-from api.core.auth import Principal, principal_for_token
+from api.accounts.models import AccessToken, Account
+from api.accounts.tokens import principal_for_token
+from api.core.auth import Principal
 from api.core.db import unit_of_work, utcnow
+from api.core.roles import Role
 from api.core.security import hash_password, new_token, token_digest
 from api.core.settings import Settings
 from api.help_requests import service as requests

@@ -277,9 +277,9 @@ def test_each_identity_sees_exactly_its_requests_in_the_list_and_by_id(
     ],
 )
 def test_a_target_follows_the_instances_money_rule(api, world, target, expected):
-    body = api.data(
-        CREATE, {"input": {**VALID, "target": target}}, token=world.rep.token
-    )["helpRequestCreate"]
+    body = api.data(CREATE, {"input": {**VALID, "target": target}}, token=world.rep.token)[
+        "helpRequestCreate"
+    ]
     assert body["helpRequest"] is None
     assert {(e["field"], e["code"]) for e in body["errors"]} == expected
     if ("target.currency", "CURRENCY_MISMATCH") in expected:

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session
 from strawberry import relay
 
-from api.accounts.models import Role
+from api.core.roles import Role
 from api.helpers.models import Helper
 from tests import factories
 

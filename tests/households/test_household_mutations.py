@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from strawberry import relay
 
-from api.accounts.models import Role
 from api.audit.models import AuditEvent
+from api.core.roles import Role
 from api.households import service as household_service
 from api.households.models import (
     Household,

@@ -7,8 +7,8 @@ import base64
 import pytest
 from sqlmodel import col, select
 
-from api.accounts.models import Role
 from api.audit.models import AuditEvent
+from api.core.roles import Role
 from tests import factories
 
 SENSITIVE_FIELDS = [

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.core.auth import ANONYMOUS, Principal
 from api.core.db import unit_of_work
+from api.core.roles import Role
 from api.households.models import Household
 from api.households.service import public_households_condition, visible_households_condition
 from api.regions.service import create_region

@@ -16,13 +16,13 @@ from dataclasses import replace
 import pytest
 
 from api.cli import main
-from api.core.persisted import (
+from api.frontend.build import build_site, document_hash, operation_documents
+from api.graphql.persisted import (
     APQ_MAX_DOCUMENT_CHARACTERS,
     APQ_TTL_SECONDS,
     manifest,
     registered_operations,
 )
-from api.frontend.build import build_site, document_hash, operation_documents
 from tests.conftest import GraphQLClient
 from tests.redisproc import PrivateRedis, private_redis
 from tests.serverproc import ServerProcess

@@ -4,9 +4,9 @@ and the locale list's facts from CLDR."""
 from __future__ import annotations
 
 from api.core.i18n import LocalisationConfig, locale_names, text_direction, translator_for
-from api.core.labels import english_label, enum_label
 from api.core.settings import TaxonomyEntry
 from api.core.taxonomy import POVERTY_CAUSES, taxonomy_label
+from api.graphql.labels import english_label, enum_label
 from tests.i18n.conftest import po_text
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from api.core.db import unit_of_work
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
-from api.core.translations import localize
+from api.graphql.translations import localize
 from api.mall import metrics, service
 from api.mall.models import HouseholdSale, Order, OrderStatus, SellerKind
 from api.payments import service as payments

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from api.accounts.models import Role
 from api.core.db import unit_of_work, utcnow
+from api.core.roles import Role
 from api.core.settings import Settings
 from api.helpers.models import Helper
 from api.pairing import service

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from api.accounts.models import Role
 from api.core.db import unit_of_work
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.roles import Role
 from api.help_requests.models import RequestStatus
 from api.pledges import service
 from api.pledges.models import Pledge

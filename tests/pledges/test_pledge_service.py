@@ -261,7 +261,7 @@ def test_an_in_kind_request_is_met_by_its_confirmed_pledge(world):
 
 @pytest.mark.parametrize("who", ["other_rep", "far_caseworker", "helper"])
 def test_only_the_household_side_confirms_receipt(world, engine, settings, who):
-    from api.accounts.models import Role
+    from api.core.roles import Role
 
     request_id = f.published(world)
     pledge = create(world, request_id)

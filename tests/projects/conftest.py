@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from api.accounts.models import Role
 from api.core.db import unit_of_work, utcnow
+from api.core.roles import Role
 from api.core.settings import Settings
 from api.help_requests.models import HelpRequest, RequestStatus
 from api.households.service import change_poverty_status

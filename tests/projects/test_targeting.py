@@ -167,8 +167,8 @@ def test_coverage_view_costs_the_same_for_5_and_40_households(api, world, sql_co
     def add(n):
         for i in range(n):
             pk, _ = world.household("P1-A-C1-T-V", "IN_POVERTY", head_name=f"H{i}")
-            from api.accounts.models import Role
             from api.core.auth import Principal
+            from api.core.roles import Role
 
             with unit_of_work(world.engine) as session:
                 for project in (tea, road)[: 1 + i % 2]:

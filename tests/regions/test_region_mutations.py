@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 from strawberry import relay
 
-from api.accounts.models import Role
+from api.core.roles import Role
 from api.regions.models import Region
 from tests import factories
 from tests.conftest import GraphQLClient

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
-from api.accounts.models import Role
+from api.core.roles import Role
 from api.demo.generate import generate_demo_data
 from api.donation.models import Donation, DonationStatus
 from api.households.models import HouseholdStatusChange, PovertyStatus
@@ -98,9 +98,7 @@ def test_households_lifted_out_by_month_counts_each_recorded_lift(api, demo, ses
     assert sum(m["count"] for m in months) == len(lifts)
     # The public sees the months with fewer lifts than the threshold withheld, not as 0.
     public = api.data(MONTHLY, series)["stats"]["monthly"]
-    assert [m["count"] for m in public] == [
-        m["count"] if m["count"] >= 5 else None for m in months
-    ]
+    assert [m["count"] for m in public] == [m["count"] if m["count"] >= 5 else None for m in months]
     assert {m["suppressed"] for m in public if m["count"] is None} == {"SMALL_COUNT"}
 
 

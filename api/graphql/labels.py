@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import strawberry
 from graphql import GraphQLEnumType, GraphQLSchema
 
-from api.core.context import Context
 from api.core.errors import api_error
 from api.core.i18n import N_, Translator
+from api.graphql.context import Context
 
 # Enums without display labels: error codes are shown through their messages.
 UNLABELLED_ENUMS = frozenset({"ErrorCode"})

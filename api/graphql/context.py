@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.requests import Request
 
-from api.core.auth import ANONYMOUS, Principal, principal_for_token
+from api.accounts.tokens import principal_for_token
+from api.core.auth import ANONYMOUS, Principal
 from api.core.db import open_session, read_session
 from api.core.i18n import Translator, translator_for
 from api.core.locales import negotiate_locale
@@ -41,7 +42,7 @@ class Context:
     accept_language: str | None = None
     is_mutation: bool = False
     # The operation's cost, computed from the document and variables before it runs
-    # (api/core/cost.py); what the rate limit charges (api/core/ratelimit.py).
+    # (api/graphql/cost.py); what the rate limit charges (api/core/ratelimit.py).
     cost: int = 1
     _session: Session | None = None
     # A mutation's reads before its write transaction (see `read_session`).
@@ -67,7 +68,7 @@ class Context:
     def read_session(self) -> Session:
         """Where a mutation reads before it writes (the caller's token, what a password
         is checked against): a read-only transaction of its own, so slow work that
-        follows (api/core/mutations.py `prepare`) runs without SQLite's write lock and
+        follows (api/graphql/mutations.py `prepare`) runs without SQLite's write lock and
         without a PostgreSQL connection held. What it read may change before the write:
         the write step re-checks what it relies on. Once the unit of work is open (a
         query, or a mutation that already wrote), reads go to it and see its writes."""

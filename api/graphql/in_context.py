@@ -13,7 +13,7 @@ import strawberry
 from graphql import DirectiveLocation, OperationDefinitionNode, StringValueNode, VariableNode
 from strawberry.extensions import SchemaExtension
 
-from api.core.context import Context
+from api.graphql.context import Context
 
 DIRECTIVE_NAME = "inContext"
 

@@ -25,15 +25,6 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.audit.models import AuditEvent, AuditOutcome
-from api.core.context import Context
-from api.core.cost import (
-    DEFAULT_MAX_NODES,
-    MAX_ALIASES,
-    MAX_DEPTH,
-    Measure,
-    measure,
-    operation_of,
-)
 from api.core.db import utcnow
 from api.core.deadline import (
     TIMEOUT_MESSAGE,
@@ -43,12 +34,21 @@ from api.core.deadline import (
     deadline,
 )
 from api.core.errors import CodedError, ServiceError, ServiceErrors
-from api.core.field_resolvers import streamline
-from api.core.graphql_messages import localized_error
 from api.core.i18n import N_, SOURCE_LOCALE, LocalisationConfig, Translator, translator_for
-from api.core.in_context import OperationLanguage
-from api.core.pagination import MAX_PAGE_SIZE
+from api.core.pages import MAX_PAGE_SIZE
 from api.core.redaction import redact
+from api.graphql.context import Context
+from api.graphql.cost import (
+    DEFAULT_MAX_NODES,
+    MAX_ALIASES,
+    MAX_DEPTH,
+    Measure,
+    measure,
+    operation_of,
+)
+from api.graphql.field_resolvers import streamline
+from api.graphql.graphql_messages import localized_error
+from api.graphql.in_context import OperationLanguage
 from api.ratelimit.budget import RateLimit
 
 log = logging.getLogger("aidbridge.graphql")
@@ -59,14 +59,14 @@ MAX_TOKENS = 4000
 # repeated selections take a second to validate; this API's own documents need under
 # 1,000. Past the budget validation stops with "Validation aborted.".
 FIELD_MERGE_BUDGET = 20_000
-# Operations whose measure is remembered (api/core/cost.py is pure: the same document,
+# Operations whose measure is remembered (api/graphql/cost.py is pure: the same document,
 # operation and variables always measure the same), as many as ParserCache's documents
 # times a few variable sets.
 MEASURE_CACHE_SIZE = 512
 overlapping_fields_can_be_merged.MAX_COMPLEXITY_BUDGET = FIELD_MERGE_BUDGET
 
 INTERNAL_ERROR_MESSAGE = N_("Internal server error.")
-# MAX_DEPTH and MAX_ALIASES live with the measure (api/core/cost.py); tests import them here.
+# MAX_DEPTH and MAX_ALIASES live with the measure (api/graphql/cost.py); tests import them here.
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_TOKENS", "ThreadedSchema", "schema_extensions"]
 
 
@@ -81,7 +81,7 @@ class ThreadedSchema(strawberry.Schema):
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
         """The schema's extensions without strawberry's per-field directive wrapper: the
         only custom directive, `@inContext`, sits on operations and is applied once per
-        operation (api/core/in_context.py), so that wrapper ran on every field for nothing."""
+        operation (api/graphql/in_context.py), so that wrapper ran on every field for nothing."""
         return [
             extension
             for extension in super().get_extensions(sync)
@@ -198,7 +198,7 @@ def _timed_out(result: Any) -> bool:
 
 class QueryLimits(SchemaExtension):
     """Depth, aliases and requested objects of the operation, measured in one pass over
-    the validated document and the variables (api/core/cost.py), before anything runs;
+    the validated document and the variables (api/graphql/cost.py), before anything runs;
     the cost goes on the context for the rate limit. Listed after ValidationCache, whose
     result it reads."""
 
@@ -308,7 +308,7 @@ def _depth_error(name: str, operation: Any) -> GraphQLError:
 class OperationDeadline(SchemaExtension):
     """The operation's time limit (Settings.operation_timeout, counted from when its
     worker thread starts it): each field checks it before resolving (in its resolver,
-    api/core/field_resolvers.py, not as per-field middleware), and database statements
+    api/graphql/field_resolvers.py, not as per-field middleware), and database statements
     are bounded by it (api/core/deadline.py). Past it, the result is one TIMEOUT
     error and no data, and UnitOfWork rolls the transaction back."""
 

@@ -17,8 +17,9 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 from sqlmodel import Session
 
-from api.core.context import Context
-from api.core.errors import ServiceError, ServiceErrors, UserError, to_user_errors
+from api.core.errors import ServiceError, ServiceErrors
+from api.graphql.context import Context
+from api.graphql.errors import UserError, to_user_errors
 
 R = TypeVar("R")
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.core.context import Context
 from api.core.errors import ErrorCode, coded_error
+from api.graphql.context import Context
 
 # A cart or a form holds a few figures; more in one request is a mistake, not a need.
 NUMBERS_LIMIT = 100

@@ -8,16 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import strawberry
 from strawberry import relay
 
-from api.core.pages import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    Page,
-    SortKey,
-    _decode,
-    _encode,
-    check_page_size,
-    keyset_page,
-)
+from api.core.pages import MAX_PAGE_SIZE, Page
 
 T = TypeVar("T")
 FIRST_DESCRIPTION = f"How many to return, 0 to {MAX_PAGE_SIZE}."
@@ -34,7 +25,7 @@ class Connection(relay.Connection[relay.NodeType]):
 
     @classmethod
     def resolve_connection(cls, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError("pages are built by api.core.pagination.paginate")
+        raise NotImplementedError("pages are built by api.graphql.pagination.paginate")
 
 
 @strawberry.enum(description="Direction of an ordering.")
@@ -59,18 +50,7 @@ def build_connection(
     )
 
 
-__all__ = [
-    "DEFAULT_PAGE_SIZE",
-    "MAX_PAGE_SIZE",
-    "Connection",
-    "Generic",
-    "SortKey",
-    "_decode",
-    "_encode",
-    "build_connection",
-    "check_page_size",
-    "keyset_page",
-]
+__all__ = ["Connection", "Generic", "build_connection", "page_connection"]
 
 
 def page_connection(page: Page[Any], nodes: list[Any]) -> Connection[Any]:

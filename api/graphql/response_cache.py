@@ -43,11 +43,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.core.answer_store import AnswerStore, CachedAnswer, MemoryAnswers, RedisAnswers
 from api.core.cache_generations import current_generations, recording
-from api.core.cost import measure, operation_of
 from api.core.http_errors import LOCALE_HEADER
 from api.core.http_limits import MalformedJSONError, parse_json
 from api.core.locales import negotiate_locale
 from api.core.settings import ResponseCacheSettings, Settings
+from api.graphql.cost import measure, operation_of
 from api.ratelimit.budget import SCOPE_KEY, Budget, RequestLimits
 
 log = logging.getLogger("aidbridge.cache")

@@ -12,9 +12,9 @@ import strawberry
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
-from api.accounts.models import Role
-from api.core.context import Context
 from api.core.errors import ErrorCode, coded_error
+from api.core.roles import Role
+from api.graphql.context import Context
 
 
 def deny(info: strawberry.Info[Context, Any], code: ErrorCode) -> Exception:
@@ -51,6 +51,3 @@ def requires(*roles: Role) -> list[FieldExtension]:
     """`extensions=requires(Role.CASEWORKER, ...)`; no roles means any logged-in account."""
     permission: BasePermission = RoleIn(*roles) if roles else IsAuthenticated()
     return [PermissionExtension(permissions=[permission], use_directives=False)]
-
-
-STAFF = (Role.CASEWORKER, Role.PLATFORM_ADMIN)

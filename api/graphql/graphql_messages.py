@@ -31,8 +31,8 @@ from babel.core import UnknownLocaleError
 from babel.lists import format_list
 from graphql import GraphQLError
 
-from api.core.context import Context
 from api.core.i18n import N_, SOURCE_LOCALE, Translator
+from api.graphql.context import Context
 
 log = logging.getLogger("aidbridge.graphql")
 
@@ -163,7 +163,7 @@ SYNTAX_TEMPLATES = (
 )
 
 # The validation rules for executable documents (graphql/validation/rules), the operation
-# limits of api/core/execution.py, and the reasons two fields conflict.
+# limits of api/graphql/execution.py, and the reasons two fields conflict.
 VALIDATION_TEMPLATES = (
     Template(N_("The {definition} definition is not executable.")),
     Template(N_("The {operation} operation is not supported by the schema.")),
@@ -369,7 +369,7 @@ def localized_message(message: str, translator: Translator, *, suggestions: bool
 def localized_error(error: GraphQLError, translator: Translator, context: Any) -> GraphQLError:
     """The error with its graphql-core message in the request's locale (other errors are
     left as they are: they are localized where they are raised). In production no
-    suggestions, as api/core/profile.py wants."""
+    suggestions, as api/graphql/profile.py wants."""
     code = (error.extensions or {}).get("code")
     if code not in LOCALIZED_CODES:
         return error

@@ -18,9 +18,9 @@ from graphql import FieldNode, GraphQLError, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from api.core.context import Context
-from api.core.execution import ThreadedSchema, is_unexpected
 from api.core.i18n import N_
+from api.graphql.context import Context
+from api.graphql.execution import ThreadedSchema, is_unexpected
 
 log = logging.getLogger("aidbridge.graphql")
 

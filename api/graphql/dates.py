@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.core.context import Context
-from api.core.enums import graphql_enum
+from api.graphql.context import Context
+from api.graphql.enums import graphql_enum
 
 
 class DateStyle(Enum):

@@ -38,7 +38,7 @@ from graphql import (
 )
 from graphql.pyutils import Undefined
 
-from api.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from api.core.pages import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_DEPTH = 12
 MAX_ALIASES = 40

@@ -12,8 +12,8 @@ from typing import IO, Any
 
 from graphql import GraphQLEnumType, build_schema
 
-from api.core.labels import UNLABELLED_ENUMS, english_label
 from api.core.taxonomy import ADMIN_LEVELS, NEED_CATEGORIES, POVERTY_CAUSES
+from api.graphql.labels import UNLABELLED_ENUMS, english_label
 
 Extracted = tuple[int, str, tuple[str, str], list[str]]
 

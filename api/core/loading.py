@@ -67,6 +67,11 @@ class Loader(Generic[K, V]):
     def one(self, scope: RequestScope, key: K | None) -> V | None:
         return self.many(scope, [key]).get(key) if key is not None else None
 
+    def loaded(self, scope: RequestScope) -> list[V]:
+        """Every row found so far in this request, for work done for all of them at once
+        (e.g. the translations of every region a page shows)."""
+        return [row for row in scope.cache[self.name].values() if row is not None]
+
     def prime(self, scope: RequestScope, rows: Mapping[K, V]) -> None:
         """Remember rows a list statement already returned, so no loader fetches them."""
         scope.cache[self.name].update(rows)

@@ -92,12 +92,6 @@ class ExhibitionDetails:
     items: list[ItemSpec] | None = field(default=None)
 
 
-def is_editor(principal: Principal) -> bool:
-    return principal.is_admin or (
-        principal.role == Role.ORGANISATION_ADMIN and principal.helper_id is not None
-    )
-
-
 def visible_exhibitions_condition(principal: Principal) -> sa.ColumnElement[bool]:
     """Everyone sees PUBLISHED exhibitions; organisation admins also their organisation's
     drafts; platform admins all."""

@@ -21,6 +21,8 @@ from api.core.auth import Principal
 from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.roles import STAFF
+from api.exhibitions.editors import is_editor
+from api.mall.models import SellerManager
 from api.media.models import Image, ImageVariant
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -57,9 +59,6 @@ class StoredImage:
 def may_upload(session: Session, actor: Principal) -> bool:
     """Staff, managers of a seller (who picture their products), and whoever may edit
     exhibitions (organisation admins, who picture MEDIA exhibits)."""
-    from api.exhibitions.service import is_editor
-    from api.mall.models import SellerManager
-
     if actor.account_id is None:
         return False
     if actor.role in STAFF or is_editor(actor):

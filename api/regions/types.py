@@ -21,7 +21,6 @@ from api.graphql.translations import LocalizedText, localized_field
 from api.regions import loaders, service
 from api.regions.models import Region as RegionRow
 
-_CACHE = loaders.region.name
 
 
 def load_regions(context: Context, ids: Iterable[int]) -> dict[int, RegionRow]:
@@ -35,7 +34,7 @@ def remember_regions(context: Context, rows: Iterable[RegionRow]) -> None:
 
 
 def _cached_regions(context: Context) -> list[RegionRow]:
-    return [row for row in context.cache[_CACHE].values() if row is not None]
+    return loaders.region.loaded(context)
 
 
 def _written_in(locale: str, row: RegionRow) -> bool:

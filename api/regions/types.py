@@ -22,7 +22,6 @@ from api.regions import loaders, service
 from api.regions.models import Region as RegionRow
 
 
-
 def load_regions(context: Context, ids: Iterable[int]) -> dict[int, RegionRow]:
     """Regions by id, cached for the request (the one way regions are read for display)."""
     return loaders.region.many(context, ids)

@@ -8,8 +8,6 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
@@ -56,7 +54,7 @@ from api.graphql.profile import log_unexpected
 from api.graphql.response_cache import GZIP_MINIMUM_SIZE, ResponseCache
 from api.media.http import media_endpoint
 from api.media.service import MAX_UPLOAD_BYTES
-from api.migrations import MIGRATIONS_DIR
+from api.migrations.revisions import code_heads, database_revisions
 from api.notifications import check_notifier
 from api.payments.http import MAX_BODY_BYTES as WEBHOOK_MAX_BODY_BYTES
 from api.payments.http import webhook_endpoint
@@ -446,16 +444,6 @@ def check_localizer(settings: Settings) -> None:
         raise ConfigError("AIDBRIDGE_LOCALIZER / [localisation] provider", str(error)) from None
 
 
-def migration_heads() -> set[str]:
-    """The revisions a fully migrated database is at, according to the code."""
-    return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
-
-
-def database_revisions(engine: Engine) -> set[str]:
-    with engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
-
-
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Starlette:
     settings = settings or load_settings()
     check_localizer(settings)
@@ -465,7 +453,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    heads = migration_heads()  # read once: the code does not change while it runs
+    heads = code_heads()  # read once: the code does not change while it runs
 
     async def readyz(request: Request) -> Response:
         try:

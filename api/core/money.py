@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -19,7 +20,10 @@ def to_decimal(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-minor_unit_digits(currency))
 
 
+@lru_cache(maxsize=8192)
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """CLDR formatting is slow (a pattern parse and a Decimal quantize per call), and a
+    page shows the same few amounts in one locale again and again: kept per amount."""
     return str(format_currency(to_decimal(amount_minor, currency), currency, locale=locale))
 
 

@@ -7,34 +7,24 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, bad_id_error
-from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.pages import DEFAULT_PAGE_SIZE
 from api.core.roles import Role
-from api.crowdfunding import models, service
-from api.crowdfunding.models import Backing as BackingRow
+from api.crowdfunding import loaders, models, queries, service
 from api.crowdfunding.models import Campaign as CampaignRow
-from api.crowdfunding.types import (
-    PAYMENT_REFERENCES,
-    Backing,
-    Campaign,
-    CampaignUpdate,
-)
+from api.crowdfunding.types import Backing, Campaign, CampaignUpdate
 from api.donation.types import PaymentInstructions
 from api.graphql.context import Context
 from api.graphql.errors import UserError
 from api.graphql.ids import decode_id, decode_int_id
 from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
-from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.pagination import After, Connection, First, page_connection
 from api.graphql.permissions import requires
-from api.payments.models import Payment
 from api.payments.registry import get_provider
-from api.regions.models import Region as RegionRow
-from api.regions.visibility import mixed_region_condition
 
 ORGANISERS = (Role.ORGANISATION_ADMIN, Role.CASEWORKER, Role.PLATFORM_ADMIN)
 APPROVERS = (Role.CASEWORKER, Role.PLATFORM_ADMIN)
@@ -269,21 +259,6 @@ def _target(target: CampaignTargetInput) -> service.TargetRef:
     )
 
 
-def _order_keys(order: CampaignOrder) -> tuple[list[SortKey], Any]:
-    if order == CampaignOrder.ENDING_SOONEST:
-        return (
-            [SortKey(col(CampaignRow.deadline), kind="datetime"), SortKey(col(CampaignRow.id))],
-            lambda row: (row.deadline, row.id),
-        )
-    if order == CampaignOrder.MOST_FUNDED:
-        funded = (col(CampaignRow.raised_minor) * 10_000) // col(CampaignRow.goal_minor)
-        return (
-            [SortKey(funded, descending=True), SortKey(col(CampaignRow.id), descending=True)],
-            lambda row: (row.raised_minor * 10_000 // row.goal_minor, row.id),
-        )
-    return [SortKey(col(CampaignRow.id), descending=True)], lambda row: (row.id,)
-
-
 @strawberry.type
 class CampaignQueries:
     @strawberry.field(
@@ -307,45 +282,27 @@ class CampaignQueries:
         after: After = None,
     ) -> Connection[Campaign]:
         context = info.context
-        statement = select(CampaignRow).where(
-            service.visible_campaigns_condition(context.principal)
-        )
+        region_id: int | None = None
         if filter and filter.region is not None:
             try:
                 region_id = decode_int_id(filter.region, "Region", field="filter.region")
             except ServiceError:
                 raise bad_id_error("filter.region", "Region") from None
-            region = context.session.get(RegionRow, region_id)
-            if region is None:
-                return build_connection([], [], has_next=False, has_previous=False)
-            statement = statement.where(
-                mixed_region_condition(
-                    context.principal,
-                    region,
-                    public_level=context.settings.instance.public_region_level,
-                    path=CampaignRow.region_path,
-                    located_by_household=(
-                        col(CampaignRow.target_kind) == models.CampaignTargetKind.HOUSEHOLD
-                    ),
-                )
-            )
-        if filter and filter.status:
-            statement = statement.where(service.shown_status_condition(filter.status, utcnow()))
-        if filter and filter.target_kind:
-            statement = statement.where(
-                col(CampaignRow.target_kind).in_([k.value for k in filter.target_kind])
-            )
-        keys, key_of = _order_keys(order_by)
-        rows, more, cursors = keyset_page(
+        page = queries.list_campaigns(
             context.session,
-            statement,
-            keys,
+            context.principal,
+            queries.CampaignFilter(
+                region_id=region_id,
+                statuses=tuple(filter.status or ()) if filter else (),
+                target_kinds=tuple(filter.target_kind or ()) if filter else (),
+            ),
+            queries.CampaignOrder[order_by.name],
+            public_level=context.settings.instance.public_region_level,
+            now=utcnow(),
             first=first,
             after=after,
-            key_of=lambda r: key_of(r[0]),
         )
-        nodes = Campaign.from_rows([row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, Campaign.from_rows(page.rows))
 
     @strawberry.field(
         description=(
@@ -409,24 +366,13 @@ class CampaignQueries:
         after: After = None,
     ) -> Connection[Backing]:
         context = info.context
-        rows, more, cursors = keyset_page(
-            context.session,
-            select(BackingRow, Payment.reference)
-            .join(Payment, col(Payment.id) == BackingRow.payment_id)
-            .where(col(BackingRow.backer_account_id) == context.principal.account_id),
-            [
-                SortKey(col(BackingRow.created_at), descending=True, kind="datetime"),
-                SortKey(col(BackingRow.id), descending=True),
-            ],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].created_at, r[0].id),
+        page = queries.list_backer_backings(
+            context.session, context.principal.account_id, first=first, after=after
         )
-        references = context.cache[PAYMENT_REFERENCES]
-        for backing, reference in rows:
-            references[backing.payment_id] = reference
-        nodes = Backing.from_rows(backing for backing, _ in rows)
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        loaders.payment_reference.prime(
+            context, {backing.payment_id: reference for backing, reference in page.rows}
+        )
+        return page_connection(page, Backing.from_rows(backing for backing, _ in page.rows))
 
 
 def _payload(info: strawberry.Info[Context, Any], action: Any) -> CampaignPayload:

@@ -9,19 +9,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-import sqlalchemy as sa
 import strawberry
-from sqlmodel import Session, col, select
 from strawberry import relay
 
-from api.accounts.models import Account
 from api.core.db import utcnow
 from api.core.errors import ErrorCode
 from api.core.i18n import N_
-from api.core.loading import load_many
 from api.core.money import format_money
-from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
-from api.crowdfunding import models, service
+from api.core.pages import DEFAULT_PAGE_SIZE
+from api.crowdfunding import loaders, models, queries, service
 from api.crowdfunding.models import Backing as BackingRow
 from api.crowdfunding.models import Campaign as CampaignRow
 from api.crowdfunding.models import CampaignPost as CampaignPostRow
@@ -29,12 +25,12 @@ from api.graphql.context import Context
 from api.graphql.dates import formatted_day_field, optional_formatted_day_field
 from api.graphql.enums import graphql_enum
 from api.graphql.money import MinorUnits, Money
+from api.graphql.nodes import LoadedNode
 from api.graphql.numbers import formatted_count_field
-from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.pagination import After, Connection, First, page_connection
 from api.graphql.permissions import deny
 from api.graphql.translations import LocalizedText, localized_field
 from api.households.types import Household, households_by_id
-from api.payments.models import Payment
 from api.projects.types import Project, load_projects
 from api.receipts.html import receipt_html
 from api.regions.types import Region, load_regions
@@ -43,13 +39,6 @@ from api.regions.visibility import shown_region_id
 ANONYMOUS_NAME = N_("Anonymous")
 BASIS_POINTS = 10_000
 MAX_UPDATES = 20
-# Context caches: payment references by payment id, visible campaigns by id (for backings),
-# campaigns by id whatever their visibility (for the title on a receipt).
-PAYMENT_REFERENCES = "backing_payment_reference"
-BACKING_CAMPAIGNS = "backing_campaign"
-RECEIPT_CAMPAIGNS = "backing_receipt_campaign"
-# Backings on the public list: their money arrived (and may have been given back since).
-LISTED_BACKING_STATUSES = (models.BackingStatus.RECEIVED, models.BackingStatus.REFUNDED)
 
 CampaignStatus = graphql_enum(
     models.CampaignStatus,
@@ -113,55 +102,8 @@ def funded_basis_points(raised_minor: int, goal_minor: int) -> int:
 DELETED_ACCOUNT = N_("Deleted account")
 
 
-def _organiser_names(context: Context, rows: list[CampaignRow]) -> dict[int, str]:
-    session = context.session
-    return load_many(
-        context,
-        "campaign_organiser",
-        [r.organiser_account_id for r in rows],
-        lambda ids: dict(
-            session.exec(
-                select(Account.id, Account.display_name).where(col(Account.id).in_(sorted(ids)))
-            ).all()
-        ),
-    )
-
-
-def _updates(context: Context, rows: list[CampaignRow], first: int) -> dict[int, list[Any]]:
-    """The latest `first` updates of every campaign of the page, in one statement."""
-
-    def fetch(ids: set[Any]) -> dict[Any, list[CampaignPostRow]]:
-        wanted = sorted(campaign_id for campaign_id, _ in ids)
-        rank = (
-            sa.func.row_number()
-            .over(
-                partition_by=col(CampaignPostRow.campaign_id),
-                order_by=(col(CampaignPostRow.created_at).desc(), col(CampaignPostRow.id).desc()),
-            )
-            .label("rank")
-        )
-        ranked = (
-            select(CampaignPostRow.id, rank)
-            .where(col(CampaignPostRow.campaign_id).in_(wanted))
-            .subquery()
-        )
-        posts = context.session.exec(
-            select(CampaignPostRow)
-            .join(ranked, ranked.c.id == CampaignPostRow.id)
-            .where(ranked.c.rank <= first)
-            .order_by(col(CampaignPostRow.created_at).desc(), col(CampaignPostRow.id).desc())
-        ).all()
-        found: dict[Any, list[CampaignPostRow]] = {(i, first): [] for i in wanted}
-        for post in posts:
-            found[(post.campaign_id, first)].append(post)
-        return found
-
-    loaded = load_many(context, "campaign_updates", [(r.id, first) for r in rows], fetch)
-    return {key[0]: value for key, value in loaded.items()}
-
-
 @strawberry.type(description="An update posted by a campaign's organiser.")
-class CampaignUpdate(relay.Node):
+class CampaignUpdate(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[CampaignPostRow]
 
@@ -180,23 +122,10 @@ class CampaignUpdate(relay.Node):
     created_at_formatted = formatted_day_field(lambda self: self.row.created_at, of="createdAt")
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[CampaignUpdate | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        rows = context.session.exec(
-            select(CampaignPostRow)
-            .join(CampaignRow, col(CampaignRow.id) == CampaignPostRow.campaign_id)
-            .where(col(CampaignPostRow.id).in_([int(i) for i in ids if i.isdigit()]))
-            .where(service.visible_campaigns_condition(context.principal))
-        ).all()
-        found = {row.id: cls(id=row.id, row=row) for row in rows if row.id is not None}
-        return [found.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        return {
+            key: cls(id=key, row=row) for key, row in loaders.update.many(context, keys).items()
+        }
 
 
 @strawberry.type(
@@ -247,7 +176,7 @@ class CampaignBacker:
         "region and platform admins."
     )
 )
-class Campaign(relay.Node):
+class Campaign(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[CampaignRow]
     # The rows of the page this node was loaded with (relations load for all at once).
@@ -389,7 +318,9 @@ class Campaign(relay.Node):
         "the organiser deleted their account."
     )
     def organiser_name(self, info: strawberry.Info[Context, Any]) -> str:
-        names = _organiser_names(info.context, self.page)
+        names = loaders.organiser_name.many(
+            info.context, [r.organiser_account_id for r in self.page]
+        )
         return names.get(self.row.organiser_account_id) or info.context.translator.gettext(
             DELETED_ACCOUNT
         )
@@ -415,8 +346,9 @@ class Campaign(relay.Node):
         ] = 5,
     ) -> list[CampaignUpdate]:
         first = max(0, min(first, MAX_UPDATES))
-        posts = _updates(info.context, self.page, first).get(self.row.id, [])  # type: ignore[arg-type]
-        return [CampaignUpdate(id=p.id, row=p) for p in posts]
+        found = loaders.updates.many(info.context, [(r.id or 0, first) for r in self.page])
+        posts = found.get((self.row.id or 0, first), [])
+        return [CampaignUpdate(id=p.id, row=p) for p in posts if p.id is not None]
 
     @strawberry.field(
         description=(
@@ -431,22 +363,9 @@ class Campaign(relay.Node):
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> Connection[CampaignBacker]:  # type: ignore[type-var]
-        rows, more, cursors = keyset_page(
-            info.context.session,
-            select(BackingRow).where(
-                BackingRow.campaign_id == self.row.id,
-                col(BackingRow.status).in_(LISTED_BACKING_STATUSES),
-            ),
-            [
-                SortKey(col(BackingRow.received_at), descending=True, kind="datetime"),
-                SortKey(col(BackingRow.id), descending=True),
-            ],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].received_at, r[0].id),
-        )
-        nodes = [CampaignBacker(row=row) for (row,) in rows]
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        assert self.row.id is not None
+        page = queries.list_backers(info.context.session, self.row.id, first=first, after=after)
+        return page_connection(page, [CampaignBacker(row=row) for row in page.rows])
 
     @strawberry.field(
         description=(
@@ -475,76 +394,25 @@ class Campaign(relay.Node):
             raise deny(info, ErrorCode.UNAUTHENTICATED)
         if not service.may_reconcile(principal, self.row):
             raise deny(info, ErrorCode.FORBIDDEN)
-        statement = (
-            select(BackingRow, Payment.reference)
-            .join(Payment, col(Payment.id) == BackingRow.payment_id)
-            .where(BackingRow.campaign_id == self.row.id)
-            .where(service.visible_backings_condition(principal))
+        assert self.row.id is not None
+        page = queries.list_campaign_backings(
+            context.session, principal, self.row.id, status=status, first=first, after=after
         )
-        if status is not None:
-            statement = statement.where(BackingRow.status == status.value)
-        rows, more, cursors = keyset_page(
-            context.session,
-            statement,
-            [SortKey(col(BackingRow.id), descending=True)],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[0].id,),
+        # Prime the loaders the backings' fields read, so the page costs no more statements.
+        loaders.payment_reference.prime(
+            context, {backing.payment_id: reference for backing, reference in page.rows}
         )
-        # Prime the caches the backings' fields read, so the page costs no more statements.
-        references = context.cache[PAYMENT_REFERENCES]
-        campaigns = context.cache[BACKING_CAMPAIGNS]
-        campaigns[self.row.id] = self.row
-        for backing, reference in rows:
-            references[backing.payment_id] = reference
-        nodes = Backing.from_rows(backing for backing, _ in rows)
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        loaders.campaign.prime(context, {self.row.id: self.row})
+        return page_connection(page, Backing.from_rows(backing for backing, _ in page.rows))
 
     @classmethod
     def from_rows(cls, rows: list[CampaignRow]) -> list[Self]:
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Campaign | None]:
-        ids = [str(i) for i in node_ids]
-        wanted = sorted({int(i) for i in ids if i.isdigit()})
-        context = info.context
-        rows = list(campaigns_by_id(context.session, context, wanted).values())
-        nodes = {node.row.id: node for node in cls.from_rows(rows)}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
-
-
-def campaigns_by_id(
-    session: Session, context: Context, ids: Iterable[int]
-) -> dict[int, CampaignRow]:
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = session.exec(
-        select(CampaignRow)
-        .where(col(CampaignRow.id).in_(wanted))
-        .where(service.visible_campaigns_condition(context.principal))
-    ).all()
-    return {row.id: row for row in rows if row.id is not None}
-
-
-def _receipt_campaigns(context: Context, ids: Iterable[int]) -> dict[int, CampaignRow]:
-    """Campaigns named on receipts, whatever their status now: a receipt says what the
-    money was given to, and every backed campaign was public when it was backed."""
-
-    def fetch(missing: set[int]) -> dict[int, CampaignRow]:
-        rows = context.session.exec(
-            select(CampaignRow).where(col(CampaignRow.id).in_(sorted(missing)))
-        ).all()
-        return {row.id: row for row in rows if row.id is not None}
-
-    return load_many(context, RECEIPT_CAMPAIGNS, ids, fetch)
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = loaders.campaign.many(context, keys)
+        return {node.id: node for node in cls.from_rows(list(rows.values()))}
 
 
 @strawberry.type(
@@ -597,7 +465,7 @@ class BackingReceipt:
     )
     def campaign_title(self, info: strawberry.Info[Context, Any]) -> str:
         context = info.context
-        campaigns = _receipt_campaigns(context, [b.campaign_id for b in self.page])
+        campaigns = loaders.receipt_campaign.many(context, [b.campaign_id for b in self.page])
         campaign = campaigns[self.row.campaign_id]
         return localized_field(
             context, service.CAMPAIGN_TEXT, campaign, list(campaigns.values()), "title"
@@ -650,7 +518,7 @@ class BackingReceipt:
         "message."
     )
 )
-class Backing(relay.Node):
+class Backing(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[BackingRow]
     # The backings listed with this one: relations load for all of them at once.
@@ -717,28 +585,13 @@ class Backing(relay.Node):
         )
     )
     def payment_reference(self, info: strawberry.Info[Context, Any]) -> str:
-        context = info.context
-
-        def fetch(ids: set[Any]) -> dict[Any, str]:
-            found = context.session.exec(
-                select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(ids)))
-            ).all()
-            return {i: reference for i, reference in found}
-
         payment_ids = [b.payment_id for b in self._page()]
-        return load_many(context, PAYMENT_REFERENCES, payment_ids, fetch).get(
-            self.row.payment_id, ""
-        )
+        found = loaders.payment_reference.many(info.context, payment_ids)
+        return found.get(self.row.payment_id, "")
 
     @strawberry.field(description="The campaign backed, if you may see it.")
     def campaign(self, info: strawberry.Info[Context, Any]) -> Campaign | None:
-        context = info.context
-        rows = load_many(
-            context,
-            BACKING_CAMPAIGNS,
-            [b.campaign_id for b in self._page()],
-            lambda ids: campaigns_by_id(context.session, context, ids),
-        )
+        rows = loaders.campaign.many(info.context, [b.campaign_id for b in self._page()])
         row = rows.get(self.row.campaign_id)
         if row is None:
             return None
@@ -784,19 +637,6 @@ class Backing(relay.Node):
         return BackingReceipt(row=self.row, page=self._page())
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Backing | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        rows = context.session.exec(
-            select(BackingRow)
-            .where(col(BackingRow.id).in_([int(i) for i in ids if i.isdigit()]))
-            .where(service.visible_backings_condition(context.principal))
-        ).all()
-        found = {node.row.id: node for node in cls.from_rows(rows)}
-        return [found.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = loaders.backing.many(context, keys)
+        return {node.id: node for node in cls.from_rows(rows.values())}

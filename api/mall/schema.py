@@ -5,14 +5,12 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.schema import Viewer, prehash_new_password
 from api.core.errors import ErrorCode, ServiceError, coded_error
-from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.pages import DEFAULT_PAGE_SIZE
 from api.core.roles import STAFF
 from api.donation.types import PaymentInstructions
 from api.graphql.context import Context
@@ -20,13 +18,10 @@ from api.graphql.errors import UserError
 from api.graphql.ids import decode_int_id
 from api.graphql.money import MinorUnits, Money, MoneyInput
 from api.graphql.mutations import MutationInput, run_service
-from api.graphql.pagination import After, Connection, First, OrderDirection, build_connection
+from api.graphql.pagination import After, Connection, First, OrderDirection, page_connection
 from api.graphql.permissions import requires
 from api.households.types import Household
-from api.mall import models, service
-from api.mall.models import Order as OrderRow
-from api.mall.models import Product as ProductRow
-from api.mall.models import ProductTranslation, SellerManager
+from api.mall import models, queries, service
 from api.mall.models import Seller as SellerRow
 from api.mall.types import (
     MallMonthSales,
@@ -39,7 +34,6 @@ from api.mall.types import (
 from api.payments.registry import get_provider
 from api.regions.models import Region as RegionRow
 from api.regions.types import Region, load_regions
-from api.regions.visibility import mixed_region_condition
 from api.stats.disclosure import disclosure_for
 from api.stats.metrics import INSTANCE_SCOPE
 from api.stats.types import StatsFigure, SuppressedFigure, suppression_reason
@@ -60,12 +54,8 @@ def _optional_pk(global_id: relay.GlobalID | None, type_name: str, field: str) -
 
 def _household_pk(info: strawberry.Info[Context, Any], global_id: relay.GlobalID) -> int:
     """Households are addressed by their public code; the row id stays inside."""
-    from api.households.models import Household as HouseholdRow
-
     code = global_id.node_id if global_id.type_name == "Household" else ""
-    found = info.context.session.exec(
-        select(HouseholdRow.id).where(HouseholdRow.public_code == code)
-    ).first()
+    found = queries.household_id_by_code(info.context.session, code)
     if found is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="household")
     return found
@@ -375,21 +365,13 @@ def _product_data(info: strawberry.Info[Context, Any], data: Any) -> service.Pro
 
 
 def _page_orders(
-    info: strawberry.Info[Context, Any], condition: Any, first: int, after: str | None
+    info: strawberry.Info[Context, Any],
+    filter: queries.OrderFilter,
+    first: int,
+    after: str | None,
 ) -> Connection[Order]:
-    rows, more, cursors = keyset_page(
-        info.context.session,
-        select(OrderRow).where(condition),
-        [
-            SortKey(col(OrderRow.created_at), descending=True, kind="datetime"),
-            SortKey(col(OrderRow.id), descending=True),
-        ],
-        first=first,
-        after=after,
-        key_of=lambda r: (r[0].created_at, r[0].id),
-    )
-    nodes = Order.from_rows([row for (row,) in rows])
-    return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+    page = queries.list_orders(info.context.session, filter, first=first, after=after)
+    return page_connection(page, Order.from_rows(page.rows))
 
 
 def _not_found(context: Context) -> Exception:
@@ -415,79 +397,39 @@ class MallQueries:
         after: After = None,
     ) -> Connection[Product]:
         context = info.context
-        statement = select(ProductRow).where(service.public_products_condition())
-        if filter is not None:
-            if filter.region is not None:
-                region_id = _pk(filter.region, "Region", "region")
-                region = load_regions(context, [region_id]).get(region_id)
-                if region is None:
-                    raise _not_found(context)
-                statement = statement.where(
-                    mixed_region_condition(
-                        context.principal,
-                        region,
-                        public_level=context.settings.instance.public_region_level,
-                        path=ProductRow.origin_region_path,
-                        located_by_household=service.household_products_condition(),
-                    )
-                )
-            if filter.seller is not None:
-                statement = statement.where(
-                    col(ProductRow.seller_id) == _pk(filter.seller, "Seller", "seller")
-                )
-            text = (filter.text or "").strip().lower()
-            if text:
-                translated = sa.exists().where(
-                    col(ProductTranslation.product_id) == ProductRow.id,
-                    sa.or_(
-                        sa.func.lower(ProductTranslation.name).contains(text, autoescape=True),
-                        sa.func.lower(ProductTranslation.description).contains(
-                            text, autoescape=True
-                        ),
-                    ),
-                )
-                statement = statement.where(
-                    sa.or_(
-                        sa.func.lower(ProductRow.name).contains(text, autoescape=True),
-                        sa.func.lower(ProductRow.description).contains(text, autoescape=True),
-                        translated,
-                    )
-                )
-            if filter.in_stock is not None:
-                in_stock = col(ProductRow.stock) > 0
-                statement = statement.where(in_stock if filter.in_stock else sa.not_(in_stock))
+        wanted = filter or ProductFilter()
+        region: RegionRow | None = None
+        if wanted.region is not None:
+            region_id = _pk(wanted.region, "Region", "region")
+            region = load_regions(context, [region_id]).get(region_id)
+            if region is None:
+                raise _not_found(context)
+        seller_id = _optional_pk(wanted.seller, "Seller", "seller")
         order = order_by or ProductOrder(field=ProductOrderField.CREATED_AT)
-        descending = order.direction == OrderDirection.DESC
-        if order.field == ProductOrderField.PRICE:
-            keys = [
-                SortKey(col(ProductRow.price_minor), descending=descending),
-                SortKey(col(ProductRow.id), descending=descending),
-            ]
-            key_of: Any = lambda r: (r[0].price_minor, r[0].id)  # noqa: E731
-        else:
-            keys = [
-                SortKey(col(ProductRow.created_at), descending=descending, kind="datetime"),
-                SortKey(col(ProductRow.id), descending=descending),
-            ]
-            key_of = lambda r: (r[0].created_at, r[0].id)  # noqa: E731
-        rows, more, cursors = keyset_page(
-            context.session, statement, keys, first=first, after=after, key_of=key_of
+        page = queries.list_products(
+            context.session,
+            context.principal,
+            queries.ProductFilter(
+                region=region, seller_id=seller_id, text=wanted.text, in_stock=wanted.in_stock
+            ),
+            queries.ProductOrder(
+                sort=queries.ProductSort[order.field.name],
+                descending=order.direction == OrderDirection.DESC,
+            ),
+            public_level=context.settings.instance.public_region_level,
+            first=first,
+            after=after,
         )
-        nodes = Product.from_rows([row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, Product.from_rows(page.rows))
 
     @strawberry.field(
         description="The sellers you manage, newest first (any state).", extensions=requires()
     )
     def my_sellers(self, info: strawberry.Info[Context, Any]) -> list[Seller]:
         context = info.context
-        rows = context.session.exec(
-            select(SellerRow)
-            .join(SellerManager, col(SellerManager.seller_id) == SellerRow.id)
-            .where(col(SellerManager.account_id) == context.principal.account_id)
-            .order_by(col(SellerRow.id).desc())
-        ).all()
-        return Seller.from_rows(rows)
+        return Seller.from_rows(
+            queries.managed_sellers(context.session, context.principal.account_id)
+        )
 
     @strawberry.field(
         description="Orders of a seller, newest first: its managers and admins. Others get "
@@ -510,10 +452,10 @@ class MallQueries:
         principal = context.principal
         if not (principal.is_admin or service.is_manager(context.session, principal, seller_id)):
             raise _not_found(context)
-        condition = col(OrderRow.seller_id) == seller_id
-        if status is not None:
-            condition = sa.and_(condition, col(OrderRow.status) == status.value)
-        return _page_orders(info, condition, first, after)
+        filter = queries.OrderFilter(
+            seller_id=seller_id, status=status.value if status is not None else None
+        )
+        return _page_orders(info, filter, first, after)
 
     @strawberry.field(description="Your orders as a buyer, newest first.", extensions=requires())
     def my_orders(
@@ -522,8 +464,8 @@ class MallQueries:
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> Connection[Order]:
-        condition = col(OrderRow.buyer_account_id) == info.context.principal.account_id
-        return _page_orders(info, condition, first, after)
+        filter = queries.OrderFilter(buyer_account_id=info.context.principal.account_id)
+        return _page_orders(info, filter, first, after)
 
     @strawberry.field(
         description="Mall figures for the whole instance, or for `region` and everything "

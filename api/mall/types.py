@@ -11,34 +11,32 @@ as many statements as a page of 5."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self
 
 import strawberry
 from babel.numbers import format_percent
-from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.loading import load_many
-from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.pages import DEFAULT_PAGE_SIZE
 from api.graphql.context import Context
 from api.graphql.dates import formatted_day_field
 from api.graphql.enums import graphql_enum
 from api.graphql.money import MinorUnits, Money
+from api.graphql.nodes import LoadedNode
 from api.graphql.numbers import formatted_count_field
-from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.pagination import After, Connection, First, page_connection
 from api.graphql.translations import LocalizedText, load_translations, localized_field
 from api.households.types import Household, households_by_id
-from api.mall import models, service
+from api.mall import loaders, models, queries, service
 from api.mall.models import Order as OrderRow
 from api.mall.models import OrderLine as OrderLineRow
 from api.mall.models import Product as ProductRow
 from api.mall.models import ProductTranslation
 from api.mall.models import Seller as SellerRow
 from api.media.types import Image, images_of
-from api.payments.models import Payment
 from api.regions.types import Region, load_regions
 from api.regions.visibility import shown_region_id
 from api.stats.types import SuppressedFigure
@@ -104,21 +102,13 @@ def _shown(context: Context, region_id: int, region_path: str, by_household: boo
 # --- Sellers ---------------------------------------------------------------------------------
 
 
-def load_sellers(context: Context, ids: Iterable[int]) -> dict[int, SellerRow]:
-    def fetch(missing: set[int]) -> dict[int, SellerRow]:
-        rows = context.session.exec(select(SellerRow).where(col(SellerRow.id).in_(missing)))
-        return {row.id: row for row in rows if row.id is not None}
-
-    return load_many(context, "mall_seller", ids, fetch)
-
-
 @strawberry.type(
     description=(
         "A verified household, cooperative, village or enterprise selling produce from poor "
         "regions. Public once verified; before that, seen by its managers and by staff."
     )
 )
-class Seller(relay.Node):
+class Seller(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[SellerRow]
     page: strawberry.Private[Sequence[SellerRow]]
@@ -183,23 +173,9 @@ class Seller(relay.Node):
         return cls.from_rows([row])[0] if row is not None else None
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Seller | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        wanted = sorted({int(i) for i in ids if i.isdigit()})
-        rows = context.session.exec(
-            select(SellerRow)
-            .where(col(SellerRow.id).in_(wanted))
-            .where(service.visible_sellers_condition(context.principal))
-        ).all()
-        nodes = {node.row.id: node for node in cls.from_rows(rows)}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = loaders.visible_seller.many(context, keys)
+        return {node.id: node for node in cls.from_rows(list(rows.values()))}
 
 
 # --- Products --------------------------------------------------------------------------------
@@ -226,7 +202,7 @@ class ProductTranslationInfo:
         "seller is verified; its managers and admins always see it."
     )
 )
-class Product(relay.Node):
+class Product(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[ProductRow]
     page: strawberry.Private[Sequence[ProductRow]]
@@ -293,7 +269,7 @@ class Product(relay.Node):
 
     def _by_household(self, context: Context) -> dict[int, bool]:
         """Which products of the page are located by a household, by product id."""
-        sellers = load_sellers(context, [p.seller_id for p in self.page])
+        sellers = loaders.seller.many(context, [p.seller_id for p in self.page])
         return {
             p.id: service.is_household_product(p, sellers[p.seller_id])
             for p in self.page
@@ -322,7 +298,7 @@ class Product(relay.Node):
 
     @strawberry.field(description="Who sells it.")
     def seller(self, info: strawberry.Info[Context, Any]) -> Seller:
-        rows = load_sellers(info.context, [p.seller_id for p in self.page])
+        rows = loaders.seller.many(info.context, [p.seller_id for p in self.page])
         row = rows[self.row.seller_id]
         page = [rows[p.seller_id] for p in self.page if p.seller_id in rows]
         return Seller(id=row.id, row=row, page=page)  # type: ignore[arg-type]
@@ -409,34 +385,12 @@ class Product(relay.Node):
         return cls.from_rows([row])[0] if row is not None else None
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Product | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        wanted = sorted({int(i) for i in ids if i.isdigit()})
-        rows = context.session.exec(
-            select(ProductRow)
-            .where(col(ProductRow.id).in_(wanted))
-            .where(service.visible_products_condition(context.principal))
-        ).all()
-        nodes = {node.row.id: node for node in cls.from_rows(rows)}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = loaders.visible_product.many(context, keys)
+        return {node.id: node for node in cls.from_rows(list(rows.values()))}
 
 
 # --- Orders ----------------------------------------------------------------------------------
-
-
-def _products_by_id(context: Context, ids: Iterable[int]) -> dict[int, ProductRow]:
-    def fetch(missing: set[int]) -> dict[int, ProductRow]:
-        rows = context.session.exec(select(ProductRow).where(col(ProductRow.id).in_(missing)))
-        return {row.id: row for row in rows if row.id is not None}
-
-    return load_many(context, "mall_product", ids, fetch)
 
 
 @strawberry.type(description="One product of an order, with the price and split fixed then.")
@@ -447,7 +401,7 @@ class OrderLine:
 
     @strawberry.field(description="The product bought (also when archived since).")
     def product(self, info: strawberry.Info[Context, Any]) -> Product:
-        rows = _products_by_id(info.context, [line.product_id for line in self.page])
+        rows = loaders.product.many(info.context, [line.product_id for line in self.page])
         page = [rows[line.product_id] for line in self.page if line.product_id in rows]
         row = rows[self.row.product_id]
         return Product(id=row.id, row=row, page=page)  # type: ignore[arg-type]
@@ -481,25 +435,11 @@ class OrderLine:
         return _money(self.row.seller_minor, self.currency)
 
 
-def _lines(context: Context, page: Sequence[OrderRow]) -> dict[int, list[OrderLineRow]]:
-    def fetch(missing: set[int]) -> dict[int, list[OrderLineRow]]:
-        found: dict[int, list[OrderLineRow]] = {i: [] for i in missing}
-        for row in context.session.exec(
-            select(OrderLineRow)
-            .where(col(OrderLineRow.order_id).in_(missing))
-            .order_by(col(OrderLineRow.id))
-        ):
-            found[row.order_id].append(row)
-        return found
-
-    return load_many(context, "mall_order_lines", [o.id for o in page], fetch)
-
-
 @strawberry.type(
     description="An order of one buyer from one seller: seen by the buyer, the seller's "
     "managers and admins."
 )
-class Order(relay.Node):
+class Order(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[OrderRow]
     page: strawberry.Private[Sequence[OrderRow]]
@@ -511,7 +451,7 @@ class Order(relay.Node):
     @strawberry.field(description="The products, quantities and prices.")
     def lines(self, info: strawberry.Info[Context, Any]) -> list[OrderLine]:
         assert self.row.id is not None
-        all_lines = _lines(info.context, self.page)
+        all_lines = loaders.order_lines.many(info.context, [o.id for o in self.page])
         flat = [line for rows in all_lines.values() for line in rows]
         return [
             OrderLine(row=line, page=flat, currency=self.row.currency)
@@ -524,7 +464,7 @@ class Order(relay.Node):
 
     @strawberry.field(description="Who sells it.")
     def seller(self, info: strawberry.Info[Context, Any]) -> Seller:
-        rows = load_sellers(info.context, [o.seller_id for o in self.page])
+        rows = loaders.seller.many(info.context, [o.seller_id for o in self.page])
         page = [rows[o.seller_id] for o in self.page if o.seller_id in rows]
         row = rows[self.row.seller_id]
         return Seller(id=row.id, row=row, page=page)  # type: ignore[arg-type]
@@ -539,17 +479,7 @@ class Order(relay.Node):
 
     @strawberry.field(description="The reference to quote when paying (e.g. PAY-7QK2M9XA).")
     def payment_reference(self, info: strawberry.Info[Context, Any]) -> str:
-        context = info.context
-        found = load_many(
-            context,
-            "mall_payment_refs",
-            [o.payment_id for o in self.page],
-            lambda ids: dict(
-                context.session.exec(
-                    select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(ids)))
-                ).all()
-            ),
-        )
+        found = loaders.payment_reference.many(info.context, [o.payment_id for o in self.page])
         return str(found.get(self.row.payment_id, ""))
 
     @strawberry.field(description="When it was placed.")
@@ -587,23 +517,9 @@ class Order(relay.Node):
         return cls.from_rows([row])[0] if row is not None else None
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Order | None]:
-        ids = [str(i) for i in node_ids]
-        context = info.context
-        wanted = sorted({int(i) for i in ids if i.isdigit()})
-        rows = context.session.exec(
-            select(OrderRow)
-            .where(col(OrderRow.id).in_(wanted))
-            .where(service.visible_orders_condition(context.principal))
-        ).all()
-        nodes = {node.row.id: node for node in cls.from_rows(rows)}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        rows = loaders.visible_order.many(context, keys)
+        return {node.id: node for node in cls.from_rows(list(rows.values()))}
 
 
 # --- Statistics ------------------------------------------------------------------------------
@@ -667,7 +583,7 @@ class ProducerSale:
 
     @strawberry.field(description="The product sold (also when archived since).")
     def product(self, info: strawberry.Info[Context, Any]) -> Product:
-        rows = _products_by_id(info.context, [line.product_id for line in self.page])
+        rows = loaders.product.many(info.context, [line.product_id for line in self.page])
         page = [rows[line.product_id] for line in self.page if line.product_id in rows]
         row = rows[self.row.product_id]
         return Product(id=row.id, row=row, page=page)  # type: ignore[arg-type]
@@ -720,23 +636,14 @@ class ProducerEarnings:
         first: First = DEFAULT_PAGE_SIZE,
         after: After = None,
     ) -> Connection[ProducerSale]:  # type: ignore[type-var]
-        household_id = self.household_node.row.id or 0
-        rows, more, cursors = keyset_page(
-            info.context.session,
-            select(OrderLineRow, OrderRow.currency, OrderRow.completed_at)
-            .join(OrderRow, col(OrderRow.id) == OrderLineRow.order_id)
-            .where(service.producer_sales_condition(household_id)),
-            [
-                SortKey(col(OrderRow.completed_at), descending=True, kind="datetime"),
-                SortKey(col(OrderLineRow.id), descending=True),
-            ],
-            first=first,
-            after=after,
-            key_of=lambda r: (r[2], r[0].id),
+        page = queries.list_producer_sales(
+            info.context.session, self.household_node.row.id or 0, first=first, after=after
         )
-        lines = [line for line, _, _ in rows]
+        lines = [sale.line for sale in page.rows]
         nodes = [
-            ProducerSale(row=line, page=lines, currency=currency, completed=completed)
-            for line, currency, completed in rows
+            ProducerSale(
+                row=sale.line, page=lines, currency=sale.currency, completed=sale.completed_at
+            )
+            for sale in page.rows
         ]
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, nodes)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.core.loading import Loader
 from api.crowdfunding import queries
 from api.crowdfunding.models import Backing, Campaign, CampaignPost
+from api.payments import loaders as payment_loaders
 
 # Campaigns the caller may see, by id: `node`/`nodes` and the campaign of a backing.
 campaign: Loader[int, Campaign] = Loader(
@@ -36,7 +37,5 @@ backing: Loader[int, Backing] = Loader(
     lambda scope, ids: queries.visible_backings_by_id(scope.session, scope.principal, ids),
 )
 # The reference to quote when paying, by payment id.
-payment_reference: Loader[int, str] = Loader(
-    "backing_payment_reference",
-    lambda scope, ids: queries.payment_references(scope.session, ids),
-)
+# One loader for every section: a payment id names one payment whatever it paid for.
+payment_reference = payment_loaders.payment_reference

@@ -277,10 +277,3 @@ def visible_backings_by_id(
         .where(service.visible_backings_condition(principal))
     ).all()
     return {row.id: row for row in rows if row.id is not None}
-
-
-def payment_references(session: Session, payment_ids: Iterable[int]) -> dict[int, str]:
-    rows = session.exec(
-        select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(payment_ids)))
-    ).all()
-    return {int(i): reference for i, reference in rows if i is not None}

@@ -6,6 +6,7 @@ from api.core.loading import Loader
 from api.donation import queries
 from api.donation.models import Donation
 from api.donation.targets import titles
+from api.payments import loaders as payment_loaders
 
 # Donations the caller may see, by id (others are absent).
 donation: Loader[int, Donation] = Loader(
@@ -14,10 +15,8 @@ donation: Loader[int, Donation] = Loader(
 )
 
 # Payment references (PAY-...) by payment id.
-payment_reference: Loader[int, str] = Loader(
-    "donation_payment_reference",
-    lambda scope, ids: queries.payment_references(scope.session, ids),
-)
+# One loader for every section: a payment id names one payment whatever it paid for.
+payment_reference = payment_loaders.payment_reference
 
 # Public titles of donation targets by (target kind, target id); a target no longer
 # public is absent (it shows a generic title).

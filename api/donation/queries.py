@@ -122,14 +122,3 @@ def visible_donations_by_id(
         .where(visible_donations_condition(principal))
     ).all()
     return {row.id: row for row in rows if row.id is not None}
-
-
-def payment_references(session: Session, payment_ids: Iterable[int]) -> dict[int, str]:
-    """The references of payments by id (what donors quote on a transfer)."""
-    wanted = sorted(set(payment_ids))
-    if not wanted:
-        return {}
-    rows = session.exec(
-        select(Payment.id, Payment.reference).where(col(Payment.id).in_(wanted))
-    ).all()
-    return {payment_id: reference for payment_id, reference in rows if payment_id is not None}

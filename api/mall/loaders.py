@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.core.loading import Loader
 from api.mall import queries
 from api.mall.models import Order, OrderLine, Product, Seller
+from api.payments import loaders as payment_loaders
 
 # Sellers and products by id whatever their state: the seller of a visible product, the
 # product of an order line (also when archived since).
@@ -35,6 +36,5 @@ order_lines: Loader[int, list[OrderLine]] = Loader(
     "mall_order_lines", lambda scope, ids: queries.lines_by_order(scope.session, ids)
 )
 # The reference to quote when paying, by payment id.
-payment_reference: Loader[int, str] = Loader(
-    "mall_payment_reference", lambda scope, ids: queries.payment_references(scope.session, ids)
-)
+# One loader for every section: a payment id names one payment whatever it paid for.
+payment_reference = payment_loaders.payment_reference

@@ -21,7 +21,6 @@ from api.core.pages import Page, SortKey, fetch_page
 from api.households.models import Household
 from api.mall import service
 from api.mall.models import Order, OrderLine, Product, ProductTranslation, Seller, SellerManager
-from api.payments.models import Payment
 from api.regions.models import Region
 from api.regions.visibility import mixed_region_condition
 
@@ -256,10 +255,3 @@ def lines_by_order(session: Session, order_ids: Iterable[int]) -> dict[int, list
     ):
         found[row.order_id].append(row)
     return found
-
-
-def payment_references(session: Session, payment_ids: Iterable[int]) -> dict[int, str]:
-    rows = session.exec(
-        select(Payment.id, Payment.reference).where(col(Payment.id).in_(sorted(payment_ids)))
-    ).all()
-    return {int(i): reference for i, reference in rows if i is not None}

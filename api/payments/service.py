@@ -8,12 +8,12 @@ in the same transaction as the status change. Status changes are guarded UPDATEs
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
 from api.core.db import utcnow
@@ -157,3 +157,14 @@ def provider_or_error(name: str, *, field: str = "provider") -> str:
     except UnknownProvider:
         raise ServiceError(ErrorCode.INVALID, field=field) from None
     return name
+
+
+def references_by_payment_id(session: Session, payment_ids: Iterable[int]) -> dict[int, str]:
+    """The references of payments by id: what a payer quotes on a transfer."""
+    wanted = sorted(set(payment_ids))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Payment.id, Payment.reference).where(col(Payment.id).in_(wanted))
+    ).all()
+    return {int(payment_id): reference for payment_id, reference in rows if payment_id is not None}

@@ -137,21 +137,23 @@ def _both_ways(
     return fast, slow, *counts
 
 
+@pytest.mark.parametrize("role", ["anonymous", "admin", "caseworker", "helper", "household"])
 def test_every_registered_query_answers_the_same_compiled_for_every_role_and_language(
-    url, demo, monkeypatch
+    url, demo, monkeypatch, role
 ):
     assert len(QUERIES) >= 20
+    # Every role in the default language; the roles that see most also in another script.
+    locales = LOCALES if role in ("anonymous", "admin") else LOCALES[:1]
     compiled_total = 0
     for file, operation, document in QUERIES:
-        for role, token in demo.items():
-            for locale in LOCALES:
-                fast, slow, compiled_runs, _ = _both_ways(
-                    monkeypatch, url, document, operation=operation, token=token, locale=locale
-                )
-                assert fast == slow, (file, operation, role, locale)
-                compiled_total += compiled_runs
+        for locale in locales:
+            fast, slow, compiled_runs, _ = _both_ways(
+                monkeypatch, url, document, operation=operation, token=demo[role], locale=locale
+            )
+            assert fast == slow, (file, operation, role, locale)
+            compiled_total += compiled_runs
     # Most registered queries take the compiled path (some meet an error and fall back).
-    assert compiled_total >= len(QUERIES) * len(demo) * len(LOCALES) // 2
+    assert compiled_total >= len(QUERIES) * len(locales) // 2
 
 
 def test_the_headline_read_runs_compiled_with_the_same_statements(

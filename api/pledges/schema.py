@@ -6,7 +6,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.accounts.models import Role
@@ -20,9 +19,8 @@ from api.core.pagination import (
     After,
     Connection,
     First,
-    SortKey,
     build_connection,
-    keyset_page,
+    page_connection,
 )
 from api.core.permissions import STAFF, requires
 from api.pledges import service
@@ -58,19 +56,14 @@ class PledgeQueries:
         helper_id = context.principal.helper_id
         if helper_id is None:
             return build_connection([], [], has_next=False, has_previous=False)
-        rows, more, cursors = keyset_page(
+        page = service.list_pledges(
             context.session,
-            select(PledgeRow).where(col(PledgeRow.helper_id) == helper_id),
-            [
-                SortKey(col(PledgeRow.created_at), descending=True, kind="datetime"),
-                SortKey(col(PledgeRow.id), descending=True),
-            ],
+            service.PledgeFilter(helper_id=helper_id),
+            service.PledgeOrder.NEWEST,
             first=first,
             after=after,
-            key_of=lambda r: (r[0].created_at, r[0].id),
         )
-        nodes = Pledge.from_rows([row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, Pledge.from_rows(page.rows))
 
 
 @strawberry.input(description="A promise to help with a request.")

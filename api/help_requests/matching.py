@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
-from api.core.pages import SortKey
+from api.core.pages import Page, SortKey, fetch_page
 from api.core.settings import Instance
 from api.core.sqlhints import unindexed
 from api.help_requests.models import (
@@ -26,7 +26,7 @@ from api.help_requests.models import (
     RequestStatus,
     Urgency,
 )
-from api.help_requests.service import visible_requests_condition
+from api.help_requests.service import sees_only_public_requests, visible_requests_condition
 from api.helpers.models import Helper
 from api.households.models import HouseholdCause
 from api.regions.models import Region
@@ -289,3 +289,50 @@ def ordering(order: RequestOrder, *, descending: bool | None, published_only: bo
 def only_published(statuses: Sequence[str]) -> bool:
     """True when a status filter admits published requests only."""
     return bool(statuses) and set(statuses) <= set(PUBLIC_STATUSES)
+
+
+def helper_for_preferences(session: Session, helper_id: int) -> Helper | None:
+    """The helper whose preferences `matchingMyPreferences` applies."""
+    return session.get(Helper, helper_id)
+
+
+@dataclass(frozen=True)
+class RequestSort:
+    """An ordering of the list and its direction (None: the ordering's natural one)."""
+
+    order: RequestOrder = RequestOrder.NEWEST
+    descending: bool | None = None
+
+
+def list_requests(
+    session: Session,
+    principal: Principal,
+    wanted: RequestFilter,
+    sort: RequestSort,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[HelpRequest]:
+    """One page of the requests `principal` may see that meet `wanted`, in `sort`'s order."""
+    chosen = ordering(
+        sort.order,
+        descending=sort.descending,
+        published_only=sees_only_public_requests(principal) or only_published(wanted.statuses),
+    )
+    statement = select(HelpRequest).where(
+        *listed(session, principal, wanted).conditions(), *chosen.conditions
+    )
+    page = fetch_page(
+        session,
+        statement,
+        chosen.keys,
+        first=first,
+        after=after,
+        key_of=lambda r: chosen.key_of(r[0]),
+    )
+    return Page(
+        rows=[row for (row,) in page.rows],
+        cursors=page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+    )

@@ -7,12 +7,11 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.errors import ErrorCode, ServiceError, api_error, bad_id_error, coded_error
 from api.core.i18n import N_
-from api.core.pages import DEFAULT_PAGE_SIZE, keyset_page
+from api.core.pages import DEFAULT_PAGE_SIZE
 from api.core.roles import STAFF, Role
 from api.core.validation import check_currency
 from api.graphql.context import Context
@@ -20,9 +19,16 @@ from api.graphql.errors import UserError
 from api.graphql.ids import decode_id, decode_int_id
 from api.graphql.money import MinorUnits, MoneyInput
 from api.graphql.mutations import MutationInput, run_service
-from api.graphql.pagination import After, Connection, First, OrderDirection, build_connection
+from api.graphql.pagination import (
+    After,
+    Connection,
+    First,
+    OrderDirection,
+    build_connection,
+    page_connection,
+)
 from api.graphql.permissions import deny, requires
-from api.help_requests import facets, matching, service
+from api.help_requests import facets, loaders, matching, service
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.help_requests.types import (
     HelpRequest,
@@ -32,8 +38,7 @@ from api.help_requests.types import (
     Urgency,
     facets_view,
 )
-from api.helpers.models import Helper as HelperRow
-from api.households.models import Household as HouseholdRow
+from api.households.queries import household_id_by_code
 from api.pledges.schema import PledgeQueries
 
 # Who may draft, change, submit and withdraw a household's requests (scoped in the service).
@@ -158,30 +163,16 @@ class HelpRequestQueries(PledgeQueries):
         wanted = _request_filter(info, filter)
         if wanted is None:
             return build_connection([], [], has_next=False, has_previous=False)
-        order = matching.RequestOrder(order_by.field.name if order_by else "NEWEST")
         direction = order_by.direction if order_by else None
-        chosen = matching.ordering(
-            order,
+        sort = matching.RequestSort(
+            matching.RequestOrder(order_by.field.name if order_by else "NEWEST"),
             descending=None if direction is None else direction == OrderDirection.DESC,
-            published_only=service.sees_only_public_requests(context.principal)
-            or matching.only_published(wanted.statuses),
         )
-        statement = select(HelpRequestRow).where(
-            *matching.listed(context.session, context.principal, wanted).conditions(),
-            *chosen.conditions,
+        page = matching.list_requests(
+            context.session, context.principal, wanted, sort, first=first, after=after
         )
-        rows, more, cursors = keyset_page(
-            context.session,
-            statement,
-            chosen.keys,
-            first=first,
-            after=after,
-            key_of=lambda r: chosen.key_of(r[0]),
-        )
-        nodes = HelpRequest.from_rows([row for (row,) in rows])
-        for node in nodes:
-            context.cache["help_request"][node.row.id] = node.row
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        loaders.request.prime(context, {row.id: row for row in page.rows if row.id is not None})
+        return page_connection(page, HelpRequest.from_rows(page.rows))
 
     @strawberry.field(
         description=(
@@ -257,7 +248,7 @@ def _request_filter(
                 info,
                 ErrorCode.FORBIDDEN if principal.is_authenticated else ErrorCode.UNAUTHENTICATED,
             )
-        wanted.helper = context.session.get(HelperRow, principal.helper_id)
+        wanted.helper = matching.helper_for_preferences(context.session, principal.helper_id)
         wanted.public_level = context.settings.instance.public_region_level
     return wanted
 
@@ -387,9 +378,7 @@ def _household_pk(context: Context, global_id: relay.GlobalID | None) -> int:
             raise ServiceError(ErrorCode.REQUIRED, field="household")
         return context.principal.household_id
     code = decode_id(global_id, "Household", field="household")
-    pk = context.session.exec(
-        select(HouseholdRow.id).where(col(HouseholdRow.public_code) == code)
-    ).first()
+    pk = household_id_by_code(context.session, code)
     if pk is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="household")
     return pk

@@ -10,36 +10,33 @@ from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
-import sqlalchemy as sa
 import strawberry
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.loading import load_many
 from api.core.settings import TaxonomyEntry
 from api.core.taxonomy import NEED_CATEGORIES, POVERTY_CAUSES, taxonomy_label
 from api.graphql.context import Context
 from api.graphql.dates import optional_formatted_day_field
 from api.graphql.labels import enum_label
 from api.graphql.money import MinorUnits, Money, money_or_none
+from api.graphql.nodes import LoadedNode
 from api.graphql.numbers import formatted_count_field
 from api.graphql.taxonomy import TaxonomyTerm, category_term
-from api.graphql.translations import LocalizedText, localized_field, prime_translations
-from api.help_requests import service
+from api.graphql.translations import LocalizedText, localized_field
+from api.help_requests import loaders, service
 from api.help_requests.facets import RequestFacets
 from api.help_requests.models import HelpRequest as HelpRequestRow
-from api.help_requests.models import RequestStatus
+from api.help_requests.queries import HOUSEHOLD_LIST_LIMIT
 from api.households import loaders as household_loaders
 from api.households.types import Household, households_by_id
+from api.pledges import loaders as pledge_loaders
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions, remember_regions
 
 if TYPE_CHECKING:
     from api.pledges.types import Pledge, ProgressUpdate, ThankYou
 
-# Households show at most this many open requests (and thank-you notes), newest first.
-HOUSEHOLD_LIST_LIMIT = 20
+__all__ = ["HOUSEHOLD_LIST_LIMIT"]
 
 
 @strawberry.enum(description="Where a request is in its life.")
@@ -104,7 +101,7 @@ class HelpRequestItem:
         "covering it see all of its requests."
     )
 )
-class HelpRequest(relay.Node):
+class HelpRequest(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[HelpRequestRow]
     # The rows of the page this node was loaded with (relations load for all at once).
@@ -245,16 +242,8 @@ class HelpRequest(relay.Node):
         description="Number of live pledges (active, delivered or confirmed). Public."
     )
     def pledge_count(self, info: strawberry.Info[Context, Any]) -> int:
-        from api.pledges.service import live_pledge_counts
-
-        context = info.context
-        counts = load_many(
-            context,
-            "request_pledge_count",
-            [r.id for r in self.page],
-            lambda ids: live_pledge_counts(context.session, ids),
-        )
-        return counts.get(self.row.id, 0)
+        counts = pledge_loaders.live_count.many(info.context, [r.id for r in self.page])
+        return counts.get(self.id, 0)
 
     @strawberry.field(
         description=(
@@ -266,18 +255,11 @@ class HelpRequest(relay.Node):
     def pledges(
         self, info: strawberry.Info[Context, Any]
     ) -> list[Annotated[Pledge, strawberry.lazy("api.pledges.types")]]:
-        from api.pledges.service import pledges_of_requests
         from api.pledges.types import Pledge
 
-        context = info.context
-        found = load_many(
-            context,
-            "request_pledges",
-            [r.id for r in self.page],
-            lambda ids: pledges_of_requests(context.session, context.principal, ids),
-        )
+        found = pledge_loaders.of_request.many(info.context, [r.id for r in self.page])
         siblings = [pledge for rows in found.values() for pledge in rows]
-        return [Pledge.from_row(row, siblings) for row in found.get(self.row.id, [])]
+        return [Pledge.from_row(row, siblings) for row in found.get(self.id, [])]
 
     @strawberry.field(
         description=(
@@ -315,17 +297,9 @@ class HelpRequest(relay.Node):
         return [cls.from_row(row, rows) for row in rows]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[HelpRequest | None]:
-        ids = [str(i) for i in node_ids]
-        found = load_requests(info.context, [int(i) for i in ids if i.isdigit()])
-        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        found = load_requests(context, keys)
+        return {node.id: node for node in cls.from_rows(list(found.values()))}
 
 
 @dataclass(frozen=True)
@@ -342,18 +316,13 @@ def request_money(
 ) -> RequestMoney | None:
     """The money figures of a request, loaded for the money requests of its whole page in
     two statements (fund balances, disbursements); None for a request in kind."""
-    from api.disbursements.models import DisbursementTargetKind
-    from api.disbursements.service import target_money
-
     if row.currency is None or row.target_amount_minor is None:
         return None
-    found = load_many(
+    found = loaders.money.many(
         context,
-        "request_money",
         [r.id for r in page if r.currency is not None and r.target_amount_minor is not None],
-        lambda ids: target_money(context.session, DisbursementTargetKind.HELP_REQUEST, ids),
     )
-    figures = found.get(row.id)
+    figures = found.get(row.id) if row.id is not None else None
     currency = row.currency
     if figures is None:
         return RequestMoney(held=0, disbursed=0, unconfirmed=0)
@@ -366,12 +335,7 @@ def request_money(
 
 def load_requests(context: Context, ids: Iterable[int]) -> dict[int, HelpRequestRow]:
     """Visible requests by id, cached per operation."""
-    return load_many(
-        context,
-        "help_request",
-        ids,
-        lambda wanted: service.requests_by_id(context.session, context.principal, wanted),
-    )
+    return loaders.request.many(context, ids)
 
 
 def load_page_households(context: Context, rows: list[HelpRequestRow]) -> dict[int, Household]:
@@ -395,67 +359,27 @@ _PAGE_HOUSEHOLDS = "page_households"
 
 # --- Household fields: open requests and thanks ----------------------------------------------
 
-_HOUSEHOLD_PAGE = "household_page"
-
 
 def remember_household_page(context: Context, household_ids: Iterable[int]) -> None:
     """Record households listed together, so `openRequests` and `thanks` asked on one of
     them load for all of them at once. List resolvers of households call this."""
-    context.cache[_HOUSEHOLD_PAGE].update(dict.fromkeys(household_ids, True))
+    household_loaders.remember_page(context, household_ids)
 
 
 def household_page_with(context: Context, household_id: int) -> set[int]:
     """The household and those listed with it."""
-    return {household_id, *context.cache[_HOUSEHOLD_PAGE]}
+    return household_loaders.listed_with(context, household_id)
 
 
 def open_requests_of(context: Context, household_id: int | None) -> list[HelpRequest]:
     if household_id is None:
         return []
-    found = load_many(
-        context,
-        "household_open_requests",
-        household_page_with(context, household_id),
-        lambda ids: _open_requests_by_household(context, ids),
+    found = loaders.open_requests_of_household.many(
+        context, household_page_with(context, household_id)
     )
     rows = found.get(household_id, [])
     siblings = [row for group in found.values() for row in group]
     return [HelpRequest.from_row(row, siblings) for row in rows]
-
-
-def _open_requests_by_household(
-    context: Context, household_ids: set[int]
-) -> dict[int, list[HelpRequestRow]]:
-    """OPEN and PLEDGED requests visible to the caller, newest first, at most
-    HOUSEHOLD_LIST_LIMIT per household, in one statement (a window function)."""
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=col(HelpRequestRow.household_id),
-            order_by=(col(HelpRequestRow.published_at).desc(), col(HelpRequestRow.id).desc()),
-        )
-        .label("rank")
-    )
-    ranked = (
-        select(HelpRequestRow, rank)
-        .where(col(HelpRequestRow.household_id).in_(household_ids))
-        .where(col(HelpRequestRow.status).in_((RequestStatus.OPEN, RequestStatus.PLEDGED)))
-        .where(service.visible_requests_condition(context.principal))
-        .subquery()
-    )
-    request = aliased(HelpRequestRow, ranked)
-    rows = context.session.exec(
-        select(request)
-        .where(ranked.c.rank <= HOUSEHOLD_LIST_LIMIT)
-        .order_by(ranked.c.household_id, ranked.c.rank)
-    ).all()
-    result: dict[int, list[HelpRequestRow]] = {i: [] for i in household_ids}
-    for row in rows:
-        result[row.household_id].append(row)
-        context.cache["help_request"][row.id] = row
-    # Their titles are what a household's open requests show.
-    prime_translations(context, service.REQUEST_TEXT, rows)
-    return result
 
 
 # --- Facet counts of the request list (api/help_requests/facets.py) -----------------------------

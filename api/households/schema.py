@@ -6,29 +6,25 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
 from api.core.errors import ErrorCode, ServiceError, bad_id_error
-from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.pages import DEFAULT_PAGE_SIZE
 from api.core.roles import STAFF
 from api.graphql.context import Context
 from api.graphql.errors import UserError
 from api.graphql.ids import decode_id, decode_int_id
-from api.graphql.money import MinorUnits, Money, MoneyInput
+from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
-from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.pagination import After, Connection, First, page_connection
 from api.graphql.permissions import requires
-from api.help_requests.types import remember_household_page
 from api.households import loaders as household_loaders
-from api.households import service
+from api.households import queries, service
 from api.households.models import Household as HouseholdRow
 from api.households.models import PovertyStatus as PovertyStatusValue
-from api.households.types import Household, Subsidy, households_by_code
-from api.regions.models import Region as RegionRow
+from api.households.types import Household, Subsidy, households_by_code, subsidy_of
 from api.regions.service import public_region_id
 from api.regions.types import load_regions
-from api.regions.visibility import household_region_condition
 
 
 @strawberry.input(description="Which households to list.")
@@ -65,47 +61,30 @@ class HouseholdQueries:
         after: After = None,
     ) -> Connection[Household]:
         context = info.context
-        statement = (
-            select(HouseholdRow, RegionRow.path)
-            .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
-            .where(service.visible_households_condition(context.principal))
-        )
+        wanted = queries.HouseholdListFilter()
         if filter and filter.region:
-            region_id = _region_id_or_error(filter.region)
-            region = context.session.get(RegionRow, region_id)
-            if region is None:
-                return build_connection([], [], has_next=False, has_previous=False)
-            statement = statement.where(
-                household_region_condition(
-                    context.principal,
-                    region,
-                    instance=context.settings.instance,
-                    path=RegionRow.path,
-                )
-            )
+            wanted.region_id = _region_id_or_error(filter.region)
         if filter and filter.cause:
-            statement = statement.where(service.has_cause_condition(filter.cause))
-        rows, more, cursors = keyset_page(
+            wanted.cause = filter.cause
+        page = queries.list_households(
             context.session,
-            statement,
-            [
-                SortKey(col(HouseholdRow.created_at), descending=True, kind="datetime"),
-                SortKey(col(HouseholdRow.id), descending=True),
-            ],
+            context.principal,
+            context.settings.instance,
+            wanted,
+            queries.HouseholdOrder.NEWEST,
             first=first,
             after=after,
-            key_of=lambda r: (r[0].created_at, r[0].id),
         )
-        nodes = [Household.from_row(row, path) for row, path in rows]
+        nodes = [Household.from_visible(found) for found in page.rows]
         _prime(context, nodes)
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, nodes)
 
 
 def _prime(context: Context, nodes: list[Household]) -> None:
     """Load causes and public regions of a whole page in two statements, and let
     per-household lists (open requests, thanks) load for the whole page at once."""
     ids = [n.row.id for n in nodes if n.row.id is not None]
-    remember_household_page(context, ids)
+    household_loaders.remember_page(context, ids)
     household_loaders.causes.many(context, ids)
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(n.region_path, level) for n in nodes})
@@ -202,9 +181,7 @@ class HouseholdSubsidyRecordPayload:
 
 def _household_pk(context: Context, global_id: relay.GlobalID) -> int:
     code = decode_id(global_id, "Household", field="id")
-    pk = context.session.exec(
-        select(HouseholdRow.id).where(HouseholdRow.public_code == code)
-    ).first()
+    pk = queries.household_id_by_code(context.session, code)
     if pk is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="id")
     return pk
@@ -357,14 +334,10 @@ class HouseholdMutations:
         )
         if row is None:
             return HouseholdSubsidyRecordPayload(household=None, subsidy=None, errors=errors)
-        household = context.session.get(HouseholdRow, row.household_id)
+        household = queries.household_row(context.session, row.household_id)
         return HouseholdSubsidyRecordPayload(
             household=_payload(context, household, []).household,
-            subsidy=Subsidy(
-                programme=row.programme,
-                amount=Money(amount_minor=MinorUnits(row.amount_minor), currency=row.currency),
-                received_on=row.received_on,
-            ),
+            subsidy=subsidy_of(row),
             errors=[],
         )
 

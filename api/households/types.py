@@ -8,24 +8,24 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from api.core.errors import ErrorCode
-from api.core.loading import load_many
+from api.core.loading import text_key
 from api.graphql.context import Context
 from api.graphql.enums import graphql_enum
 from api.graphql.money import MinorUnits, Money, money_or_none
+from api.graphql.nodes import LoadedNode
 from api.graphql.numbers import formatted_count_field
 from api.graphql.permissions import deny
 from api.graphql.taxonomy import TaxonomyTerm, cause_terms
 from api.households import loaders as household_loaders
-from api.households import models, service
+from api.households import models, queries
 from api.households.models import Household as HouseholdRow
-from api.households.models import HouseholdStatusChange, HouseholdSubsidy
-from api.regions.models import Region as RegionRow
+from api.households.models import HouseholdSubsidy
+from api.households.queries import VisibleHousehold
 from api.regions.service import public_region_id
 from api.regions.types import Region, load_regions
 
@@ -117,7 +117,7 @@ class Subsidy:
         "fields resolve only for caseworkers covering it and for admins."
     )
 )
-class Household(relay.Node):
+class Household(LoadedNode, relay.Node):
     id: relay.NodeID[str]
     row: strawberry.Private[HouseholdRow]
     region_path: strawberry.Private[str]
@@ -212,11 +212,7 @@ class Household(relay.Node):
     def poverty_status_history(
         self, info: strawberry.Info[Context, Any]
     ) -> list[PovertyStatusChange] | None:
-        rows = info.context.session.exec(
-            select(HouseholdStatusChange)
-            .where(HouseholdStatusChange.household_id == self.row.id)
-            .order_by(col(HouseholdStatusChange.effective_on), col(HouseholdStatusChange.id))
-        ).all()
+        rows = queries.status_history(info.context.session, _pk(self.row))
         return [
             PovertyStatusChange(
                 status=models.PovertyStatus(r.status),
@@ -228,19 +224,8 @@ class Household(relay.Node):
 
     @sensitive("Subsidies received, newest first.")
     def subsidies(self, info: strawberry.Info[Context, Any]) -> list[Subsidy] | None:
-        rows = info.context.session.exec(
-            select(HouseholdSubsidy)
-            .where(HouseholdSubsidy.household_id == self.row.id)
-            .order_by(col(HouseholdSubsidy.received_on).desc(), col(HouseholdSubsidy.id).desc())
-        ).all()
-        return [
-            Subsidy(
-                programme=r.programme,
-                amount=Money(amount_minor=MinorUnits(r.amount_minor), currency=r.currency),
-                received_on=r.received_on,
-            )
-            for r in rows
-        ]
+        rows = queries.subsidies_of(info.context.session, _pk(self.row))
+        return [subsidy_of(r) for r in rows]
 
     @sensitive("Whether a caseworker has verified the record.")
     def verification_status(self) -> models.VerificationStatus | None:
@@ -258,46 +243,41 @@ class Household(relay.Node):
     def registered_at(self) -> datetime | None:
         return self.row.created_at
 
+    node_key = staticmethod(text_key)
+
     @classmethod
     def from_row(cls, row: HouseholdRow, region_path: str) -> Self:
         return cls(id=row.public_code, row=row, region_path=region_path)
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Household | None]:
-        codes = list(node_ids)
-        found = households_by_code(info.context, codes)
-        return [found.get(code) for code in codes]
+    def from_visible(cls, found: VisibleHousehold) -> Self:
+        return cls.from_row(found.row, found.region_path)
+
+    @classmethod
+    def load_nodes(cls, context: Context, keys: list[str]) -> dict[str, Self]:
+        found = queries.households_by_code(context.session, context.principal, keys)
+        return {code: cls.from_visible(v) for code, v in found.items()}
+
+
+def _pk(row: HouseholdRow) -> int:
+    assert row.id is not None
+    return row.id
+
+
+def subsidy_of(row: HouseholdSubsidy) -> Subsidy:
+    return Subsidy(
+        programme=row.programme,
+        amount=Money(amount_minor=MinorUnits(row.amount_minor), currency=row.currency),
+        received_on=row.received_on,
+    )
 
 
 def households_by_code(context: Context, codes: list[str]) -> dict[str, Household]:
     """Visible households by public code, with their region paths, in one statement."""
-    if not codes:
-        return {}
-    rows = context.session.exec(
-        select(HouseholdRow, RegionRow.path)
-        .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
-        .where(col(HouseholdRow.public_code).in_(codes))
-        .where(service.visible_households_condition(context.principal))
-    ).all()
-    return {row.public_code: Household.from_row(row, path) for row, path in rows}
+    return Household.load_nodes(context, codes)
 
 
 def households_by_id(context: Context, ids: Iterable[int]) -> dict[int, Household]:
     """Visible households by database id (cached per request), with region paths."""
-
-    def fetch(missing: set[int]) -> dict[int, Household]:
-        rows = context.session.exec(
-            select(HouseholdRow, RegionRow.path)
-            .join(RegionRow, col(RegionRow.id) == HouseholdRow.region_id)
-            .where(col(HouseholdRow.id).in_(missing))
-            .where(service.visible_households_condition(context.principal))
-        ).all()
-        return {row.id: Household.from_row(row, path) for row, path in rows if row.id}
-
-    return load_many(context, "household", ids, fetch)
+    found = household_loaders.household.many(context, ids)
+    return {key: Household.from_visible(v) for key, v in found.items()}

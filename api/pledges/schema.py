@@ -6,17 +6,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlmodel import col, select
 from strawberry import relay
 
-from api.core.pages import DEFAULT_PAGE_SIZE, SortKey, keyset_page
+from api.core.pages import DEFAULT_PAGE_SIZE
 from api.core.roles import STAFF, Role
 from api.graphql.context import Context
 from api.graphql.errors import UserError
 from api.graphql.ids import decode_int_id
 from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
-from api.graphql.pagination import After, Connection, First, build_connection
+from api.graphql.pagination import After, Connection, First, build_connection, page_connection
 from api.graphql.permissions import requires
 from api.pledges import service
 from api.pledges.models import Pledge as PledgeRow
@@ -51,19 +50,14 @@ class PledgeQueries:
         helper_id = context.principal.helper_id
         if helper_id is None:
             return build_connection([], [], has_next=False, has_previous=False)
-        rows, more, cursors = keyset_page(
+        page = service.list_pledges(
             context.session,
-            select(PledgeRow).where(col(PledgeRow.helper_id) == helper_id),
-            [
-                SortKey(col(PledgeRow.created_at), descending=True, kind="datetime"),
-                SortKey(col(PledgeRow.id), descending=True),
-            ],
+            service.PledgeFilter(helper_id=helper_id),
+            service.PledgeOrder.NEWEST,
             first=first,
             after=after,
-            key_of=lambda r: (r[0].created_at, r[0].id),
         )
-        nodes = Pledge.from_rows([row for (row,) in rows])
-        return build_connection(nodes, cursors, has_next=more, has_previous=after is not None)
+        return page_connection(page, Pledge.from_rows(page.rows))
 
 
 @strawberry.input(description="A promise to help with a request.")

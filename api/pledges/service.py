@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from api.core.errors import ErrorCode, ServiceError
 from api.core.i18n import N_
 from api.core.idempotency import claim_key
 from api.core.money import MoneyParam
+from api.core.pages import Page, SortKey, fetch_page
 from api.core.roles import Role
 from api.core.settings import Instance
 from api.core.translations import TextField, Translatable, check_source_language
@@ -38,6 +40,7 @@ from api.help_requests.service import (
     visible_request,
     visible_requests_condition,
 )
+from api.helpers.models import Helper
 from api.households.models import Household
 from api.pledges.models import (
     LIVE_PLEDGE_STATUSES,
@@ -786,3 +789,117 @@ def progress_updates_by_id(
         .where(visible_requests_condition(principal))
     ).all()
     return {row.id: row for row in rows if row.id is not None}
+
+
+@dataclass(frozen=True)
+class Thanks:
+    """A household's thank-you for a confirmed pledge, with the helper's public name (None
+    once the helper erased it by deleting their account)."""
+
+    message: str
+    helper_name: str | None
+    confirmed_at: datetime
+    thanked_at: datetime | None
+
+
+def thanks_by_household(
+    session: Session, household_ids: set[int], *, limit: int
+) -> dict[int, list[Thanks]]:
+    """The newest `limit` thank-you notes of each household's requests, in one statement."""
+    return _thanks_by(session, col(HelpRequest.household_id), household_ids, limit)
+
+
+def thanks_by_request(
+    session: Session, request_ids: set[int], *, limit: int
+) -> dict[int, list[Thanks]]:
+    """The newest `limit` thank-you notes of each request, in one statement."""
+    return _thanks_by(session, col(Pledge.request_id), request_ids, limit)
+
+
+def _thanks_by(
+    session: Session, owner: Any, owner_ids: set[int], limit: int
+) -> dict[int, list[Thanks]]:
+    """Confirmed pledges with a thank-you message, most recently thanked first, at most
+    `limit` per owner (a household or a request), in one statement (a window function)."""
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=owner,
+            # Pledges thanked before `thanked_at` existed count from their confirmation.
+            order_by=(
+                sa.func.coalesce(col(Pledge.thanked_at), col(Pledge.confirmed_at)).desc(),
+                col(Pledge.id).desc(),
+            ),
+        )
+        .label("rank")
+    )
+    ranked = (
+        sa.select(
+            owner.label("owner_id"),
+            col(Pledge.thank_you_message).label("message"),
+            col(Pledge.confirmed_at).label("confirmed_at"),
+            col(Pledge.thanked_at).label("thanked_at"),
+            col(Helper.display_name).label("helper_name"),
+            rank,
+        )
+        .join(HelpRequest, col(HelpRequest.id) == Pledge.request_id)
+        .join(Helper, col(Helper.id) == Pledge.helper_id)
+        .where(owner.in_(owner_ids))
+        .where(col(Pledge.status) == PledgeStatus.CONFIRMED)
+        .where(col(Pledge.thank_you_message).is_not(None))
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            ranked.c.owner_id,
+            ranked.c.message,
+            ranked.c.confirmed_at,
+            ranked.c.thanked_at,
+            ranked.c.helper_name,
+        )
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.owner_id, ranked.c.rank)
+    ).all()
+    result: dict[int, list[Thanks]] = {i: [] for i in owner_ids}
+    for owner_id, message, confirmed_at, thanked_at, helper_name in rows:
+        result[owner_id].append(Thanks(message, helper_name, confirmed_at, thanked_at))
+    return result
+
+
+@dataclass(frozen=True)
+class PledgeFilter:
+    """Conditions on a pledge list."""
+
+    helper_id: int
+
+
+class PledgeOrder(StrEnum):
+    NEWEST = "NEWEST"  # most recently made first
+
+
+def list_pledges(
+    session: Session,
+    wanted: PledgeFilter,
+    order: PledgeOrder = PledgeOrder.NEWEST,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[Pledge]:
+    """One page of the pledges of a helper (`myPledges`: the caller's own)."""
+    page = fetch_page(
+        session,
+        select(Pledge).where(col(Pledge.helper_id) == wanted.helper_id),
+        [
+            SortKey(col(Pledge.created_at), descending=True, kind="datetime"),
+            SortKey(col(Pledge.id), descending=True),
+        ],
+        first=first,
+        after=after,
+        key_of=lambda r: (r[0].created_at, r[0].id),
+    )
+    return Page(
+        rows=[row for (row,) in page.rows],
+        cursors=page.cursors,
+        has_next=page.has_next,
+        has_previous=page.has_previous,
+    )

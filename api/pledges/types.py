@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
-import sqlalchemy as sa
 import strawberry
-from sqlmodel import col
 from strawberry import relay
 
-from api.core.loading import load_many
 from api.graphql.context import Context
 from api.graphql.dates import formatted_day_field
 from api.graphql.money import Money, money_or_none
+from api.graphql.nodes import LoadedNode
 from api.graphql.translations import LocalizedText, localized_field
+from api.help_requests import loaders as request_loaders
 from api.help_requests.models import HelpRequest as HelpRequestRow
 from api.helpers import loaders as helper_loaders
-from api.helpers.models import Helper as HelperRow
 from api.helpers.types import FORMER_HELPER, Helper
-from api.pledges import service
+from api.households import loaders as household_loaders
+from api.pledges import loaders, service
 from api.pledges.models import Pledge as PledgeRow
-from api.pledges.models import PledgeStatus as PledgeStatusValue
 from api.pledges.models import ProgressUpdate as ProgressUpdateRow
 
 if TYPE_CHECKING:
@@ -61,7 +58,7 @@ class PledgeStatus(Enum):
         "the household and to admins."
     )
 )
-class Pledge(relay.Node):
+class Pledge(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[PledgeRow]
     # The rows of the page this node was loaded with (relations load for all at once).
@@ -118,9 +115,9 @@ class Pledge(relay.Node):
     def request(
         self, info: strawberry.Info[Context, Any]
     ) -> Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None:
-        from api.help_requests.types import HelpRequest, load_requests
+        from api.help_requests.types import HelpRequest
 
-        found = load_requests(info.context, [p.request_id for p in self.page])
+        found = request_loaders.request.many(info.context, [p.request_id for p in self.page])
         row = found.get(self.row.request_id)
         if row is None:
             return None
@@ -142,26 +139,10 @@ class Pledge(relay.Node):
         return [cls.from_row(row, rows) for row in rows]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[Pledge | None]:
-        context = info.context
-        ids = [str(i) for i in node_ids]
-        found = load_many(
-            context,
-            "pledge",
-            [int(i) for i in ids if i.isdigit()],
-            lambda wanted: service.pledges_by_id(context.session, context.principal, wanted),
-        )
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        found = loaders.pledge.many(context, keys)
         page = list(found.values())
-        return [
-            cls.from_row(found[int(i)], page) if i.isdigit() and int(i) in found else None
-            for i in ids
-        ]
+        return {key: cls.from_row(row, page) for key, row in found.items()}
 
 
 @strawberry.type(description="A household's public thanks for help it received.")
@@ -176,91 +157,34 @@ class ThankYou:
     thanked_on_formatted = formatted_day_field(lambda thanks: thanks.thanked_on, of="thankedOn")
 
 
+def _thank_you(context: Context, thanks: service.Thanks) -> ThankYou:
+    return ThankYou(
+        message=thanks.message,
+        # A name erased by accountDelete.
+        helper_name=thanks.helper_name or context.translator.gettext(FORMER_HELPER),
+        confirmed_on=thanks.confirmed_at.date(),
+        thanked_on=(thanks.thanked_at or thanks.confirmed_at).date(),
+    )
+
+
 def thanks_of(context: Context, household_id: int | None) -> list[ThankYou]:
     """`Household.thanks`, loaded for every household listed with this one at once."""
     if household_id is None:
         return []
-    from api.help_requests.types import household_page_with
-
-    found = load_many(
-        context,
-        "household_thanks",
-        household_page_with(context, household_id),
-        lambda ids: _thanks_by(context, col(HelpRequestRow.household_id), ids),
+    found = loaders.thanks_of_household.many(
+        context, household_loaders.listed_with(context, household_id)
     )
-    return found.get(household_id, [])
+    return [_thank_you(context, thanks) for thanks in found.get(household_id, [])]
 
 
 def thanks_of_request(
     context: Context, request: HelpRequestRow, page: list[HelpRequestRow]
 ) -> list[ThankYou]:
     """`HelpRequest.thanks`, loaded for the whole page of requests at once."""
-    found = load_many(
-        context,
-        "request_thanks",
-        [r.id for r in [request, *page]],
-        lambda ids: _thanks_by(context, col(PledgeRow.request_id), ids),
-    )
-    return found.get(request.id, [])
-
-
-def _thanks_by(context: Context, owner: Any, owner_ids: set[int]) -> dict[int, list[ThankYou]]:
-    """Confirmed pledges with a thank-you message, most recently thanked first, at most
-    HOUSEHOLD_LIST_LIMIT per owner (a household or a request), in one statement (a window
-    function)."""
-    from api.help_requests.types import HOUSEHOLD_LIST_LIMIT
-
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=owner,
-            # Pledges thanked before `thanked_at` existed count from their confirmation.
-            order_by=(
-                sa.func.coalesce(col(PledgeRow.thanked_at), col(PledgeRow.confirmed_at)).desc(),
-                col(PledgeRow.id).desc(),
-            ),
-        )
-        .label("rank")
-    )
-    ranked = (
-        sa.select(
-            owner.label("owner_id"),
-            col(PledgeRow.thank_you_message).label("message"),
-            col(PledgeRow.confirmed_at).label("confirmed_at"),
-            col(PledgeRow.thanked_at).label("thanked_at"),
-            col(HelperRow.display_name).label("helper_name"),
-            rank,
-        )
-        .join(HelpRequestRow, col(HelpRequestRow.id) == PledgeRow.request_id)
-        .join(HelperRow, col(HelperRow.id) == PledgeRow.helper_id)
-        .where(owner.in_(owner_ids))
-        .where(col(PledgeRow.status) == PledgeStatusValue.CONFIRMED)
-        .where(col(PledgeRow.thank_you_message).is_not(None))
-        .subquery()
-    )
-    rows = context.session.execute(
-        sa.select(
-            ranked.c.owner_id,
-            ranked.c.message,
-            ranked.c.confirmed_at,
-            ranked.c.thanked_at,
-            ranked.c.helper_name,
-        )
-        .where(ranked.c.rank <= HOUSEHOLD_LIST_LIMIT)
-        .order_by(ranked.c.owner_id, ranked.c.rank)
-    ).all()
-    result: dict[int, list[ThankYou]] = {i: [] for i in owner_ids}
-    former = context.translator.gettext(FORMER_HELPER)  # a name erased by accountDelete
-    for owner_id, message, confirmed_at, thanked_at, helper_name in rows:
-        result[owner_id].append(
-            ThankYou(
-                message=message,
-                helper_name=helper_name or former,
-                confirmed_on=confirmed_at.date(),
-                thanked_on=(thanked_at or confirmed_at).date(),
-            )
-        )
-    return result
+    if request.id is None:
+        return []
+    found = loaders.thanks_of_request.many(context, [r.id for r in [request, *page]])
+    return [_thank_you(context, thanks) for thanks in found.get(request.id, [])]
 
 
 # --- Progress updates ------------------------------------------------------------------------
@@ -273,7 +197,7 @@ def _thanks_by(context: Context, owner: Any, owner_ids: set[int]) -> dict[int, l
         "request (the public once it is published). No names, ID numbers or addresses."
     )
 )
-class ProgressUpdate(relay.Node):
+class ProgressUpdate(LoadedNode, relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[ProgressUpdateRow]
     # The updates listed with this one (their translations load at once).
@@ -299,9 +223,9 @@ class ProgressUpdate(relay.Node):
     def request(
         self, info: strawberry.Info[Context, Any]
     ) -> Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None:
-        from api.help_requests.types import HelpRequest, load_requests
+        from api.help_requests.types import HelpRequest
 
-        found = load_requests(info.context, [u.request_id for u in self.page])
+        found = request_loaders.request.many(info.context, [u.request_id for u in self.page])
         row = found.get(self.row.request_id)
         return HelpRequest.from_row(row, list(found.values())) if row else None
 
@@ -310,25 +234,9 @@ class ProgressUpdate(relay.Node):
         return [cls(id=row.id, row=row, page=rows) for row in rows if row.id is not None]
 
     @classmethod
-    def resolve_nodes(  # type: ignore[override]
-        cls,
-        *,
-        info: strawberry.Info[Context, Any],
-        node_ids: Iterable[str],
-        required: bool = False,
-    ) -> list[ProgressUpdate | None]:
-        context = info.context
-        ids = [str(i) for i in node_ids]
-        found = load_many(
-            context,
-            "progress_update",
-            [int(i) for i in ids if i.isdigit()],
-            lambda wanted: service.progress_updates_by_id(
-                context.session, context.principal, wanted
-            ),
-        )
-        nodes = {node.row.id: node for node in cls.from_rows(list(found.values()))}
-        return [nodes.get(int(i)) if i.isdigit() else None for i in ids]
+    def load_nodes(cls, context: Context, keys: list[int]) -> dict[int, Self]:
+        found = loaders.progress_update.many(context, keys)
+        return {node.id: node for node in cls.from_rows(list(found.values()))}
 
 
 def progress_updates_of(
@@ -336,16 +244,9 @@ def progress_updates_of(
 ) -> list[ProgressUpdate]:
     """`HelpRequest.progressUpdates`, loaded for the whole page of requests at once; their
     bodies' translations then load in one more statement."""
-    from api.help_requests.types import HOUSEHOLD_LIST_LIMIT
-
-    found = load_many(
-        context,
-        "request_progress_updates",
-        [r.id for r in [request, *page]],
-        lambda ids: service.progress_updates_of_requests(
-            context.session, ids, limit=HOUSEHOLD_LIST_LIMIT
-        ),
-    )
+    if request.id is None:
+        return []
+    found = loaders.progress_updates_of_request.many(context, [r.id for r in [request, *page]])
     siblings = [row for rows in found.values() for row in rows]
     return [
         ProgressUpdate(id=row.id, row=row, page=siblings)

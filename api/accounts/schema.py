@@ -29,6 +29,7 @@ from api.helpers import service as helper_service
 from api.helpers.models import Helper as HelperRow
 from api.helpers.models import HelperKind as HelperKindValue
 from api.helpers.types import Helper
+from api.households import queries as household_queries
 from api.households.types import Household, households_by_id
 from api.notifications import deliver_after_commit
 from api.notifications.messages import password_reset_notification
@@ -593,7 +594,7 @@ class AccountMutations:
             household_id = None
             if input.household is not None:
                 code = decode_id(input.household, "Household", field="household")
-                household_id = service.household_id_by_code(context.session, code)
+                household_id = household_queries.household_id_by_code(context.session, code)
                 if household_id is None:
                     household_id = -1
             return service.create_staff_account(

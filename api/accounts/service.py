@@ -243,11 +243,6 @@ def create_staff_account(
     return account
 
 
-def household_id_by_code(session: Session, code: str) -> int | None:
-    """The id of the household with this public code, if there is one."""
-    return session.exec(select(Household.id).where(Household.public_code == code)).first()
-
-
 def _insert_account(session: Session, account: Account) -> None:
     """Insert in a savepoint: when a concurrent request took the same email between the
     check and the insert, the unique index refuses it and the caller gets DUPLICATE."""

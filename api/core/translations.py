@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from api.core.db import utcnow
 from api.core.errors import ErrorCode, ServiceError, ServiceErrors
+from api.core.loading import RequestScope, load_many
 from api.core.locales import match_locale
 from api.core.validation import optional_text
 
@@ -81,6 +82,31 @@ def fetch_translations(
         for row in session.exec(select(content.model).where(col(subject).in_(wanted))):
             found[getattr(row, content.subject_column)][row.locale] = row
     return found
+
+
+def load_translations(
+    scope: RequestScope, content: Translatable, originals: Iterable[Any]
+) -> dict[int, dict[str, Any]]:
+    """Translation rows by original id, then locale, for every original given (a page),
+    in one statement, cached for the request."""
+    ids = [row.id for row in originals if row.id is not None]
+    return load_many(
+        scope,
+        content.cache_kind,
+        ids,
+        lambda missing: fetch_translations(scope.session, content, missing),
+    )
+
+
+def prime_translations(
+    scope: RequestScope, content: Translatable, originals: Iterable[Any]
+) -> None:
+    """Load the translations of these originals now, in one statement even when some are
+    cached already: for relations loaded in bulk whose overlap with rows read earlier
+    varies, so the request's statement count does not depend on it."""
+    ids = [row.id for row in originals if row.id is not None]
+    if ids:
+        scope.cache[content.cache_kind].update(fetch_translations(scope.session, content, ids))
 
 
 # --- Writing ---------------------------------------------------------------------------------

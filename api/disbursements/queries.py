@@ -49,14 +49,6 @@ def list_disbursements(
     )
 
 
-def household_id_by_code(session: Session, code: str) -> int | None:
-    """The database id of the household with this public code, if any."""
-    found: int | None = session.exec(
-        select(Household.id).where(Household.public_code == code)
-    ).first()
-    return found
-
-
 def household_codes(session: Session, household_ids: Iterable[int]) -> dict[int, str]:
     """Households' pseudonymous public codes by id, in one statement."""
     wanted = sorted(set(household_ids))

@@ -27,6 +27,7 @@ from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, page_connection
 from api.graphql.permissions import requires
+from api.households import queries as household_queries
 from api.regions.models import Region as RegionRow
 
 # A household id that no row has: a filter by an unknown household matches nothing.
@@ -78,7 +79,7 @@ class DisbursementTargetInput:
 
 def _household_pk(context: Context, global_id: relay.GlobalID) -> int | None:
     code = decode_id(global_id, "Household", field="target")
-    return queries.household_id_by_code(context.session, code)
+    return household_queries.household_id_by_code(context.session, code)
 
 
 def _decode(

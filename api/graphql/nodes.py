@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
 import strawberry
+from strawberry.types.base import StrawberryObjectDefinition
 
 from api.core.loading import resolve_nodes, row_id_key
 from api.graphql.context import Context
@@ -39,3 +40,14 @@ def _resolve_nodes(
 
 
 LoadedNode.resolve_nodes = classmethod(_resolve_nodes)
+
+
+def object_class(info: strawberry.Info[Context, Any], name: str) -> Any:
+    """The class of the GraphQL object type `name`, found in the schema: for a field of one
+    domain that returns objects of another whose types show the first's (a household's
+    requests, a request's household), so neither types module imports the other and the
+    import graph has no cycle."""
+    definition = info.schema.get_type_by_name(name)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        raise LookupError(f"no object type {name} in the schema")
+    return definition.origin

@@ -9,9 +9,8 @@ from typing import Any
 
 import strawberry
 
-from api.core.loading import load_many
 from api.core.locales import match_locale
-from api.core.translations import Translatable, digest_of, fetch_translations
+from api.core.translations import Translatable, digest_of, load_translations
 from api.graphql.context import Context
 
 
@@ -61,29 +60,6 @@ def localize(
     return LocalizedText(
         text=original, language=source_language, is_translation=False, is_stale=False
     )
-
-
-def load_translations(
-    context: Context, content: Translatable, originals: Iterable[Any]
-) -> dict[int, dict[str, Any]]:
-    """Translation rows by original id, then locale, for every original given (a page),
-    in one statement, cached for the request."""
-    ids = [row.id for row in originals if row.id is not None]
-    return load_many(
-        context,
-        content.cache_kind,
-        ids,
-        lambda missing: fetch_translations(context.session, content, missing),
-    )
-
-
-def prime_translations(context: Context, content: Translatable, originals: Iterable[Any]) -> None:
-    """Load the translations of these originals now, in one statement even when some are
-    cached already: for relations loaded in bulk whose overlap with rows read earlier
-    varies, so the request's statement count does not depend on it."""
-    ids = [row.id for row in originals if row.id is not None]
-    if ids:
-        context.cache[content.cache_kind].update(fetch_translations(context.session, content, ids))
 
 
 def localized_field(

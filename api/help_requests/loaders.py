@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from api.core.loading import Loader, RequestScope
-from api.graphql.translations import prime_translations
+from api.core.translations import prime_translations
 from api.help_requests import queries, service
 from api.help_requests.models import HelpRequest
 
 if TYPE_CHECKING:
     from api.disbursements.service import TargetMoney
-    from api.graphql.context import Context
 
 # Visible requests by id.
 request: Loader[int, HelpRequest] = Loader(
@@ -36,7 +35,7 @@ def _open_requests(scope: RequestScope, household_ids: set[int]) -> dict[int, li
     rows = [row for group in found.values() for row in group]
     request.prime(scope, {row.id: row for row in rows if row.id is not None})
     # Their titles are what a household's open requests show.
-    prime_translations(cast("Context", scope), service.REQUEST_TEXT, rows)
+    prime_translations(scope, service.REQUEST_TEXT, rows)
     return found
 
 

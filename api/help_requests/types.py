@@ -371,17 +371,6 @@ def household_page_with(context: Context, household_id: int) -> set[int]:
     return household_loaders.listed_with(context, household_id)
 
 
-def open_requests_of(context: Context, household_id: int | None) -> list[HelpRequest]:
-    if household_id is None:
-        return []
-    found = loaders.open_requests_of_household.many(
-        context, household_page_with(context, household_id)
-    )
-    rows = found.get(household_id, [])
-    siblings = [row for group in found.values() for row in group]
-    return [HelpRequest.from_row(row, siblings) for row in rows]
-
-
 # --- Facet counts of the request list (api/help_requests/facets.py) -----------------------------
 
 

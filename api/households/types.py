@@ -17,10 +17,11 @@ from api.core.loading import text_key
 from api.graphql.context import Context
 from api.graphql.enums import graphql_enum
 from api.graphql.money import MinorUnits, Money, money_or_none
-from api.graphql.nodes import LoadedNode
+from api.graphql.nodes import LoadedNode, object_class
 from api.graphql.numbers import formatted_count_field
 from api.graphql.permissions import deny
 from api.graphql.taxonomy import TaxonomyTerm, cause_terms
+from api.help_requests import loaders as request_loaders
 from api.households import loaders as household_loaders
 from api.households import models, queries
 from api.households.models import Household as HouseholdRow
@@ -154,9 +155,15 @@ class Household(LoadedNode, relay.Node):
     def open_requests(
         self, info: strawberry.Info[Context, Any]
     ) -> list[Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")]]:
-        from api.help_requests.types import open_requests_of
-
-        return open_requests_of(info.context, self.row.id)
+        context = info.context
+        if self.row.id is None:
+            return []
+        found = request_loaders.open_requests_of_household.many(
+            context, household_loaders.listed_with(context, self.row.id)
+        )
+        siblings = [row for group in found.values() for row in group]
+        request_type = object_class(info, "HelpRequest")
+        return [request_type.from_row(row, siblings) for row in found.get(self.row.id, [])]
 
     @strawberry.field(
         description=(

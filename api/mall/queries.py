@@ -18,7 +18,6 @@ from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
 from api.core.pages import Page, SortKey, fetch_page
-from api.households.models import Household
 from api.mall import service
 from api.mall.models import Order, OrderLine, Product, ProductTranslation, Seller, SellerManager
 from api.regions.models import Region
@@ -193,12 +192,6 @@ def managed_sellers(session: Session, account_id: int | None) -> list[Seller]:
             .order_by(col(Seller.id).desc())
         ).all()
     )
-
-
-def household_id_by_code(session: Session, code: str) -> int | None:
-    """The row id of the household with this public code, whatever its visibility (the
-    service functions check what the caller may do with it)."""
-    return session.exec(select(Household.id).where(Household.public_code == code)).first()
 
 
 # --- Rows by id, for the loaders -------------------------------------------------------------

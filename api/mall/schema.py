@@ -20,6 +20,7 @@ from api.graphql.money import MinorUnits, Money, MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, OrderDirection, page_connection
 from api.graphql.permissions import requires
+from api.households import queries as household_queries
 from api.households.types import Household
 from api.mall import models, queries, service
 from api.mall.models import Seller as SellerRow
@@ -55,7 +56,7 @@ def _optional_pk(global_id: relay.GlobalID | None, type_name: str, field: str) -
 def _household_pk(info: strawberry.Info[Context, Any], global_id: relay.GlobalID) -> int:
     """Households are addressed by their public code; the row id stays inside."""
     code = global_id.node_id if global_id.type_name == "Household" else ""
-    found = queries.household_id_by_code(info.context.session, code)
+    found = household_queries.household_id_by_code(info.context.session, code)
     if found is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="household")
     return found

@@ -21,6 +21,7 @@ from babel.numbers import format_percent
 from strawberry import relay
 
 from api.core.pages import DEFAULT_PAGE_SIZE
+from api.core.translations import load_translations
 from api.graphql.context import Context
 from api.graphql.dates import formatted_day_field
 from api.graphql.enums import graphql_enum
@@ -28,7 +29,7 @@ from api.graphql.money import MinorUnits, Money
 from api.graphql.nodes import LoadedNode
 from api.graphql.numbers import formatted_count_field
 from api.graphql.pagination import After, Connection, First, page_connection
-from api.graphql.translations import LocalizedText, load_translations, localized_field
+from api.graphql.translations import LocalizedText, localized_field
 from api.households.types import Household, households_by_id
 from api.mall import loaders, models, queries, service
 from api.mall.models import Order as OrderRow

@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
 from api.core.pages import Page, SortKey, fetch_page
-from api.households.models import Household
 from api.pairing.models import Pairing
 from api.pairing.service import area_condition, visible_pairings_condition
 from api.regions.models import Region
@@ -70,11 +69,3 @@ def list_pairings(
         has_next=page.has_next,
         has_previous=page.has_previous,
     )
-
-
-def household_id_by_code(session: Session, code: str) -> int | None:
-    """The database id of the household with this public code, if any."""
-    pk: int | None = session.exec(
-        select(Household.id).where(col(Household.public_code) == code)
-    ).first()
-    return pk

@@ -20,6 +20,7 @@ from api.graphql.money import MoneyInput
 from api.graphql.mutations import MutationInput, run_service
 from api.graphql.pagination import After, Connection, First, page_connection
 from api.graphql.permissions import requires
+from api.households import queries as household_queries
 from api.pairing import loaders, models, queries, service
 from api.pairing.models import Pairing as PairingRow
 from api.pairing.types import (
@@ -284,7 +285,7 @@ def _household_pk(context: Context, global_id: relay.GlobalID | None) -> int | N
     if global_id is None:
         return None
     code = decode_id(global_id, "Household", field="household")
-    pk = queries.household_id_by_code(context.session, code)
+    pk = household_queries.household_id_by_code(context.session, code)
     if pk is None:
         raise ServiceError(ErrorCode.NOT_FOUND, field="household")
     return pk

@@ -12,7 +12,7 @@ from strawberry import relay
 from api.graphql.context import Context
 from api.graphql.dates import formatted_day_field
 from api.graphql.money import Money, money_or_none
-from api.graphql.nodes import LoadedNode
+from api.graphql.nodes import LoadedNode, object_class
 from api.graphql.translations import LocalizedText, localized_field
 from api.help_requests import loaders as request_loaders
 from api.help_requests.models import HelpRequest as HelpRequestRow
@@ -115,13 +115,11 @@ class Pledge(LoadedNode, relay.Node):
     def request(
         self, info: strawberry.Info[Context, Any]
     ) -> Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None:
-        from api.help_requests.types import HelpRequest
-
         found = request_loaders.request.many(info.context, [p.request_id for p in self.page])
         row = found.get(self.row.request_id)
         if row is None:
             return None
-        return HelpRequest.from_row(row, list(found.values()))
+        return object_class(info, "HelpRequest").from_row(row, list(found.values()))
 
     @strawberry.field(description="Who pledged (the helper's public profile).")
     def helper(self, info: strawberry.Info[Context, Any]) -> Helper | None:
@@ -223,11 +221,10 @@ class ProgressUpdate(LoadedNode, relay.Node):
     def request(
         self, info: strawberry.Info[Context, Any]
     ) -> Annotated[HelpRequest, strawberry.lazy("api.help_requests.types")] | None:
-        from api.help_requests.types import HelpRequest
-
         found = request_loaders.request.many(info.context, [u.request_id for u in self.page])
         row = found.get(self.row.request_id)
-        return HelpRequest.from_row(row, list(found.values())) if row else None
+        request_type = object_class(info, "HelpRequest")
+        return request_type.from_row(row, list(found.values())) if row else None
 
     @classmethod
     def from_rows(cls, rows: list[ProgressUpdateRow]) -> list[Self]:

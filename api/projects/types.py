@@ -16,8 +16,8 @@ from api.graphql.dates import optional_formatted_day_field
 from api.graphql.enums import graphql_enum
 from api.graphql.money import MinorUnits, Money
 from api.graphql.nodes import LoadedNode
-from api.help_requests.types import remember_household_page
 from api.households import loaders as household_loaders
+from api.households.queries import VisibleHousehold
 from api.households.types import Household
 from api.projects import loaders, models
 from api.projects.models import Project as ProjectRow
@@ -209,9 +209,15 @@ def projects_of_rows(context: Context, rows: list[ProjectRow]) -> list[Project]:
 def prime_households(context: Context, nodes: list[Household]) -> None:
     """Cache a page of households and load their causes and public regions at once."""
     ids = [node.row.id for node in nodes if node.row.id is not None]
-    remember_household_page(context, ids)
-    for node in nodes:
-        context.cache["household"][node.row.id] = node
+    household_loaders.remember_page(context, ids)
+    household_loaders.household.prime(
+        context,
+        {
+            node.row.id: VisibleHousehold(node.row, node.region_path)
+            for node in nodes
+            if node.row.id is not None
+        },
+    )
     household_loaders.causes.many(context, ids)
     level = context.settings.instance.public_region_level
     load_regions(context, {public_region_id(node.region_path, level) for node in nodes})

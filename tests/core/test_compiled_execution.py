@@ -145,6 +145,7 @@ def test_every_registered_query_answers_the_same_compiled_for_every_role_and_lan
     # Every role in the default language; the roles that see most also in another script.
     locales = LOCALES if role in ("anonymous", "admin") else LOCALES[:1]
     compiled_total = 0
+    answered_but_not_compiled = []
     for file, operation, document in QUERIES:
         for locale in locales:
             fast, slow, compiled_runs, _ = _both_ways(
@@ -152,8 +153,12 @@ def test_every_registered_query_answers_the_same_compiled_for_every_role_and_lan
             )
             assert fast == slow, (file, operation, role, locale)
             compiled_total += compiled_runs
-    # Most registered queries take the compiled path (some meet an error and fall back).
-    assert compiled_total >= len(QUERIES) * len(locales) // 2
+            if compiled_runs == 0 and "errors" not in json.loads(fast):
+                answered_but_not_compiled.append((operation, document))
+    # Every answer without errors came from the compiled plan, unless its document holds a
+    # directive (which plans leave to graphql-core); an answer with errors fell back.
+    assert compiled_total > 0
+    assert [op for op, document in answered_but_not_compiled if "@" not in document] == []
 
 
 def test_the_headline_read_runs_compiled_with_the_same_statements(

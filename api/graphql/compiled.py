@@ -19,6 +19,7 @@ uses: it reads nothing twice. The answers are the same either way
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -273,6 +274,7 @@ class Compiler:
 
 
 _PLANS: OrderedDict[int, tuple[OperationDefinitionNode, SelectionPlan | None]] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
 
 
 def plan_for(context: StrawberryGraphQLCoreExecutionContext) -> SelectionPlan | None:
@@ -280,10 +282,11 @@ def plan_for(context: StrawberryGraphQLCoreExecutionContext) -> SelectionPlan | 
     document cannot be compiled (remembered too, so it is not tried again)."""
     operation = context.operation
     key = id(operation)
-    found = _PLANS.get(key)
-    if found is not None and found[0] is operation:
-        _PLANS.move_to_end(key)
-        return found[1]
+    with _PLANS_LOCK:  # operations run in worker threads
+        found = _PLANS.get(key)
+        if found is not None and found[0] is operation:
+            _PLANS.move_to_end(key)
+            return found[1]
     root = context.schema.query_type
     plan: SelectionPlan | None
     try:
@@ -294,9 +297,11 @@ def plan_for(context: StrawberryGraphQLCoreExecutionContext) -> SelectionPlan | 
         plan = compiler.selection(root, [operation.selection_set])
     except (NotCompilable, RecursionError):
         plan = None
-    _PLANS[key] = (operation, plan)
-    while len(_PLANS) > MAX_PLANS:
-        _PLANS.popitem(last=False)
+    with _PLANS_LOCK:
+        # The entry holds the operation, so its id is not reused while the entry lives.
+        _PLANS[key] = (operation, plan)
+        while len(_PLANS) > MAX_PLANS:
+            _PLANS.popitem(last=False)
     return plan
 
 

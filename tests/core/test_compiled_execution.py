@@ -7,6 +7,7 @@ graphql-core, so errors, paths and partial data are graphql-core's own."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -30,6 +31,8 @@ from api.demo.generate import (
 )
 from api.graphql import compiled
 from api.graphql.compiled import CompiledExecutionContext
+from api.graphql.context import Context
+from api.schema import schema
 from bench.operations import HEADLINE
 from tests.conftest import LiveServer
 
@@ -243,3 +246,27 @@ def test_mutations_never_run_compiled(url, demo, monkeypatch):
     document = "mutation { tokenRevoke { __typename } }"
     _fast, _slow, compiled_runs, fallbacks = _both_ways(monkeypatch, url, document)
     assert (compiled_runs, fallbacks) == (0, 0)
+
+
+def test_plans_stay_right_while_threads_compile_and_evict_them(backend, monkeypatch):
+    """Operations run in worker threads: with room for two plans and eight threads asking
+    for forty documents each, every answer is still right and none errors."""
+    monkeypatch.setattr(compiled, "MAX_PLANS", 2)
+    failures: list[object] = []
+
+    def work(thread: int) -> None:
+        for i in range(40):
+            alias = f"t{thread}_{i}"
+            document = f"{{ {alias}: stats {{ householdsRegistered }} __typename }}"
+            context = Context(settings=backend.settings, engine=backend.engine)
+            result = schema.execute_sync(document, context_value=context)
+            if result.errors or set(result.data or {}) != {alias, "__typename"}:
+                failures.append(result.errors or result.data)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(compiled._PLANS) <= 2

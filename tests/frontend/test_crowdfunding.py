@@ -3,6 +3,7 @@ campaign, and backing one as a guest by keyboard alone, checked in the database.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -103,6 +104,21 @@ def test_unknown_campaign_shows_the_error_state(page: Any) -> None:
     assert error.get_attribute("data-code") == "NOT_FOUND"
     assert "Cette campagne" in error.inner_text()
     assert_accessible(page)
+
+
+def test_an_error_met_before_the_catalog_arrived_is_shown_translated(page: Any) -> None:
+    """The page's data and its language's catalog load side by side; when the API answers
+    first (here the catalog is held back), the error's message still shows in French."""
+
+    def held_back(route: Any) -> None:
+        time.sleep(0.5)
+        route.continue_()
+
+    page.route("**/i18n/fr*.json", held_back)
+    open_page(page, f"/campaign/?id={gid('Campaign', 999998)}", locale="fr")
+    error = page.locator(".state-error")
+    assert error.get_attribute("data-code") == "NOT_FOUND"
+    assert "Cette campagne" in error.inner_text()
 
 
 @pytest.mark.rendering

@@ -5,6 +5,10 @@ import { CATALOGS } from "../generated/catalogs.js";
 const STORAGE_KEY = "aidbridge.locale";
 let catalog = { locale: "en", direction: "ltr", plural: { one: 0, other: 1 }, messages: {} };
 let pluralRules = new Intl.PluralRules("en");
+// Messages asked for while the locale's catalog was still loading (a page's data can come
+// back first): their source and parameters, so they can be translated once it is there.
+let catalogPending = false;
+const early = new Map();
 
 export function availableLocales() {
   return Object.keys(CATALOGS);
@@ -38,16 +42,30 @@ export function rememberLocale(locale) {
 
 export async function loadCatalog(locale) {
   const entry = CATALOGS[locale];
-  if (!entry) return;
-  const response = await fetch(entry.url);
-  if (!response.ok) throw new Error(`catalog ${locale}: HTTP ${response.status}`);
-  catalog = await response.json();
-  pluralRules = new Intl.PluralRules(locale.replace("_", "-"));
+  try {
+    if (!entry) return;
+    const response = await fetch(entry.url);
+    if (!response.ok) throw new Error(`catalog ${locale}: HTTP ${response.status}`);
+    catalog = await response.json();
+    pluralRules = new Intl.PluralRules(locale.replace("_", "-"));
+  } finally {
+    catalogPending = false;
+  }
+}
+
+/** `text` in the loaded catalog's language when it was made by `_` before the catalog
+ * arrived (e.g. the message of an error thrown while loading a page), else unchanged. */
+export function retranslate(text) {
+  const source = early.get(text);
+  early.clear();
+  return source ? _(source[0], source[1]) : text;
 }
 
 /** Use `locale` now (for API requests) while its catalog is still loading. */
 export function setLocale(locale) {
   catalog = { ...catalog, locale, direction: CATALOGS[locale]?.direction || "ltr" };
+  catalogPending = true;
+  early.clear();
 }
 
 export function currentLocale() {
@@ -70,7 +88,9 @@ function fill(text, params) {
 
 export function _(message, params) {
   const text = catalog.messages[message];
-  return fill(typeof text === "string" ? text : message, params);
+  const result = fill(typeof text === "string" ? text : message, params);
+  if (catalogPending) early.set(result, [message, params]);
+  return result;
 }
 
 export function pgettext(context, message, params) {

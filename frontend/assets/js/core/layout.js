@@ -3,7 +3,15 @@
 import { ApiError, request } from "./api.js";
 import { clear, focusRegion, h } from "./dom.js";
 import { CATALOGS } from "../generated/catalogs.js";
-import { _, languageTag, loadCatalog, preferredLocale, rememberLocale, setLocale } from "./i18n.js";
+import {
+  _,
+  languageTag,
+  loadCatalog,
+  preferredLocale,
+  rememberLocale,
+  retranslate,
+  setLocale,
+} from "./i18n.js";
 import { token } from "./session.js";
 
 function navigation() {
@@ -189,6 +197,7 @@ export async function startPage({ load, render, title, failureHeading }) {
       failure = error;
     }
     await catalog;
+    if (failure instanceof Error) failure.message = retranslate(failure.message);
     const shell = data || (await request("PageShell").catch(() => null));
     renderHeader(shell, locale);
     renderFooter(shell);

@@ -19,7 +19,7 @@ from api.case_studies.models import (
 from api.case_studies.service import TEXT_LIMIT, visible_case_studies_condition
 from api.core.auth import Principal
 from api.core.errors import ErrorCode, coded_error
-from api.core.pages import Page, SortKey, fetch_page
+from api.core.pages import Page, newest_first
 from api.households.models import Household
 from api.regions.models import Region
 from api.regions.visibility import mixed_region_condition
@@ -103,20 +103,7 @@ def list_case_studies(
         raise coded_error(ErrorCode.TOO_LONG, reported_as="BAD_USER_INPUT", limit=TEXT_LIMIT)
     if text:
         statement = statement.where(_text_condition(text))
-    page = fetch_page(
-        session,
-        statement,
-        [SortKey(col(CaseStudy.id), descending=True)],
-        first=first,
-        after=after,
-        key_of=lambda r: (r[0].id,),
-    )
-    return Page(
-        rows=[row for (row,) in page.rows],
-        cursors=page.cursors,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
-    )
+    return newest_first(session, statement, col(CaseStudy.id), first=first, after=after)
 
 
 def household_ids_by_code(session: Session, codes: Iterable[str]) -> list[int]:

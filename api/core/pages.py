@@ -9,7 +9,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -137,3 +137,19 @@ def fetch_page(
         session, statement, keys, first=first, after=after, key_of=key_of
     )
     return Page(rows=rows, cursors=cursors, has_next=has_next, has_previous=after is not None)
+
+
+def newest_first(
+    session: Any, statement: Any, id_column: Any, *, first: int, after: str | None
+) -> Page[Any]:
+    """A page of the one entity `statement` selects, highest id (newest) first; the rows
+    are the entities themselves."""
+    page = fetch_page(
+        session,
+        statement,
+        [SortKey(id_column, descending=True)],
+        first=first,
+        after=after,
+        key_of=lambda row: (row[0].id,),
+    )
+    return replace(page, rows=[entity for (entity,) in page.rows])

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
-from api.core.pages import Page, SortKey, fetch_page
+from api.core.pages import Page, newest_first
 from api.disbursements.models import Disbursement
 from api.disbursements.service import DisbursementCriteria, list_statement
 from api.households.models import Household
@@ -33,19 +33,8 @@ def list_disbursements(
     after: str | None,
 ) -> Page[Disbursement]:
     """Disbursements visible to `principal` meeting `filter`, newest first."""
-    page = fetch_page(
-        session,
-        list_statement(principal, filter),
-        [SortKey(col(Disbursement.id), descending=True)],
-        first=first,
-        after=after,
-        key_of=lambda r: (r[0].id,),
-    )
-    return Page(
-        rows=[row for (row,) in page.rows],
-        cursors=page.cursors,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
+    return newest_first(
+        session, list_statement(principal, filter), col(Disbursement.id), first=first, after=after
     )
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
-from api.core.pages import Page, SortKey, fetch_page
+from api.core.pages import Page, newest_first
 from api.exhibitions.models import Exhibition
 from api.exhibitions.service import current_condition, visible_exhibitions_condition
 
@@ -46,17 +46,4 @@ def list_exhibitions(
         assert filter.today is not None, "`current` needs `today`"
         current = current_condition(filter.today)
         statement = statement.where(current if filter.current else ~current)
-    page = fetch_page(
-        session,
-        statement,
-        [SortKey(col(Exhibition.id), descending=True)],
-        first=first,
-        after=after,
-        key_of=lambda r: (r[0].id,),
-    )
-    return Page(
-        rows=[row for (row,) in page.rows],
-        cursors=page.cursors,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
-    )
+    return newest_first(session, statement, col(Exhibition.id), first=first, after=after)

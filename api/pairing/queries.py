@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
-from api.core.pages import Page, SortKey, fetch_page
+from api.core.pages import Page, newest_first
 from api.pairing.models import Pairing
 from api.pairing.service import area_condition, visible_pairings_condition
 from api.regions.models import Region
@@ -55,17 +55,6 @@ def list_pairings(
         conditions.append(col(Pairing.status).in_(filter.statuses))
     if filter.helper_id is not None:
         conditions.append(col(Pairing.helper_id) == filter.helper_id)
-    page = fetch_page(
-        session,
-        select(Pairing).where(*conditions),
-        [SortKey(col(Pairing.id), descending=True)],
-        first=first,
-        after=after,
-        key_of=lambda r: [r[0].id],
-    )
-    return Page(
-        rows=[row for (row,) in page.rows],
-        cursors=page.cursors,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
+    return newest_first(
+        session, select(Pairing).where(*conditions), col(Pairing.id), first=first, after=after
     )

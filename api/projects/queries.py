@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from api.core.auth import Principal
-from api.core.pages import Page, SortKey, fetch_page
+from api.core.pages import Page, SortKey, fetch_page, newest_first
 from api.households.models import Household
 from api.projects.models import Project, ProjectHousehold
 from api.projects.service import uncovered_households_conditions, visible_projects_condition
@@ -61,20 +61,7 @@ def list_projects(
         statement = statement.where(col(Project.project_type).in_(filter.types))
     if filter.statuses:
         statement = statement.where(col(Project.status).in_(filter.statuses))
-    page = fetch_page(
-        session,
-        statement,
-        [SortKey(col(Project.id), descending=True)],
-        first=first,
-        after=after,
-        key_of=lambda r: (r[0].id,),
-    )
-    return Page(
-        rows=[row for (row,) in page.rows],
-        cursors=page.cursors,
-        has_next=page.has_next,
-        has_previous=page.has_previous,
-    )
+    return newest_first(session, statement, col(Project.id), first=first, after=after)
 
 
 def _households_in_area(region: Region) -> Any:
